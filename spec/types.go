@@ -1,0 +1,174 @@
+package spec
+
+import "time"
+
+// Spec is a loaded, defaulted and validated deploy.yaml. Every agent in
+// Agents already has the spec's defaults applied, so consumers never look
+// at defaults themselves.
+type Spec struct {
+	// Path is the file the spec was loaded from; Dir is its directory, which
+	// relative paths in the spec (policy files, base task definitions) are
+	// resolved against. Neither comes from YAML.
+	Path string `yaml:"-"`
+	Dir  string `yaml:"-"`
+
+	// Region is optional: empty means the AWS SDK's default chain decides.
+	Region string `yaml:"region"`
+	// Cluster is the ECS cluster every agent's service runs in.
+	Cluster Cluster `yaml:"cluster"`
+	// Tags go on everything launch creates (roles, log groups, task
+	// definitions, cluster, services), next to launch's ownership tag.
+	Tags map[string]string `yaml:"tags"`
+
+	TaskRole      TaskRole      `yaml:"taskRole"`
+	ExecutionRole ExecutionRole `yaml:"executionRole"`
+
+	// Secrets declares, by a local ID, every Secrets Manager secret the
+	// agents may read. The value is a secret name, a partial ARN or a full
+	// ARN. Agents refer to secrets by the ID only.
+	Secrets map[string]string `yaml:"secrets"`
+
+	// Defaults holds agent settings shared by every agent; an agent's own
+	// settings override them (maps merge key by key).
+	Defaults Agent `yaml:"defaults"`
+	// Agents are the containers to run: one task definition family and one
+	// ECS service each.
+	Agents []Agent `yaml:"agents"`
+}
+
+// Cluster names the ECS cluster.
+type Cluster struct {
+	Name string `yaml:"name"`
+	// Create makes launch create the cluster when it does not exist. When
+	// false, a missing cluster is an error before any write.
+	Create bool `yaml:"create"`
+}
+
+// TaskRole is the IAM role the running agent uses.
+type TaskRole struct {
+	Name string `yaml:"name"`
+	// TrustedServices are service principals trusted besides
+	// ecs-tasks.amazonaws.com, which is always trusted.
+	TrustedServices []string `yaml:"trustedServices"`
+	// ManagedPolicies are full policy ARNs, or AWS-managed policy paths such
+	// as "service-role/AmazonECSTaskExecutionRolePolicy" that launch expands
+	// with the caller's partition.
+	ManagedPolicies []string       `yaml:"managedPolicies"`
+	InlinePolicies  []InlinePolicy `yaml:"inlinePolicies"`
+	// ConfusedDeputyProtection adds the aws:SourceAccount / aws:SourceArn
+	// condition to the ecs-tasks.amazonaws.com trust statement. Default true.
+	ConfusedDeputyProtection bool `yaml:"confusedDeputyProtection"`
+}
+
+// InlinePolicy is an inline policy to put on the task role. Exactly one of
+// File and Document is set in YAML; after loading, Document always holds the
+// policy JSON (File's content when File was given).
+type InlinePolicy struct {
+	Name     string `yaml:"name"`
+	File     string `yaml:"file"`
+	Document string `yaml:"document"`
+	// Line is where the policy was declared, for error messages.
+	Line int `yaml:"-"`
+}
+
+// ExecutionRole is the IAM role ECS uses to pull the image, write logs and
+// inject secrets.
+type ExecutionRole struct {
+	Name string `yaml:"name"`
+	// ManagedPolicies default to
+	// ["service-role/AmazonECSTaskExecutionRolePolicy"]; same forms as
+	// TaskRole.ManagedPolicies.
+	ManagedPolicies []string `yaml:"managedPolicies"`
+	// GrantAllSecrets grants secretsmanager:GetSecretValue on "*" instead of
+	// on the declared secrets' ARNs. Off by default; launch warns when on.
+	GrantAllSecrets bool `yaml:"grantAllSecrets"`
+}
+
+// Agent is one container to run as an ECS service on Fargate.
+type Agent struct {
+	// Name is the agent's name; it is also the task definition family, the
+	// ECS service name and (by default) the container name.
+	Name  string `yaml:"name"`
+	Image string `yaml:"image"`
+	// CPU is in CPU units (1024 = 1 vCPU); Memory in MiB. They must form a
+	// valid Fargate pair.
+	CPU      int      `yaml:"cpu"`
+	Memory   int      `yaml:"memory"`
+	Platform Platform `yaml:"platform"`
+	// Container is the container to patch in the base task definition.
+	// Default: the agent's name, or the base's only container.
+	Container string `yaml:"container"`
+	// BaseTaskDefinition is a path to JSON as printed by
+	// `aws ecs describe-task-definition`; empty builds from the spec alone.
+	BaseTaskDefinition string `yaml:"baseTaskDefinition"`
+
+	Environment map[string]string `yaml:"environment"`
+	// Secrets maps an environment variable name to a declared secret.
+	Secrets map[string]SecretRef `yaml:"secrets"`
+
+	Logs    Logs    `yaml:"logs"`
+	Network Network `yaml:"network"`
+	Service Service `yaml:"service"`
+
+	// WaitTimeout bounds how long launch follows the deployment. Default 15m.
+	WaitTimeout Duration `yaml:"waitTimeout"`
+
+	// Line is where the agent was declared, for error messages.
+	Line int `yaml:"-"`
+}
+
+// Platform is the task's runtime platform.
+type Platform struct {
+	// OS is LINUX (default) or a WINDOWS_SERVER_* value.
+	OS string `yaml:"os"`
+	// Architecture is X86_64 (default) or ARM64.
+	Architecture string `yaml:"architecture"`
+}
+
+// SecretRef points an environment variable at a declared secret, optionally
+// at one key of a JSON secret.
+type SecretRef struct {
+	// Secret is the ID of an entry in Spec.Secrets.
+	Secret string `yaml:"secret"`
+	// Key is a JSON key inside the secret; empty injects the whole value.
+	Key string `yaml:"key"`
+}
+
+// Logs is the awslogs configuration of the agent's container.
+type Logs struct {
+	// Group defaults to "/ecs/<agent name>".
+	Group string `yaml:"group"`
+	// RetentionDays defaults to 30; it must be a value CloudWatch Logs
+	// accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
+	RetentionDays int `yaml:"retentionDays"`
+	// StreamPrefix defaults to "ecs".
+	StreamPrefix string `yaml:"streamPrefix"`
+}
+
+// Network is the awsvpc network configuration of the service.
+type Network struct {
+	Subnets        []string `yaml:"subnets"`
+	SecurityGroups []string `yaml:"securityGroups"`
+	AssignPublicIP bool     `yaml:"assignPublicIp"`
+}
+
+// Service holds the ECS service's settings.
+type Service struct {
+	// DesiredCount defaults to 1 (one Streaming agent runs one pipeline).
+	DesiredCount int `yaml:"desiredCount"`
+	// MinimumHealthyPercent and MaximumPercent default to 0 and 100 so a
+	// redeploy never runs two copies of one agent.
+	MinimumHealthyPercent int            `yaml:"minimumHealthyPercent"`
+	MaximumPercent        int            `yaml:"maximumPercent"`
+	CircuitBreaker        CircuitBreaker `yaml:"circuitBreaker"`
+}
+
+// CircuitBreaker is the ECS deployment circuit breaker; both default true.
+type CircuitBreaker struct {
+	Enable   bool `yaml:"enable"`
+	Rollback bool `yaml:"rollback"`
+}
+
+// Duration is a time.Duration written in YAML as a Go duration string
+// ("15m", "90s").
+type Duration struct{ time.Duration }
