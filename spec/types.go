@@ -101,6 +101,9 @@ type Agent struct {
 	// BaseTaskDefinition is a path to JSON as printed by
 	// `aws ecs describe-task-definition`; empty builds from the spec alone.
 	BaseTaskDefinition string `yaml:"baseTaskDefinition"`
+	// BaseTaskDefinitionJSON is the content of BaseTaskDefinition, read and
+	// checked to be a JSON object by the loader. Nil when no base is given.
+	BaseTaskDefinitionJSON []byte `yaml:"-"`
 
 	Environment map[string]string `yaml:"environment"`
 	// Secrets maps an environment variable name to a declared secret.
