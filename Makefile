@@ -1,0 +1,44 @@
+# launch — build, test and demo. `make test` and `make demo` need only Go and
+# Python 3 with PyPI access: the AWS emulator (moto, pinned) is installed into
+# test/emulator/.venv on first use.
+
+GO       ?= go
+BIN      := bin/launch
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/launchdeploy/launch/internal/cli.Version=$(VERSION)
+EMULATOR_PORT ?= 4566
+export EMULATOR_PORT
+
+include test/emulator/emulator.mk
+
+.PHONY: all build test test-unit demo lint bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/launch
+
+# Every test, unit and integration, against a fresh emulator; fails when any
+# test fails or is skipped.
+test: emulator-venv
+	./scripts/test.sh
+
+# Unit tests only (no emulator): integration tests skip with a message.
+test-unit:
+	$(GO) test ./...
+
+demo: build emulator-venv
+	./scripts/demo.sh
+
+lint:
+	gofmt -l . | (! grep .)
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./spec/
+
+clean:
+	rm -rf bin

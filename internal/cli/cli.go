@@ -1,0 +1,353 @@
+// Package cli is launch's command line: it parses arguments, wires the AWS
+// clients, runs a command and maps its error to an exit code in one place.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/launchdeploy/launch/internal/awsconf"
+	"github.com/launchdeploy/launch/internal/term"
+	"github.com/launchdeploy/launch/rollout"
+	"github.com/launchdeploy/launch/service"
+	"github.com/launchdeploy/launch/spec"
+	"github.com/launchdeploy/launch/taskdef"
+)
+
+// Exit codes, documented in the README.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1   // a failure while applying (AWS error, missing secret, …)
+	ExitUsage       = 2   // bad usage or an invalid spec; nothing was changed
+	ExitRollout     = 3   // the deployment failed or was rolled back
+	ExitTimeout     = 4   // the deployment did not complete in time
+	ExitInterrupted = 130 // SIGINT/SIGTERM
+)
+
+// Version is set at build time with -ldflags "-X …/internal/cli.Version=v1.2.3".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// usageError is bad usage of the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const mainUsage = `launch rolls an agent container out onto AWS ECS Fargate from one YAML file.
+
+Usage:
+  launch [deploy] FILE [flags]   make AWS match FILE and follow the deployment
+  launch validate FILE           check FILE offline; no AWS call
+  launch render FILE [flags]     print each agent's RegisterTaskDefinition input (offline)
+  launch --version
+
+Run "launch COMMAND --help" for a command's flags.
+
+Exit codes: 0 success · 1 failure while applying · 2 bad usage or invalid spec ·
+3 rollout failed or rolled back · 4 timed out · 130 interrupted
+`
+
+// Run runs launch with args and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, mainUsage)
+		return ExitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "-h", "--help", "-help", "help":
+		fmt.Fprint(stdout, mainUsage)
+		return ExitOK
+	case "--version", "-version", "version":
+		fmt.Fprintf(stdout, "launch %s\n", version())
+		return ExitOK
+	case "validate":
+		return exit(stderr, runValidate(rest, stdout, stderr))
+	case "render":
+		return exit(stderr, runRender(rest, stdout, stderr))
+	case "deploy":
+		return runDeploy(ctx, rest, stdout, stderr)
+	default:
+		if strings.HasPrefix(cmd, "-") || !strings.HasSuffix(cmd, ".yaml") && !strings.HasSuffix(cmd, ".yml") && !fileExists(cmd) {
+			return exit(stderr, usageError{fmt.Sprintf("unknown command %q; run launch --help", cmd)})
+		}
+		return runDeploy(ctx, args, stdout, stderr)
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// exitCode maps an error to launch's exit code. It is the only place that
+// knows the mapping.
+func exitCode(err error) int {
+	var (
+		specErr spec.Errors
+		usage   usageError
+		ie      *service.InterruptedError
+		re      *service.RolloutError
+		te      *service.TimeoutError
+	)
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &usage), errors.As(err, &specErr):
+		return ExitUsage
+	case errors.As(err, &ie), errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.As(err, &re):
+		return ExitRollout
+	case errors.As(err, &te):
+		return ExitTimeout
+	default:
+		return ExitFailed
+	}
+}
+
+func exit(stderr io.Writer, err error) int {
+	code := exitCode(err)
+	switch {
+	case err == nil:
+	case code == ExitUsage:
+		fmt.Fprintf(stderr, "%v\n", err)
+	default:
+		fmt.Fprintf(stderr, "error: %v\n", err)
+	}
+	return code
+}
+
+// parse parses flags that may come before or after the positional FILE.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// specArg checks that exactly one FILE was given.
+func specArg(pos []string) (string, error) {
+	if len(pos) != 1 {
+		return "", usageError{fmt.Sprintf("expected one spec file, got %d arguments; run launch --help", len(pos))}
+	}
+	return pos[0], nil
+}
+
+func flagErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return usageError{err.Error()}
+}
+
+func runValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("validate", "Usage: launch validate FILE\n\nChecks FILE offline (no AWS call) and prints every problem with file:line.\n", stderr)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return flagErr(err)
+	}
+	path, err := specArg(pos)
+	if err != nil {
+		return err
+	}
+	sp, err := spec.Load(path, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s is valid: %d agent(s) in cluster %s\n", path, len(sp.Agents), sp.Cluster.Name)
+	return nil
+}
+
+func runRender(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("render", "Usage: launch render FILE [--agent NAME] [--region R]\n\nPrints, per agent, the RegisterTaskDefinition input as JSON, offline: roles by name, secrets as written.\n", stderr)
+	agent := fs.String("agent", "", "render only this agent")
+	region := fs.String("region", "", "region for the awslogs configuration (default: the spec's region)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return flagErr(err)
+	}
+	path, err := specArg(pos)
+	if err != nil {
+		return err
+	}
+	sp, err := spec.Load(path, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	r := *region
+	if r == "" {
+		r = os.Getenv("AWS_REGION")
+	}
+	rendered, err := rollout.Render(sp, r)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	out := map[string]json.RawMessage{}
+	found := false
+	for _, rd := range rendered {
+		if *agent != "" && rd.Agent != *agent {
+			continue
+		}
+		found = true
+		b, err := taskdef.JSON(rd.Input)
+		if err != nil {
+			return err
+		}
+		if *agent != "" {
+			_, err = fmt.Fprintf(stdout, "%s\n", b)
+			return err
+		}
+		out[rd.Agent] = b
+	}
+	if !found {
+		return usageError{fmt.Sprintf("no agent named %q in %s", *agent, path)}
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s\n", b)
+	return err
+}
+
+const deployUsage = `Usage: launch [deploy] FILE [flags]
+
+Makes AWS match FILE: the task role and execution role (with the secret
+grants), each agent's log group and task definition, the cluster and the
+services; then follows each deployment until it completed, failed or was
+rolled back. Progress goes to stderr; --output json prints a report on stdout.
+
+Flags:
+`
+
+func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("deploy", deployUsage, stderr)
+	var (
+		opts    awsconf.Options
+		output  = fs.String("output", "text", "text, or json for a JSON report on stdout")
+		noWait  = fs.Bool("no-wait", false, "return once the services are created or updated")
+		timeout = fs.Duration("timeout", 0, "wait at most this long for each deployment (default: each agent's waitTimeout)")
+		poll    = fs.Duration("poll-interval", 2*time.Second, "first poll interval while waiting; it grows to 15s")
+	)
+	fs.StringVar(&opts.Region, "region", "", "AWS region (default: the spec's region, then the SDK's chain)")
+	fs.StringVar(&opts.Profile, "profile", "", "shared config profile")
+	fs.StringVar(&opts.EndpointURL, "endpoint-url", "", "AWS endpoint (default: $AWS_ENDPOINT_URL), e.g. an emulator")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exit(stderr, flagErr(err))
+	}
+	path, err := specArg(pos)
+	if err == nil && *output != "text" && *output != "json" {
+		err = usageError{fmt.Sprintf("--output must be text or json, not %q", *output)}
+	}
+	if err != nil {
+		return exit(stderr, err)
+	}
+
+	out := term.New(stderr)
+	rep := rollout.NewReport(path)
+	var counter *awsconf.Counter
+	runErr := func() error {
+		sp, err := spec.Load(path, os.LookupEnv)
+		if err != nil {
+			return err
+		}
+		if opts.Region == "" {
+			opts.Region = sp.Region
+		}
+		cfg, c, err := awsconf.Load(ctx, opts)
+		if err != nil {
+			return err
+		}
+		counter = c
+		clients := rollout.Clients{
+			STS: sts.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), Secrets: secretsmanager.NewFromConfig(cfg),
+			KMS: kms.NewFromConfig(cfg), ECS: ecs.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg), Region: cfg.Region,
+		}
+		if ep := awsconf.EndpointFromEnv(opts); ep != "" {
+			out.Printf("using AWS endpoint %s", ep)
+		}
+		return rollout.Deploy(ctx, clients, sp, rollout.Options{NoWait: *noWait, WaitTimeout: *timeout, PollMin: *poll, PollMax: 15 * time.Second}, out, rep)
+	}()
+	code := exitCode(runErr)
+	calls := awsconf.Calls{Reads: map[string]int{}, Writes: map[string]int{}}
+	if counter != nil {
+		calls = counter.Snapshot()
+	}
+	rep.Finish(resultWord(code), runErr, calls)
+	if code == ExitInterrupted {
+		fmt.Fprintln(stderr, "interrupted: what was created or updated so far stays in place; rerun the same command to converge and to follow the deployment")
+	}
+	exit(stderr, runErr)
+	if code != ExitUsage {
+		rep.Summary(stderr)
+	}
+	if *output == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(stderr, "error: write the JSON report: %v\n", err)
+			return ExitFailed
+		}
+	}
+	return code
+}
+
+func resultWord(code int) string {
+	switch code {
+	case ExitOK:
+		return "succeeded"
+	case ExitUsage:
+		return "invalid"
+	case ExitRollout:
+		return "rollout failed"
+	case ExitTimeout:
+		return "timed out"
+	case ExitInterrupted:
+		return "interrupted"
+	default:
+		return "failed"
+	}
+}

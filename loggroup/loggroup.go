@@ -1,0 +1,88 @@
+// Package loggroup makes sure each agent's CloudWatch Logs group exists with
+// the retention the spec asks for. launch creates it because the execution
+// role's managed policy cannot (it lacks logs:CreateLogGroup).
+package loggroup
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+)
+
+// API is the part of CloudWatch Logs this package calls.
+type API interface {
+	DescribeLogGroups(context.Context, *cloudwatchlogs.DescribeLogGroupsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogGroupsOutput, error)
+	CreateLogGroup(context.Context, *cloudwatchlogs.CreateLogGroupInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.CreateLogGroupOutput, error)
+	PutRetentionPolicy(context.Context, *cloudwatchlogs.PutRetentionPolicyInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutRetentionPolicyOutput, error)
+}
+
+// State is what CloudWatch Logs has for a group.
+type State struct {
+	Exists        bool
+	ARN           string
+	RetentionDays int // 0: never expire
+}
+
+// Read looks the group up by its exact name.
+func Read(ctx context.Context, api API, name string) (State, error) {
+	p := cloudwatchlogs.NewDescribeLogGroupsPaginator(api, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return State{}, fmt.Errorf("describe log group %s: %w", name, err)
+		}
+		for _, g := range page.LogGroups {
+			if aws.ToString(g.LogGroupName) == name {
+				return State{Exists: true, ARN: aws.ToString(g.Arn), RetentionDays: int(aws.ToInt32(g.RetentionInDays))}, nil
+			}
+		}
+	}
+	return State{}, nil
+}
+
+// Plan is what must change for one group.
+type Plan struct {
+	Name          string
+	RetentionDays int
+	Tags          map[string]string
+	Create        bool
+	SetRetention  bool
+	Before        State
+}
+
+// Changed reports whether applying the plan writes anything.
+func (p Plan) Changed() bool { return p.Create || p.SetRetention }
+
+// PlanFor compares the wanted group with st.
+func PlanFor(name string, retentionDays int, tags map[string]string, st State) Plan {
+	return Plan{
+		Name: name, RetentionDays: retentionDays, Tags: tags, Before: st,
+		Create:       !st.Exists,
+		SetRetention: st.RetentionDays != retentionDays,
+	}
+}
+
+// Apply creates the group and sets its retention, as needed. It returns
+// "created", "updated" or "unchanged".
+func Apply(ctx context.Context, api API, p Plan) (string, error) {
+	action := "unchanged"
+	if p.Create {
+		_, err := api.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(p.Name), Tags: p.Tags})
+		if err != nil {
+			return action, fmt.Errorf("create log group %s: %w", p.Name, err)
+		}
+		action = "created"
+	}
+	if p.SetRetention {
+		_, err := api.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(p.Name), RetentionInDays: aws.Int32(int32(p.RetentionDays))})
+		if err != nil {
+			return action, fmt.Errorf("set retention of log group %s to %d days: %w", p.Name, p.RetentionDays, err)
+		}
+		if action == "unchanged" {
+			action = "updated"
+		}
+	}
+	return action, nil
+}

@@ -1,0 +1,331 @@
+// Package roles makes sure an IAM role exists with the trust, managed
+// policies and inline policies a spec asks for, changing only what differs
+// and never removing what launch did not put there.
+package roles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/launchdeploy/launch/internal/policy"
+)
+
+// API is the part of IAM this package calls; *iam.Client satisfies it.
+type API interface {
+	GetRole(context.Context, *iam.GetRoleInput, ...func(*iam.Options)) (*iam.GetRoleOutput, error)
+	CreateRole(context.Context, *iam.CreateRoleInput, ...func(*iam.Options)) (*iam.CreateRoleOutput, error)
+	UpdateAssumeRolePolicy(context.Context, *iam.UpdateAssumeRolePolicyInput, ...func(*iam.Options)) (*iam.UpdateAssumeRolePolicyOutput, error)
+	ListAttachedRolePolicies(context.Context, *iam.ListAttachedRolePoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error)
+	AttachRolePolicy(context.Context, *iam.AttachRolePolicyInput, ...func(*iam.Options)) (*iam.AttachRolePolicyOutput, error)
+	ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
+	GetRolePolicy(context.Context, *iam.GetRolePolicyInput, ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error)
+	PutRolePolicy(context.Context, *iam.PutRolePolicyInput, ...func(*iam.Options)) (*iam.PutRolePolicyOutput, error)
+}
+
+// Quotas IAM applies by default (IAM User Guide, "IAM and AWS STS quotas").
+const (
+	MaxInlinePolicyChars = 10240 // all inline policies of one role, whitespace not counted
+	MaxTrustPolicyChars  = 2048
+	MaxManagedPolicies   = 10
+)
+
+// OwnerTagKey marks a role as created by launch; destroy only deletes roles
+// that carry it.
+const (
+	OwnerTagKey   = "launch:managed-by"
+	OwnerTagValue = "launch"
+)
+
+// Desired is what a role must look like after launch has run.
+type Desired struct {
+	Name    string
+	Trusted []TrustedService
+	// ManagedPolicies are full policy ARNs to attach. Attached policies not
+	// listed here are left attached.
+	ManagedPolicies []string
+	// InlinePolicies maps a policy name to its JSON. Inline policies not
+	// listed here are left in place.
+	InlinePolicies map[string]string
+	// Tags go on the role when launch creates it, with the owner tag.
+	Tags map[string]string
+}
+
+// State is what IAM has for a role.
+type State struct {
+	Exists   bool
+	ARN      string
+	Trust    *policy.Document
+	Attached []string
+	Inline   map[string]string // every inline policy: name → JSON
+	Tags     map[string]string
+}
+
+// Read fetches the role's current state; a missing role is a State with
+// Exists false, not an error.
+func Read(ctx context.Context, api API, name string) (*State, error) {
+	out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	var missing *types.NoSuchEntityException
+	if errors.As(err, &missing) {
+		return &State{Inline: map[string]string{}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read role %s: %w", name, err)
+	}
+	st := &State{Exists: true, ARN: aws.ToString(out.Role.Arn), Inline: map[string]string{}, Tags: map[string]string{}}
+	for _, t := range out.Role.Tags {
+		st.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	if doc := aws.ToString(out.Role.AssumeRolePolicyDocument); doc != "" {
+		if st.Trust, err = policy.Parse(doc); err != nil {
+			return nil, fmt.Errorf("read role %s: trust policy: %w", name, err)
+		}
+	} else {
+		st.Trust = &policy.Document{Version: policy.Version}
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		attached, err := listAttached(gctx, api, name)
+		st.Attached = attached
+		return err
+	})
+	g.Go(func() error {
+		inline, err := readInline(gctx, api, name)
+		st.Inline = inline
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("read role %s: %w", name, err)
+	}
+	return st, nil
+}
+
+func listAttached(ctx context.Context, api API, name string) ([]string, error) {
+	var arns []string
+	p := iam.NewListAttachedRolePoliciesPaginator(api, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list attached policies: %w", err)
+		}
+		for _, ap := range page.AttachedPolicies {
+			arns = append(arns, aws.ToString(ap.PolicyArn))
+		}
+	}
+	sort.Strings(arns)
+	return arns, nil
+}
+
+func readInline(ctx context.Context, api API, name string) (map[string]string, error) {
+	var names []string
+	p := iam.NewListRolePoliciesPaginator(api, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list inline policies: %w", err)
+		}
+		names = append(names, page.PolicyNames...)
+	}
+	var mu sync.Mutex
+	docs := make(map[string]string, len(names))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for _, pn := range names {
+		g.Go(func() error {
+			out, err := api.GetRolePolicy(gctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pn)})
+			if err != nil {
+				return fmt.Errorf("get inline policy %s: %w", pn, err)
+			}
+			doc := aws.ToString(out.PolicyDocument)
+			if decoded, err := url.QueryUnescape(doc); err == nil {
+				doc = decoded
+			}
+			mu.Lock()
+			docs[pn] = doc
+			mu.Unlock()
+			return nil
+		})
+	}
+	return docs, g.Wait()
+}
+
+// Plan is what must change for a role to match a Desired.
+type Plan struct {
+	Name   string
+	ARN    string // empty when the role is to be created
+	Create bool
+	// Trust is the trust policy the role must have; TrustBefore is the
+	// current one (nil when creating). UpdateTrust is set when it differs.
+	Trust       *policy.Document
+	TrustBefore *policy.Document
+	UpdateTrust bool
+	// Attach lists managed policy ARNs to attach.
+	Attach []string
+	// Put maps inline policies to write (new or changed in meaning) to their
+	// JSON; PutBefore holds the current JSON of the changed ones.
+	Put       map[string]string
+	PutBefore map[string]string
+	Tags      map[string]string
+}
+
+// Changed reports whether applying the plan writes anything.
+func (p Plan) Changed() bool {
+	return p.Create || p.UpdateTrust || len(p.Attach) > 0 || len(p.Put) > 0
+}
+
+// QuotaError is returned when a role would exceed an IAM quota.
+type QuotaError struct {
+	Role, What  string
+	Size, Limit int
+}
+
+func (e *QuotaError) Error() string {
+	return fmt.Sprintf("role %s: %s would be %d characters, over IAM's limit of %d; shorten or split the policies, or use managed policies", e.Role, e.What, e.Size, e.Limit)
+}
+
+// PlanFor compares d with st and returns the changes, or an error when the
+// result would not fit IAM's quotas or a document does not parse.
+func PlanFor(d Desired, st *State) (Plan, error) {
+	p := Plan{Name: d.Name, ARN: st.ARN, Create: !st.Exists, Put: map[string]string{}, PutBefore: map[string]string{}, Tags: d.Tags}
+
+	base := st.Trust
+	if p.Create || base == nil {
+		base = &policy.Document{Version: policy.Version}
+	}
+	trust := base
+	for _, t := range d.Trusted {
+		trust = EnsureTrusted(trust, t)
+	}
+	p.Trust = trust
+	if !p.Create {
+		p.TrustBefore = st.Trust
+		p.UpdateTrust = trust.Canonical() != st.Trust.Canonical()
+	}
+	if size := policy.Size(trust.JSON()); size > MaxTrustPolicyChars {
+		return Plan{}, &QuotaError{Role: d.Name, What: "the trust policy", Size: size, Limit: MaxTrustPolicyChars}
+	}
+
+	for _, arn := range d.ManagedPolicies {
+		if !slices.Contains(st.Attached, arn) && !slices.Contains(p.Attach, arn) {
+			p.Attach = append(p.Attach, arn)
+		}
+	}
+	if n := len(st.Attached) + len(p.Attach); n > MaxManagedPolicies {
+		return Plan{}, &QuotaError{Role: d.Name, What: "the number of attached managed policies", Size: n, Limit: MaxManagedPolicies}
+	}
+
+	after := maps.Clone(st.Inline)
+	if after == nil {
+		after = map[string]string{}
+	}
+	for name, doc := range d.InlinePolicies {
+		if _, err := policy.Parse(doc); err != nil {
+			return Plan{}, fmt.Errorf("role %s: inline policy %s: %w", d.Name, name, err)
+		}
+		if cur, ok := st.Inline[name]; ok {
+			if same, err := policy.Equal(cur, doc); err == nil && same {
+				continue
+			}
+			p.PutBefore[name] = cur
+		}
+		p.Put[name] = doc
+		after[name] = doc
+	}
+	total := 0
+	for _, doc := range after {
+		total += policy.Size(doc)
+	}
+	if total > MaxInlinePolicyChars {
+		return Plan{}, &QuotaError{Role: d.Name, What: "the role's inline policies together", Size: total, Limit: MaxInlinePolicyChars}
+	}
+	return p, nil
+}
+
+// Result says what Apply did to a role.
+type Result struct {
+	Name    string   `json:"name"`
+	ARN     string   `json:"arn"`
+	Action  string   `json:"action"` // created, updated or unchanged
+	Trust   bool     `json:"trustUpdated,omitempty"`
+	Attach  []string `json:"attached,omitempty"`
+	Put     []string `json:"inlinePoliciesPut,omitempty"`
+	Changed bool     `json:"-"`
+}
+
+// Apply makes the changes in p, in an order that a rerun converges from if
+// it is interrupted: create the role, then its trust, then attach, then put.
+func Apply(ctx context.Context, api API, p Plan) (Result, error) {
+	res := Result{Name: p.Name, ARN: p.ARN, Action: "unchanged", Changed: p.Changed()}
+	if p.Create {
+		tags := []types.Tag{{Key: aws.String(OwnerTagKey), Value: aws.String(OwnerTagValue)}}
+		for _, k := range slices.Sorted(maps.Keys(p.Tags)) {
+			if k != OwnerTagKey {
+				tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(p.Tags[k])})
+			}
+		}
+		out, err := api.CreateRole(ctx, &iam.CreateRoleInput{
+			RoleName:                 aws.String(p.Name),
+			AssumeRolePolicyDocument: aws.String(p.Trust.JSON()),
+			Description:              aws.String("Created by launch for ECS tasks"),
+			Tags:                     tags,
+		})
+		var exists *types.EntityAlreadyExistsException
+		switch {
+		case errors.As(err, &exists):
+			// A previous attempt created it (a retried call, or a rerun racing
+			// an earlier one): converge by treating it as existing.
+			got, gerr := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(p.Name)})
+			if gerr != nil {
+				return res, fmt.Errorf("create role %s: %w", p.Name, err)
+			}
+			res.ARN = aws.ToString(got.Role.Arn)
+			if _, err := api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
+				RoleName: aws.String(p.Name), PolicyDocument: aws.String(p.Trust.JSON()),
+			}); err != nil {
+				return res, fmt.Errorf("update trust policy of role %s: %w", p.Name, err)
+			}
+		case err != nil:
+			return res, fmt.Errorf("create role %s: %w", p.Name, err)
+		default:
+			res.ARN = aws.ToString(out.Role.Arn)
+		}
+		res.Action = "created"
+	} else if p.UpdateTrust {
+		if _, err := api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
+			RoleName: aws.String(p.Name), PolicyDocument: aws.String(p.Trust.JSON()),
+		}); err != nil {
+			return res, fmt.Errorf("update trust policy of role %s: %w", p.Name, err)
+		}
+		res.Trust = true
+		res.Action = "updated"
+	}
+	for _, arn := range p.Attach {
+		if _, err := api.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(p.Name), PolicyArn: aws.String(arn)}); err != nil {
+			return res, fmt.Errorf("attach %s to role %s: %w", arn, p.Name, err)
+		}
+		res.Attach = append(res.Attach, arn)
+	}
+	for _, name := range slices.Sorted(maps.Keys(p.Put)) {
+		if _, err := api.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+			RoleName: aws.String(p.Name), PolicyName: aws.String(name), PolicyDocument: aws.String(p.Put[name]),
+		}); err != nil {
+			return res, fmt.Errorf("put inline policy %s on role %s: %w", name, p.Name, err)
+		}
+		res.Put = append(res.Put, name)
+	}
+	if res.Action == "unchanged" && p.Changed() {
+		res.Action = "updated"
+	}
+	return res, nil
+}

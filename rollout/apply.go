@@ -1,0 +1,294 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/launchdeploy/launch/loggroup"
+	"github.com/launchdeploy/launch/roles"
+	"github.com/launchdeploy/launch/service"
+	"github.com/launchdeploy/launch/taskdef"
+)
+
+// Reporter receives progress; cmd/launch hands in a term.Printer.
+type Reporter interface {
+	Printf(format string, args ...any)
+	Warnf(format string, args ...any)
+	Status(line string)
+	Done()
+}
+
+// Options tune a deploy.
+type Options struct {
+	// NoWait returns once the services are created or updated.
+	NoWait bool
+	// WaitTimeout overrides every agent's waitTimeout when > 0.
+	WaitTimeout time.Duration
+	// PollMin and PollMax bound the wait's poll interval (defaults 2s, 15s).
+	PollMin, PollMax time.Duration
+	// IAMPropagation bounds the retries of calls that hand a just-changed
+	// role to ECS (default 2 minutes).
+	IAMPropagation time.Duration
+}
+
+// Apply makes every change in p, in order, then follows the deployments.
+// It fills rep as it goes, so the report is complete up to a failure.
+func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, rep *Report) error {
+	sp := p.Spec
+	if sp.ExecutionRole.GrantAllSecrets {
+		out.Warnf("executionRole.grantAllSecrets is on: role %s may read EVERY secret in the account (secretsmanager:GetSecretValue on \"*\")", sp.ExecutionRole.Name)
+	}
+
+	// IAM first: the task definitions name the roles.
+	iamChanged := false
+	for _, rp := range []roles.Plan{p.TaskRole, p.ExecRole} {
+		res, err := roles.Apply(ctx, c.IAM, rp)
+		rep.addRole(res)
+		if err != nil {
+			return err
+		}
+		if res.Changed {
+			iamChanged = true
+			out.Printf("role %s %s%s", rp.Name, res.Action, roleDetail(res))
+		} else {
+			out.Printf("role %s unchanged", rp.Name)
+		}
+	}
+	wait := iamWaiter{enabled: iamChanged, limit: opts.IAMPropagation, out: out}
+
+	for i := range p.Agents {
+		ap := &p.Agents[i]
+		ar := rep.agent(ap.Agent.Name)
+		action, err := loggroup.Apply(ctx, c.Logs, ap.LogGroup)
+		ar.LogGroup = LogGroupReport{Name: ap.LogGroup.Name, Action: action, RetentionDays: ap.LogGroup.RetentionDays}
+		if err != nil {
+			return err
+		}
+		if action != "unchanged" {
+			out.Printf("log group %s %s (retention %d days)", ap.LogGroup.Name, action, ap.LogGroup.RetentionDays)
+		}
+
+		switch ap.TaskDefPlan.Action {
+		case taskdef.ActionReuse:
+			ar.TaskDefinition = TaskDefReport{ARN: ap.TaskDefPlan.ARN(), Action: "reused", Reused: true}
+			out.Printf("task definition %s unchanged: reusing %s", ap.Agent.Name, shortARN(ap.TaskDefPlan.ARN()))
+		default:
+			var registered string
+			err := wait.do(ctx, "register task definition "+ap.Agent.Name, func() error {
+				td, err := taskdef.Register(ctx, c.ECS, ap.TaskDef)
+				if err == nil {
+					registered = aws.ToString(td.TaskDefinitionArn)
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			ar.TaskDefinition = TaskDefReport{ARN: registered, Action: "registered"}
+			out.Printf("task definition %s registered", shortARN(registered))
+		}
+		ar.TaskDefinition.Family = ap.Agent.Name
+		ar.TaskDefinition.Revision = revision(ar.TaskDefinition.ARN)
+	}
+
+	rep.Cluster = ClusterReport{Name: sp.Cluster.Name, ARN: p.Cluster.ARN, Action: "unchanged"}
+	if p.CreateCluster {
+		arn, err := service.CreateCluster(ctx, c.ECS, sp.Cluster.Name, ownedTags(sp))
+		if err != nil {
+			return err
+		}
+		rep.Cluster.ARN, rep.Cluster.Action = arn, "created"
+		out.Printf("cluster %s created", sp.Cluster.Name)
+	}
+
+	started := make([]service.Started, len(p.Agents))
+	for i, ap := range p.Agents {
+		ar := rep.agent(ap.Agent.Name)
+		sPlan := service.PlanFor(serviceDesired(p, ap, ar.TaskDefinition.ARN), ap.Service)
+		err := wait.do(ctx, "deploy service "+ap.Agent.Name, func() (err error) {
+			started[i], err = service.Apply(ctx, c.ECS, sPlan)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		ar.Service = ServiceReport{Name: ap.Agent.Name, ARN: started[i].ServiceARN, Action: started[i].Action, Changes: sPlan.Changes, DeploymentID: started[i].DeploymentID}
+		switch started[i].Action {
+		case "unchanged":
+			out.Printf("service %s unchanged", ap.Agent.Name)
+		case "updated":
+			out.Printf("service %s updated (%s)", ap.Agent.Name, strings.Join(sPlan.Changes, "; "))
+		default:
+			out.Printf("service %s created", ap.Agent.Name)
+		}
+	}
+
+	if opts.NoWait {
+		out.Printf("not waiting for the deployments (--no-wait)")
+		return nil
+	}
+	return follow(ctx, c, p, opts, started, out, rep)
+}
+
+// follow waits for every agent's deployment at once and returns the worst
+// outcome: an interruption, then a failed rollout, then a timeout.
+func follow(ctx context.Context, c Clients, p *Plan, opts Options, started []service.Started, out Reporter, rep *Report) error {
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	g := errgroup.Group{}
+	since := rep.startedAt.Add(-2 * time.Second)
+	for i, ap := range p.Agents {
+		ar := rep.agent(ap.Agent.Name)
+		timeout := ap.Agent.WaitTimeout.Duration
+		if opts.WaitTimeout > 0 {
+			timeout = opts.WaitTimeout
+		}
+		g.Go(func() error {
+			out.Printf("waiting for service %s (deployment %s, up to %s)", ap.Agent.Name, started[i].DeploymentID, timeout)
+			res, err := service.Follow(ctx, c.ECS, service.FollowOptions{
+				Cluster: p.Spec.Cluster.Name, Service: ap.Agent.Name,
+				DeploymentID: started[i].DeploymentID, TaskDefinitionARN: ar.TaskDefinition.ARN,
+				Timeout: timeout, Since: since, MinInterval: opts.PollMin, MaxInterval: opts.PollMax,
+				Progress: func(line string) { out.Printf("%s", line) },
+				Status:   out.Status,
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			ar.Service.WaitSeconds = res.Took.Seconds()
+			if err != nil {
+				errs = append(errs, err)
+				ar.Service.Outcome = outcomeOf(err)
+				var re *service.RolloutError
+				if errors.As(err, &re) {
+					ar.Service.RolloutState = re.RolloutState
+				}
+				return nil
+			}
+			ar.Service.DeploymentID = res.DeploymentID
+			ar.Service.RolloutState = res.RolloutState
+			ar.Service.RunningCount = res.Running
+			ar.Service.DesiredCount = res.Desired
+			ar.Service.Outcome = "completed"
+			out.Printf("service %s: deployment %s COMPLETED, %d/%d running", ap.Agent.Name, res.DeploymentID, res.Running, res.Desired)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	out.Done()
+	return worst(errs)
+}
+
+func worst(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	rank := func(err error) int {
+		var (
+			ie *service.InterruptedError
+			re *service.RolloutError
+			te *service.TimeoutError
+		)
+		switch {
+		case errors.As(err, &ie):
+			return 0
+		case errors.As(err, &re):
+			return 1
+		case errors.As(err, &te):
+			return 2
+		}
+		return 3
+	}
+	best := errs[0]
+	for _, e := range errs[1:] {
+		if rank(e) < rank(best) {
+			best = e
+		}
+	}
+	if len(errs) == 1 {
+		return best
+	}
+	// Keep the worst first so errors.As (and the exit code) find it.
+	rest := make([]error, 0, len(errs))
+	rest = append(rest, best)
+	for _, e := range errs {
+		if e != best {
+			rest = append(rest, e)
+		}
+	}
+	return errors.Join(rest...)
+}
+
+func outcomeOf(err error) string {
+	var (
+		ie *service.InterruptedError
+		re *service.RolloutError
+		te *service.TimeoutError
+	)
+	switch {
+	case errors.As(err, &ie):
+		return "interrupted"
+	case errors.As(err, &re) && re.RolledBack:
+		return "rolled back"
+	case errors.As(err, &re):
+		return "failed"
+	case errors.As(err, &te):
+		return "timed out"
+	}
+	return "error"
+}
+
+func serviceDesired(p *Plan, ap AgentPlan, taskDefARN string) service.Desired {
+	a := ap.Agent
+	return service.Desired{
+		Cluster: p.Spec.Cluster.Name, Name: a.Name, TaskDefinitionARN: taskDefARN,
+		DesiredCount: a.Service.DesiredCount, Subnets: a.Network.Subnets, SecurityGroups: a.Network.SecurityGroups,
+		AssignPublicIP: a.Network.AssignPublicIP, MinimumHealthyPercent: a.Service.MinimumHealthyPercent,
+		MaximumPercent: a.Service.MaximumPercent, CircuitBreaker: a.Service.CircuitBreaker.Enable,
+		Rollback: a.Service.CircuitBreaker.Rollback, Tags: ownedTags(p.Spec),
+	}
+}
+
+func roleDetail(r roles.Result) string {
+	var parts []string
+	if r.Trust {
+		parts = append(parts, "trust policy updated")
+	}
+	if len(r.Attach) > 0 {
+		parts = append(parts, "attached "+strings.Join(r.Attach, ", "))
+	}
+	if len(r.Put) > 0 {
+		parts = append(parts, "inline policies put: "+strings.Join(r.Put, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+// shortARN turns a task definition ARN into "family:revision".
+func shortARN(arn string) string {
+	if i := strings.LastIndex(arn, "/"); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
+}
+
+func revision(arn string) int {
+	s := shortARN(arn)
+	i := strings.LastIndex(s, ":")
+	if i < 0 {
+		return 0
+	}
+	n := 0
+	fmt.Sscanf(s[i+1:], "%d", &n)
+	return n
+}

@@ -1,0 +1,27 @@
+package rollout
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/launchdeploy/launch/spec"
+)
+
+// Deploy plans and applies sp, then follows the deployments (unless
+// opts.NoWait). rep is filled as the run goes.
+func Deploy(ctx context.Context, c Clients, sp *spec.Spec, opts Options, out Reporter, rep *Report) error {
+	out.Printf("reading the current state (%d agent(s), cluster %s, region %s)", len(sp.Agents), sp.Cluster.Name, c.Region)
+	start := time.Now()
+	p, err := MakePlan(ctx, c, sp)
+	if err != nil {
+		return err
+	}
+	rep.Identity = p.Identity
+	for _, ref := range slices.Sorted(maps.Keys(p.Secrets)) {
+		rep.Secrets = append(rep.Secrets, p.Secrets[ref])
+	}
+	out.Printf("read and planned in %.1fs as %s", time.Since(start).Seconds(), p.Identity.CallerARN)
+	return Apply(ctx, c, p, opts, out, rep)
+}

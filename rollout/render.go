@@ -1,0 +1,42 @@
+package rollout
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/launchdeploy/launch/secrets"
+	"github.com/launchdeploy/launch/spec"
+	"github.com/launchdeploy/launch/taskdef"
+)
+
+// Rendered is one agent's RegisterTaskDefinition input, built offline.
+type Rendered struct {
+	Agent string
+	Input *ecs.RegisterTaskDefinitionInput
+}
+
+// Render builds every agent's task definition without calling AWS: roles
+// appear by name (ECS accepts a role name where it takes an ARN), secrets as
+// written in the spec (with ":key::" for a JSON key), and the region is the
+// spec's (or region when given).
+func Render(sp *spec.Spec, region string) ([]Rendered, error) {
+	if region == "" {
+		region = sp.Region
+	}
+	var out []Rendered
+	for _, a := range sp.Agents {
+		in, err := taskDefInput(sp, a, region, sp.TaskRole.Name, sp.ExecutionRole.Name, func(ref spec.SecretRef) string {
+			return secrets.ValueFrom(sp.Secrets[ref.Secret], ref.Key)
+		})
+		if err != nil {
+			return nil, err
+		}
+		td, err := taskdef.Build(in)
+		if err != nil {
+			return nil, fmt.Errorf("agent %s: %w", a.Name, err)
+		}
+		out = append(out, Rendered{Agent: a.Name, Input: td})
+	}
+	return out, nil
+}

@@ -1,0 +1,152 @@
+package rollout
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/launchdeploy/launch/internal/awsconf"
+	"github.com/launchdeploy/launch/roles"
+	"github.com/launchdeploy/launch/secrets"
+)
+
+// Report is what a run did, printed as JSON with --output json. Every field
+// is filled as the run goes, so a failed run still reports what it changed.
+type Report struct {
+	Spec     string           `json:"spec"`
+	Identity Identity         `json:"identity"`
+	Result   string           `json:"result"` // succeeded, failed, rolled back, timed out, interrupted, invalid
+	Error    string           `json:"error,omitempty"`
+	Roles    []roles.Result   `json:"roles"`
+	Secrets  []secrets.Secret `json:"secrets"`
+	Cluster  ClusterReport    `json:"cluster"`
+	Agents   []*AgentReport   `json:"agents"`
+	Seconds  float64          `json:"durationSeconds"`
+	Calls    CallsReport      `json:"awsCalls"`
+
+	mu        sync.Mutex
+	startedAt time.Time
+}
+
+// ClusterReport is the cluster's part of a Report.
+type ClusterReport struct {
+	Name   string `json:"name"`
+	ARN    string `json:"arn,omitempty"`
+	Action string `json:"action"`
+}
+
+// AgentReport is one agent's part of a Report.
+type AgentReport struct {
+	Name           string         `json:"name"`
+	LogGroup       LogGroupReport `json:"logGroup"`
+	TaskDefinition TaskDefReport  `json:"taskDefinition"`
+	Service        ServiceReport  `json:"service"`
+}
+
+// LogGroupReport says what happened to a log group.
+type LogGroupReport struct {
+	Name          string `json:"name"`
+	Action        string `json:"action"`
+	RetentionDays int    `json:"retentionDays"`
+}
+
+// TaskDefReport says which revision the agent runs and whether it is new.
+type TaskDefReport struct {
+	Family   string `json:"family"`
+	ARN      string `json:"arn"`
+	Revision int    `json:"revision"`
+	Action   string `json:"action"` // registered or reused
+	Reused   bool   `json:"reused"`
+}
+
+// ServiceReport says what happened to a service and its deployment.
+type ServiceReport struct {
+	Name         string   `json:"name"`
+	ARN          string   `json:"arn,omitempty"`
+	Action       string   `json:"action"` // created, updated or unchanged
+	Changes      []string `json:"changes,omitempty"`
+	DeploymentID string   `json:"deploymentId,omitempty"`
+	RolloutState string   `json:"rolloutState,omitempty"`
+	RunningCount int      `json:"runningCount"`
+	DesiredCount int      `json:"desiredCount"`
+	Outcome      string   `json:"outcome,omitempty"` // completed, failed, rolled back, timed out, interrupted
+	WaitSeconds  float64  `json:"waitSeconds"`
+}
+
+// CallsReport is the AWS calls the run made.
+type CallsReport struct {
+	Reads       map[string]int `json:"reads"`
+	Writes      map[string]int `json:"writes"`
+	TotalReads  int            `json:"totalReads"`
+	TotalWrites int            `json:"totalWrites"`
+}
+
+// NewReport starts a report for the spec at path.
+func NewReport(path string) *Report {
+	return &Report{Spec: path, startedAt: time.Now(), Roles: []roles.Result{}, Secrets: []secrets.Secret{}, Agents: []*AgentReport{}}
+}
+
+func (r *Report) addRole(res roles.Result) {
+	if res.Name == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Roles = append(r.Roles, res)
+}
+
+func (r *Report) agent(name string) *AgentReport {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range r.Agents {
+		if a.Name == name {
+			return a
+		}
+	}
+	a := &AgentReport{Name: name}
+	r.Agents = append(r.Agents, a)
+	return a
+}
+
+// Finish records the result, the duration and the calls made.
+func (r *Report) Finish(result string, err error, calls awsconf.Calls) {
+	r.Result = result
+	if err != nil {
+		r.Error = err.Error()
+	}
+	r.Seconds = time.Since(r.startedAt).Seconds()
+	r.Calls = CallsReport{Reads: calls.Reads, Writes: calls.Writes, TotalReads: calls.TotalReads(), TotalWrites: calls.TotalWrites()}
+}
+
+// Summary writes the short human summary printed on stderr at the end.
+func (r *Report) Summary(w io.Writer) {
+	fmt.Fprintf(w, "\nlaunch %s: %s in %.1fs\n", r.Spec, r.Result, r.Seconds)
+	for _, role := range r.Roles {
+		fmt.Fprintf(w, "  role %-40s %s\n", role.Name, role.Action)
+	}
+	if r.Cluster.Name != "" {
+		fmt.Fprintf(w, "  cluster %-37s %s\n", r.Cluster.Name, r.Cluster.Action)
+	}
+	for _, a := range r.Agents {
+		td := a.TaskDefinition
+		line := fmt.Sprintf("  agent %-39s task definition %s:%d %s", a.Name, td.Family, td.Revision, td.Action)
+		if a.Service.Action != "" {
+			line += fmt.Sprintf(", service %s", a.Service.Action)
+		}
+		if a.Service.Outcome != "" {
+			line += fmt.Sprintf(", deployment %s", a.Service.Outcome)
+		}
+		fmt.Fprintln(w, line)
+	}
+	var writes []string
+	for _, k := range awsconf.Keys(r.Calls.Writes) {
+		writes = append(writes, fmt.Sprintf("%s×%d", k, r.Calls.Writes[k]))
+	}
+	ws := "none"
+	if len(writes) > 0 {
+		ws = strings.Join(writes, " ")
+	}
+	fmt.Fprintf(w, "  AWS calls: %d reads, %d writes (%s)\n", r.Calls.TotalReads, r.Calls.TotalWrites, ws)
+}

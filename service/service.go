@@ -1,0 +1,271 @@
+// Package service owns the ECS side of a rollout after the task definition:
+// the cluster, the service (created, or updated in one call carrying every
+// difference), and following the deployment until it truly completed.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// API is the part of ECS this package calls; *ecs.Client satisfies it.
+type API interface {
+	DescribeClusters(context.Context, *ecs.DescribeClustersInput, ...func(*ecs.Options)) (*ecs.DescribeClustersOutput, error)
+	CreateCluster(context.Context, *ecs.CreateClusterInput, ...func(*ecs.Options)) (*ecs.CreateClusterOutput, error)
+	DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
+	CreateService(context.Context, *ecs.CreateServiceInput, ...func(*ecs.Options)) (*ecs.CreateServiceOutput, error)
+	UpdateService(context.Context, *ecs.UpdateServiceInput, ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error)
+	ListTasks(context.Context, *ecs.ListTasksInput, ...func(*ecs.Options)) (*ecs.ListTasksOutput, error)
+	DescribeTasks(context.Context, *ecs.DescribeTasksInput, ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
+}
+
+// ErrClusterMissing is returned when the cluster does not exist and the spec
+// does not allow launch to create it.
+var ErrClusterMissing = errors.New("cluster does not exist")
+
+// ClusterState is what ECS has for the cluster.
+type ClusterState struct {
+	Exists bool
+	ARN    string
+}
+
+// ReadCluster looks the cluster up; an INACTIVE cluster counts as missing.
+func ReadCluster(ctx context.Context, api API, name string) (ClusterState, error) {
+	out, err := api.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{name}})
+	if err != nil {
+		return ClusterState{}, fmt.Errorf("describe cluster %s: %w", name, err)
+	}
+	for _, c := range out.Clusters {
+		if aws.ToString(c.ClusterName) == name && aws.ToString(c.Status) == "ACTIVE" {
+			return ClusterState{Exists: true, ARN: aws.ToString(c.ClusterArn)}, nil
+		}
+	}
+	return ClusterState{}, nil
+}
+
+// CreateCluster creates the cluster with tags (CreateCluster is idempotent
+// for an existing ACTIVE cluster of the same name).
+func CreateCluster(ctx context.Context, api API, name string, tags map[string]string) (string, error) {
+	out, err := api.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(name), Tags: Tags(tags)})
+	if err != nil {
+		return "", fmt.Errorf("create cluster %s: %w", name, err)
+	}
+	return aws.ToString(out.Cluster.ClusterArn), nil
+}
+
+// Desired is what the agent's service must look like.
+type Desired struct {
+	Cluster               string
+	Name                  string
+	TaskDefinitionARN     string
+	DesiredCount          int
+	Subnets               []string
+	SecurityGroups        []string
+	AssignPublicIP        bool
+	MinimumHealthyPercent int
+	MaximumPercent        int
+	CircuitBreaker        bool
+	Rollback              bool
+	Tags                  map[string]string
+}
+
+// Plan is the one call that brings the service to Desired, if any.
+type Plan struct {
+	Desired Desired
+	Current *types.Service // nil when the service does not exist (or is INACTIVE)
+	Create  bool
+	// Update is the single UpdateService call carrying every difference, or
+	// nil when nothing differs.
+	Update *ecs.UpdateServiceInput
+	// Changes names each field that differs, "field: old → new", for output.
+	Changes []string
+}
+
+// Changed reports whether applying the plan writes anything.
+func (p Plan) Changed() bool { return p.Create || p.Update != nil }
+
+// Read returns the service, or nil when it does not exist or is INACTIVE
+// (ECS keeps deleted services as INACTIVE for a while).
+func Read(ctx context.Context, api API, cluster, name string) (*types.Service, error) {
+	out, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{
+		Cluster: aws.String(cluster), Services: []string{name}, Include: []types.ServiceField{types.ServiceFieldTags},
+	})
+	var nf *types.ClusterNotFoundException
+	if errors.As(err, &nf) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe service %s: %w", name, err)
+	}
+	for i := range out.Services {
+		s := &out.Services[i]
+		if aws.ToString(s.ServiceName) == name && aws.ToString(s.Status) != "INACTIVE" {
+			return s, nil
+		}
+	}
+	return nil, nil
+}
+
+// PlanFor compares d with the current service (nil: missing).
+func PlanFor(d Desired, cur *types.Service) Plan {
+	p := Plan{Desired: d, Current: cur}
+	if cur == nil {
+		p.Create = true
+		return p
+	}
+	up := &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Name)}
+	changed := false
+	if aws.ToString(cur.TaskDefinition) != d.TaskDefinitionARN {
+		up.TaskDefinition = aws.String(d.TaskDefinitionARN)
+		p.Changes = append(p.Changes, fmt.Sprintf("taskDefinition: %s → %s", shortTD(aws.ToString(cur.TaskDefinition)), shortTD(d.TaskDefinitionARN)))
+		changed = true
+	}
+	if int(cur.DesiredCount) != d.DesiredCount {
+		up.DesiredCount = aws.Int32(int32(d.DesiredCount))
+		p.Changes = append(p.Changes, fmt.Sprintf("desiredCount: %d → %d", cur.DesiredCount, d.DesiredCount))
+		changed = true
+	}
+	if want, have := networkConfig(d), cur.NetworkConfiguration; !sameNetwork(want, have) {
+		up.NetworkConfiguration = want
+		p.Changes = append(p.Changes, fmt.Sprintf("network: %s → %s", describeNetwork(have), describeNetwork(want)))
+		changed = true
+	}
+	if want, have := deploymentConfig(d), cur.DeploymentConfiguration; !sameDeployment(want, have) {
+		up.DeploymentConfiguration = want
+		p.Changes = append(p.Changes, fmt.Sprintf("deploymentConfiguration: %s → %s", describeDeployment(have), describeDeployment(want)))
+		changed = true
+	}
+	if changed {
+		p.Update = up
+	}
+	return p
+}
+
+// Started is what Apply did.
+type Started struct {
+	ServiceARN string
+	Action     string // created, updated or unchanged
+	// DeploymentID is the deployment to follow: the one this run started,
+	// or the current PRIMARY when nothing was changed.
+	DeploymentID string
+}
+
+// Apply makes the one call the plan needs.
+func Apply(ctx context.Context, api API, p Plan) (Started, error) {
+	d := p.Desired
+	switch {
+	case p.Create:
+		out, err := api.CreateService(ctx, &ecs.CreateServiceInput{
+			Cluster:                 aws.String(d.Cluster),
+			ServiceName:             aws.String(d.Name),
+			TaskDefinition:          aws.String(d.TaskDefinitionARN),
+			DesiredCount:            aws.Int32(int32(d.DesiredCount)),
+			LaunchType:              types.LaunchTypeFargate,
+			NetworkConfiguration:    networkConfig(d),
+			DeploymentConfiguration: deploymentConfig(d),
+			PropagateTags:           types.PropagateTagsService,
+			EnableECSManagedTags:    true,
+			Tags:                    Tags(d.Tags),
+		})
+		if err != nil {
+			return Started{}, fmt.Errorf("create service %s in cluster %s: %w", d.Name, d.Cluster, err)
+		}
+		return Started{ServiceARN: aws.ToString(out.Service.ServiceArn), Action: "created", DeploymentID: primaryID(out.Service)}, nil
+	case p.Update != nil:
+		out, err := api.UpdateService(ctx, p.Update)
+		if err != nil {
+			return Started{}, fmt.Errorf("update service %s in cluster %s: %w", d.Name, d.Cluster, err)
+		}
+		return Started{ServiceARN: aws.ToString(out.Service.ServiceArn), Action: "updated", DeploymentID: primaryID(out.Service)}, nil
+	default:
+		return Started{ServiceARN: aws.ToString(p.Current.ServiceArn), Action: "unchanged", DeploymentID: primaryID(p.Current)}, nil
+	}
+}
+
+func primaryID(s *types.Service) string {
+	if s == nil {
+		return ""
+	}
+	for _, dep := range s.Deployments {
+		if aws.ToString(dep.Status) == "PRIMARY" {
+			return aws.ToString(dep.Id)
+		}
+	}
+	return ""
+}
+
+func networkConfig(d Desired) *types.NetworkConfiguration {
+	ip := types.AssignPublicIpDisabled
+	if d.AssignPublicIP {
+		ip = types.AssignPublicIpEnabled
+	}
+	return &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{
+		Subnets: slices.Sorted(slices.Values(d.Subnets)), SecurityGroups: slices.Sorted(slices.Values(d.SecurityGroups)), AssignPublicIp: ip,
+	}}
+}
+
+func sameNetwork(a, b *types.NetworkConfiguration) bool {
+	return describeNetwork(a) == describeNetwork(b)
+}
+
+func describeNetwork(n *types.NetworkConfiguration) string {
+	if n == nil || n.AwsvpcConfiguration == nil {
+		return "none"
+	}
+	c := n.AwsvpcConfiguration
+	ip := c.AssignPublicIp
+	if ip == "" {
+		ip = types.AssignPublicIpDisabled // ECS's default
+	}
+	return fmt.Sprintf("subnets=%s securityGroups=%s assignPublicIp=%s",
+		strings.Join(slices.Sorted(slices.Values(c.Subnets)), ","), strings.Join(slices.Sorted(slices.Values(c.SecurityGroups)), ","), ip)
+}
+
+func deploymentConfig(d Desired) *types.DeploymentConfiguration {
+	return &types.DeploymentConfiguration{
+		MinimumHealthyPercent:    aws.Int32(int32(d.MinimumHealthyPercent)),
+		MaximumPercent:           aws.Int32(int32(d.MaximumPercent)),
+		DeploymentCircuitBreaker: &types.DeploymentCircuitBreaker{Enable: d.CircuitBreaker, Rollback: d.Rollback},
+	}
+}
+
+func sameDeployment(a, b *types.DeploymentConfiguration) bool {
+	return describeDeployment(a) == describeDeployment(b)
+}
+
+func describeDeployment(c *types.DeploymentConfiguration) string {
+	if c == nil {
+		return "default"
+	}
+	cb := c.DeploymentCircuitBreaker
+	if cb == nil {
+		cb = &types.DeploymentCircuitBreaker{}
+	}
+	return fmt.Sprintf("minimumHealthyPercent=%d maximumPercent=%d circuitBreaker=%t rollback=%t",
+		aws.ToInt32(c.MinimumHealthyPercent), aws.ToInt32(c.MaximumPercent), cb.Enable, cb.Rollback)
+}
+
+// Tags converts a tag map to ECS tags, sorted by key.
+func Tags(m map[string]string) []types.Tag {
+	var out []types.Tag
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return out
+}
+
+// shortTD turns a task definition ARN into "family:revision".
+func shortTD(arn string) string {
+	if i := strings.LastIndex(arn, "/"); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
+}
