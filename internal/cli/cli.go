@@ -14,13 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-
 	"github.com/launchdeploy/launch/internal/awsconf"
 	"github.com/launchdeploy/launch/internal/term"
 	"github.com/launchdeploy/launch/rollout"
@@ -302,10 +295,7 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return err
 		}
 		counter = c
-		clients := rollout.Clients{
-			STS: sts.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), Secrets: secretsmanager.NewFromConfig(cfg),
-			KMS: kms.NewFromConfig(cfg), ECS: ecs.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg), Region: cfg.Region,
-		}
+		clients := rollout.NewClients(cfg)
 		if ep := awsconf.EndpointFromEnv(opts); ep != "" {
 			out.Printf("using AWS endpoint %s", ep)
 		}

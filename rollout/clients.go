@@ -1,0 +1,24 @@
+package rollout
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// NewClients builds the SDK clients a rollout uses from one config.
+func NewClients(cfg aws.Config) Clients {
+	return Clients{
+		STS:     sts.NewFromConfig(cfg),
+		IAM:     iam.NewFromConfig(cfg),
+		Secrets: secretsmanager.NewFromConfig(cfg),
+		KMS:     kms.NewFromConfig(cfg),
+		ECS:     ecs.NewFromConfig(cfg),
+		Logs:    cloudwatchlogs.NewFromConfig(cfg),
+		Region:  cfg.Region,
+	}
+}

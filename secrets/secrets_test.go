@@ -1,0 +1,123 @@
+package secrets
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+)
+
+const arnCreds = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent/creds-AbCdEf"
+
+// fakeSM resolves like Secrets Manager: by exact name, full ARN, or partial
+// ARN (the ARN without its suffix). It never implements GetSecretValue.
+type fakeSM struct{ secrets []smtypes.SecretListEntry }
+
+func (f fakeSM) DescribeSecret(_ context.Context, in *secretsmanager.DescribeSecretInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
+	id := aws.ToString(in.SecretId)
+	for _, s := range f.secrets {
+		a := aws.ToString(s.ARN)
+		if id == aws.ToString(s.Name) || id == a || a[:len(a)-7] == id || strings.HasSuffix(a, ":secret:"+id) {
+			return &secretsmanager.DescribeSecretOutput{ARN: s.ARN, Name: s.Name, KmsKeyId: s.KmsKeyId, DeletedDate: s.DeletedDate}, nil
+		}
+	}
+	return nil, &smtypes.ResourceNotFoundException{Message: aws.String("Secrets Manager can't find the specified secret.")}
+}
+
+func entry(name, arn, kms string) smtypes.SecretListEntry {
+	e := smtypes.SecretListEntry{Name: aws.String(name), ARN: aws.String(arn)}
+	if kms != "" {
+		e.KmsKeyId = aws.String(kms)
+	}
+	return e
+}
+
+func TestResolveForms(t *testing.T) {
+	sm := fakeSM{secrets: []smtypes.SecretListEntry{entry("agent/creds", arnCreds, "")}}
+	got, err := Resolve(context.Background(), sm, nil, []string{"agent/creds", arnCreds, strings.TrimSuffix(arnCreds, "-AbCdEf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ref, s := range got {
+		if s.ARN != arnCreds {
+			t.Errorf("%s resolved to %s", ref, s.ARN)
+		}
+	}
+}
+
+func TestResolveReportsEveryProblem(t *testing.T) {
+	deleted := entry("old", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:old-QwErTy", "")
+	deleted.DeletedDate = aws.Time(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	sm := fakeSM{secrets: []smtypes.SecretListEntry{deleted, entry("db", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-XyZ123", "")}}
+	_, err := Resolve(context.Background(), sm, nil, []string{"missing", "old", "db-XyZ123"})
+	var re *ResolveError
+	if !errors.As(err, &re) || len(re.Problems) != 3 {
+		t.Fatalf("want 3 problems, got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{`secret "missing" not found`, "scheduled for deletion on 2026-12-01", `"db-XyZ123" is ambiguous`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+}
+
+func TestKeyARN(t *testing.T) {
+	ctx := context.Background()
+	tests := map[string]string{
+		"alias/aws/secretsmanager":                         "",
+		"arn:aws:kms:eu-west-1:123456789012:key/1111-2222": "arn:aws:kms:eu-west-1:123456789012:key/1111-2222",
+		"1111-2222": "arn:aws:kms:eu-west-1:123456789012:key/1111-2222",
+	}
+	for id, want := range tests {
+		got, err := keyARN(ctx, nil, arnCreds, id)
+		if err != nil || got != want {
+			t.Errorf("keyARN(%s) = %q, %v; want %q", id, got, err, want)
+		}
+	}
+	if _, err := keyARN(ctx, nil, arnCreds, "alias/mine"); err == nil {
+		t.Error("a customer alias without a KMS client must be an error, not a silent skip")
+	}
+}
+
+func TestGrantPolicy(t *testing.T) {
+	key := "arn:aws:kms:eu-west-1:123456789012:key/k1"
+	doc := GrantPolicy([]Secret{{ARN: "b-arn"}, {ARN: "a-arn", KMSKeyARN: key}, {ARN: "b-arn"}}, false)
+	var p struct {
+		Statement []struct {
+			Action   string
+			Resource any
+		}
+	}
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Statement) != 2 || p.Statement[0].Action != "secretsmanager:GetSecretValue" || p.Statement[1].Action != "kms:Decrypt" {
+		t.Fatalf("statements: %s", doc)
+	}
+	if res, _ := json.Marshal(p.Statement[0].Resource); string(res) != `["a-arn","b-arn"]` {
+		t.Errorf("GetSecretValue resources = %s", res)
+	}
+	if res, _ := json.Marshal(p.Statement[1].Resource); string(res) != `["`+key+`"]` {
+		t.Errorf("kms resources = %s", res)
+	}
+	all := GrantPolicy([]Secret{{ARN: "a-arn"}}, true)
+	if !strings.Contains(all, `"Resource": "*"`) {
+		t.Errorf("all-secrets policy: %s", all)
+	}
+}
+
+func TestValueFrom(t *testing.T) {
+	if got := ValueFrom(arnCreds, "client_id"); got != arnCreds+":client_id::" {
+		t.Errorf("ValueFrom = %s", got)
+	}
+	if got := ValueFrom(arnCreds, ""); got != arnCreds {
+		t.Errorf("ValueFrom = %s", got)
+	}
+}

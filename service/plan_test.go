@@ -1,0 +1,62 @@
+package service
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+func desired() Desired {
+	return Desired{Cluster: "c", Name: "agent", TaskDefinitionARN: tdNew, DesiredCount: 1,
+		Subnets: []string{"subnet-b", "subnet-a"}, SecurityGroups: []string{"sg-1"},
+		MinimumHealthyPercent: 0, MaximumPercent: 100, CircuitBreaker: true, Rollback: true}
+}
+
+func current() *types.Service {
+	d := desired()
+	return &types.Service{ServiceName: aws.String("agent"), TaskDefinition: aws.String(tdNew), DesiredCount: 1,
+		NetworkConfiguration: &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{
+			Subnets: []string{"subnet-a", "subnet-b"}, SecurityGroups: []string{"sg-1"}}}, // assignPublicIp absent = DISABLED
+		DeploymentConfiguration: deploymentConfig(d)}
+}
+
+func TestPlanForNothingDiffers(t *testing.T) {
+	if p := PlanFor(desired(), current()); p.Changed() {
+		t.Errorf("plan changes an identical service: %v", p.Changes)
+	}
+}
+
+func TestPlanForOneUpdateCarriesEveryDifference(t *testing.T) {
+	cur := current()
+	cur.TaskDefinition = aws.String(tdOld)
+	cur.DesiredCount = 2
+	cur.DeploymentConfiguration.DeploymentCircuitBreaker.Rollback = false
+	cur.NetworkConfiguration.AwsvpcConfiguration.Subnets = []string{"subnet-a"}
+	p := PlanFor(desired(), cur)
+	if p.Update == nil || p.Create {
+		t.Fatalf("want one update, got %+v", p)
+	}
+	u := p.Update
+	if aws.ToString(u.TaskDefinition) != tdNew || aws.ToInt32(u.DesiredCount) != 1 || u.NetworkConfiguration == nil || u.DeploymentConfiguration == nil {
+		t.Errorf("update misses a difference: %+v", u)
+	}
+	if len(p.Changes) != 4 {
+		t.Errorf("changes = %q, want 4", p.Changes)
+	}
+}
+
+func TestPlanForOnlyTaskDefinition(t *testing.T) {
+	cur := current()
+	cur.TaskDefinition = aws.String(tdOld)
+	p := PlanFor(desired(), cur)
+	if p.Update == nil || p.Update.DesiredCount != nil || p.Update.NetworkConfiguration != nil || p.Update.DeploymentConfiguration != nil {
+		t.Errorf("update carries more than the task definition: %+v", p.Update)
+	}
+}
+
+func TestPlanForMissingService(t *testing.T) {
+	if p := PlanFor(desired(), nil); !p.Create {
+		t.Error("a missing service must be created")
+	}
+}

@@ -1,0 +1,193 @@
+package taskdef_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/launchdeploy/launch/taskdef"
+)
+
+// fixtureInput is testdata/describe-two-containers.json as the SDK input it
+// must decode to: every nested type (enums, *int32, maps, nested structs)
+// filled, the read-only members gone, the tags kept.
+func fixtureInput() *ecs.RegisterTaskDefinitionInput {
+	return &ecs.RegisterTaskDefinitionInput{
+		Family:           aws.String("streaming-agent"),
+		TaskRoleArn:      aws.String("arn:aws:iam::123456789012:role/streaming-agent-task"),
+		ExecutionRoleArn: aws.String("arn:aws:iam::123456789012:role/streaming-agent-execution"),
+		NetworkMode:      types.NetworkModeAwsvpc,
+		ContainerDefinitions: []types.ContainerDefinition{
+			{
+				Name:  aws.String("streaming-agent"),
+				Image: aws.String("123456789012.dkr.ecr.eu-west-1.amazonaws.com/streaming-agent:1.4.0"),
+				PortMappings: []types.PortMapping{{
+					Name: aws.String("http"), ContainerPort: aws.Int32(8080), HostPort: aws.Int32(8080),
+					Protocol: types.TransportProtocolTcp, AppProtocol: types.ApplicationProtocolHttp,
+				}},
+				Essential: aws.Bool(true),
+				Environment: []types.KeyValuePair{
+					{Name: aws.String("LOG_LEVEL"), Value: aws.String("info")},
+					{Name: aws.String("MATILLION_REGION"), Value: aws.String("eu1")},
+				},
+				MountPoints: []types.MountPoint{{SourceVolume: aws.String("scratch"), ContainerPath: aws.String("/tmp/agent"), ReadOnly: aws.Bool(false)}},
+				VolumesFrom: []types.VolumeFrom{},
+				Secrets: []types.Secret{{
+					Name:      aws.String("OAUTH_CLIENT_ID"),
+					ValueFrom: aws.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent-creds-AbCdEf:client_id::"),
+				}},
+				DependsOn:              []types.ContainerDependency{{ContainerName: aws.String("log-router"), Condition: types.ContainerConditionStart}},
+				ReadonlyRootFilesystem: aws.Bool(true),
+				User:                   aws.String("1000:1000"),
+				Ulimits:                []types.Ulimit{{Name: types.UlimitNameNofile, SoftLimit: 65536, HardLimit: 65536}},
+				LinuxParameters: &types.LinuxParameters{
+					Capabilities:       &types.KernelCapabilities{Drop: []string{"ALL"}},
+					InitProcessEnabled: aws.Bool(true),
+				},
+				LogConfiguration: &types.LogConfiguration{
+					LogDriver: types.LogDriverAwslogs,
+					Options: map[string]string{
+						"awslogs-group": "/ecs/old-group", "awslogs-region": "eu-west-1",
+						"awslogs-stream-prefix": "old", "mode": "non-blocking",
+					},
+					SecretOptions: []types.Secret{},
+				},
+				HealthCheck: &types.HealthCheck{
+					Command:  []string{"CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"},
+					Interval: aws.Int32(30), Timeout: aws.Int32(5), Retries: aws.Int32(3), StartPeriod: aws.Int32(60),
+				},
+				DockerLabels:   map[string]string{"com.example.Team": "data", "OWNER": "platform"},
+				SystemControls: []types.SystemControl{},
+			},
+			{
+				Name:              aws.String("log-router"),
+				Image:             aws.String("public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"),
+				Cpu:               64,
+				MemoryReservation: aws.Int32(128),
+				PortMappings:      []types.PortMapping{},
+				Essential:         aws.Bool(false),
+				Environment:       []types.KeyValuePair{},
+				MountPoints:       []types.MountPoint{},
+				VolumesFrom:       []types.VolumeFrom{},
+				User:              aws.String("0"),
+				FirelensConfiguration: &types.FirelensConfiguration{
+					Type:    types.FirelensConfigurationTypeFluentbit,
+					Options: map[string]string{"enable-ecs-log-metadata": "true"},
+				},
+				SystemControls: []types.SystemControl{},
+			},
+		},
+		Volumes: []types.Volume{
+			{Name: aws.String("scratch"), Host: &types.HostVolumeProperties{}},
+			{Name: aws.String("shared-efs"), EfsVolumeConfiguration: &types.EFSVolumeConfiguration{
+				FileSystemId:      aws.String("fs-0123456789abcdef0"),
+				RootDirectory:     aws.String("/"),
+				TransitEncryption: types.EFSTransitEncryptionEnabled,
+				AuthorizationConfig: &types.EFSAuthorizationConfig{
+					AccessPointId: aws.String("fsap-0123456789abcdef0"),
+					Iam:           types.EFSAuthorizationConfigIAMEnabled,
+				},
+			}},
+		},
+		PlacementConstraints:    []types.TaskDefinitionPlacementConstraint{},
+		RuntimePlatform:         &types.RuntimePlatform{CpuArchitecture: types.CPUArchitectureX8664, OperatingSystemFamily: types.OSFamilyLinux},
+		RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate},
+		Cpu:                     aws.String("1024"),
+		Memory:                  aws.String("4096"),
+		EphemeralStorage:        &types.EphemeralStorage{SizeInGiB: 30},
+		EnableFaultInjection:    aws.Bool(false),
+		Tags: []types.Tag{
+			{Key: aws.String("team"), Value: aws.String("data")},
+			{Key: aws.String("cost-center"), Value: aws.String("1234")},
+		},
+	}
+}
+
+func TestDecodeBase(t *testing.T) {
+	tests := map[string][]byte{
+		"describe output":                readFixture(t, "describe-two-containers.json"),
+		"bare task definition with tags": bareFixture(t),
+	}
+	for name, data := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := taskdef.DecodeBase(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(fixtureInput(), got, allExported); d != "" {
+				t.Errorf("DecodeBase (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestDecodeBaseWithoutTags(t *testing.T) {
+	got, err := taskdef.DecodeBase([]byte(`{"taskDefinition": {"family": "a", "revision": 3, "status": "INACTIVE",
+		"deregisteredAt": "2026-01-01T00:00:00Z", "containerDefinitions": [{"name": "a", "image": "x"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &ecs.RegisterTaskDefinitionInput{
+		Family:               aws.String("a"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("a"), Image: aws.String("x")}},
+	}
+	if d := cmp.Diff(want, got, allExported); d != "" {
+		t.Errorf("DecodeBase (-want +got):\n%s", d)
+	}
+}
+
+func TestDecodeBaseErrors(t *testing.T) {
+	tests := map[string]struct {
+		data string
+		want []string // substrings of the error
+	}{
+		"unknown keys at every level, all named": {
+			data: `{"taskDefinition": {"famly": "a", "containerDefinitions": [
+				{"name": "a", "healthcheck": {"command": ["x"]}, "logConfiguration": {"logDriver": "awslogs", "option": {}}},
+				{"name": "b", "portMappings": [{"containerPort": 80, "hostport": 80}]}]}}`,
+			want: []string{
+				`unknown key "famly"`,
+				`unknown key "containerDefinitions[0].healthcheck" (did you mean "healthCheck"?)`,
+				`unknown key "containerDefinitions[0].logConfiguration.option"`,
+				`unknown key "containerDefinitions[1].portMappings[0].hostport" (did you mean "hostPort"?)`,
+			},
+		},
+		"wrong case is unknown": {
+			data: `{"Family": "a"}`,
+			want: []string{`unknown key "Family" (did you mean "family"?)`},
+		},
+		"unknown key beside taskDefinition": {
+			data: `{"taskDefinition": {"family": "a"}, "tag": []}`,
+			want: []string{`unknown keys "tag" beside taskDefinition`},
+		},
+		"tags twice": {
+			data: `{"taskDefinition": {"family": "a", "tags": []}, "tags": [{"key": "k", "value": "v"}]}`,
+			want: []string{"tags appear both inside and beside taskDefinition"},
+		},
+		"wrong type": {
+			data: `{"family": "a", "containerDefinitions": [{"name": "a", "cpu": "256"}]}`,
+			want: []string{"decode base task definition: containerDefinitions.cpu: a JSON string where int32 belongs"},
+		},
+		"not an object": {
+			data: `[1]`,
+			want: []string{"decode base task definition"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := taskdef.DecodeBase([]byte(tc.data))
+			if err == nil {
+				t.Fatal("DecodeBase succeeded, want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}

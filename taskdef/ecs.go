@@ -1,0 +1,132 @@
+package taskdef
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// API is the seam to ECS: only the methods taskdef calls, with the SDK v2
+// signatures, so *ecs.Client satisfies it as is.
+type API interface {
+	ListTaskDefinitions(ctx context.Context, in *ecs.ListTaskDefinitionsInput, optFns ...func(*ecs.Options)) (*ecs.ListTaskDefinitionsOutput, error)
+	DescribeTaskDefinition(ctx context.Context, in *ecs.DescribeTaskDefinitionInput, optFns ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+	RegisterTaskDefinition(ctx context.Context, in *ecs.RegisterTaskDefinitionInput, optFns ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error)
+}
+
+var _ API = (*ecs.Client)(nil)
+
+// Current is a registered revision with its tags.
+type Current struct {
+	Definition *types.TaskDefinition
+	Tags       []types.Tag
+}
+
+// Label names the revision for diffs and messages: "registered family:3".
+func (c *Current) Label() string {
+	if c == nil || c.Definition == nil {
+		return "(no active revision)"
+	}
+	return fmt.Sprintf("registered %s:%d", aws.ToString(c.Definition.Family), c.Definition.Revision)
+}
+
+// listPageSize is the largest page ListTaskDefinitions allows.
+const listPageSize = 100
+
+// Latest returns the family's newest ACTIVE revision with its tags, or
+// (nil, nil) when the family has none.
+//
+// It lists ACTIVE revisions by family prefix, newest first, and keeps only
+// ARNs of exactly this family: the prefix "agent" also lists "agent-2". It
+// then describes that ARN with its tags. It never describes the bare family
+// name, which moto answers with the newest revision even when INACTIVE.
+func Latest(ctx context.Context, api API, family string) (*Current, error) {
+	arn, err := latestARN(ctx, api, family)
+	if err != nil || arn == "" {
+		return nil, err
+	}
+	out, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
+		TaskDefinition: aws.String(arn),
+		Include:        []types.TaskDefinitionField{types.TaskDefinitionFieldTags},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("describe task definition %s: %w", arn, err)
+	}
+	if out.TaskDefinition == nil {
+		return nil, fmt.Errorf("describe task definition %s: response has no task definition", arn)
+	}
+	return &Current{Definition: out.TaskDefinition, Tags: out.Tags}, nil
+}
+
+func latestARN(ctx context.Context, api API, family string) (string, error) {
+	if family == "" {
+		return "", errors.New("list task definitions: family is empty")
+	}
+	p := ecs.NewListTaskDefinitionsPaginator(api, &ecs.ListTaskDefinitionsInput{
+		FamilyPrefix: aws.String(family),
+		Status:       types.TaskDefinitionStatusActive,
+		Sort:         types.SortOrderDesc,
+		MaxResults:   aws.Int32(listPageSize),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return "", fmt.Errorf("list task definitions %s: %w", family, err)
+		}
+		// ECS sorts by family, then revision; one family's revisions are
+		// contiguous. Take the highest revision on the first page that has
+		// any, without trusting the order within the page.
+		best, bestRev := "", -1
+		for _, arn := range page.TaskDefinitionArns {
+			fam, rev, ok := parseTaskDefinitionARN(arn)
+			if ok && fam == family && rev > bestRev {
+				best, bestRev = arn, rev
+			}
+		}
+		if best != "" {
+			return best, nil
+		}
+	}
+	return "", nil
+}
+
+// parseTaskDefinitionARN splits
+// arn:aws:ecs:eu-west-1:123456789012:task-definition/family:3 into its family
+// and revision.
+func parseTaskDefinitionARN(arn string) (family string, revision int, ok bool) {
+	_, rest, found := strings.Cut(arn, ":task-definition/")
+	if !found {
+		return "", 0, false
+	}
+	i := strings.LastIndexByte(rest, ':')
+	if i < 0 {
+		return "", 0, false
+	}
+	rev, err := strconv.Atoi(rest[i+1:])
+	if err != nil {
+		return "", 0, false
+	}
+	return rest[:i], rev, true
+}
+
+// Register calls RegisterTaskDefinition and returns the new revision.
+func Register(ctx context.Context, api API, desired *ecs.RegisterTaskDefinitionInput) (*types.TaskDefinition, error) {
+	if desired == nil {
+		return nil, errors.New("register task definition: no definition")
+	}
+	family := aws.ToString(desired.Family)
+	out, err := api.RegisterTaskDefinition(ctx, desired)
+	if err != nil {
+		return nil, fmt.Errorf("register task definition %s: %w", family, err)
+	}
+	if out.TaskDefinition == nil {
+		return nil, fmt.Errorf("register task definition %s: response has no task definition", family)
+	}
+	return out.TaskDefinition, nil
+}

@@ -1,0 +1,157 @@
+package taskdef_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/launchdeploy/launch/taskdef"
+)
+
+func TestLatest(t *testing.T) {
+	const family = "streaming-agent"
+	active, inactive := types.TaskDefinitionStatusActive, types.TaskDefinitionStatusInactive
+	tests := map[string]struct {
+		setup   func(f *fakeECS)
+		wantARN string // "" means (nil, nil)
+	}{
+		"no revisions at all": {setup: func(*fakeECS) {}},
+		"newest ACTIVE revision": {
+			setup: func(f *fakeECS) {
+				f.addRevision(family, 1, active)
+				f.addRevision(family, 2, active)
+			},
+			wantARN: tdARN(family, 2),
+		},
+		"newest revision INACTIVE": {
+			setup: func(f *fakeECS) {
+				f.addRevision(family, 1, active)
+				f.addRevision(family, 2, inactive)
+			},
+			wantARN: tdARN(family, 1),
+		},
+		"only INACTIVE revisions": {
+			setup: func(f *fakeECS) {
+				f.addRevision(family, 1, inactive)
+				f.addRevision(family, 2, inactive)
+			},
+		},
+		"prefix trap: a longer family sorts first": {
+			setup: func(f *fakeECS) {
+				f.addRevision(family, 4, active)
+				f.addRevision(family+"-eu", 9, active)
+				f.addRevision(family+"2", 12, active)
+			},
+			wantARN: tdARN(family, 4),
+		},
+		"prefix trap: only longer families": {
+			setup: func(f *fakeECS) {
+				f.addRevision(family+"-eu", 9, active)
+			},
+		},
+		"prefix trap across pages": {
+			setup: func(f *fakeECS) {
+				for rev := int32(1); rev <= 250; rev++ {
+					f.addRevision(family+"-eu", rev, active)
+				}
+				f.addRevision(family, 1, active)
+				f.addRevision(family, 2, active)
+			},
+			wantARN: tdARN(family, 2),
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f := &fakeECS{}
+			tc.setup(f)
+			got, err := taskdef.Latest(context.Background(), f, family)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantARN == "" {
+				if got != nil {
+					t.Fatalf("Latest = %s, want nil", aws.ToString(got.Definition.TaskDefinitionArn))
+				}
+				for _, c := range f.calls {
+					if strings.HasPrefix(c, "DescribeTaskDefinition") {
+						t.Errorf("called %s with no matching revision", c)
+					}
+				}
+				return
+			}
+			if got == nil {
+				t.Fatalf("Latest = nil, want %s", tc.wantARN)
+			}
+			if arn := aws.ToString(got.Definition.TaskDefinitionArn); arn != tc.wantARN {
+				t.Errorf("Latest = %s, want %s", arn, tc.wantARN)
+			}
+			if len(got.Tags) != 1 || aws.ToString(got.Tags[0].Value) != tc.wantARN[strings.LastIndexByte(tc.wantARN, ':')+1:] {
+				t.Errorf("tags = %v, want the revision's own tags (described with include TAGS)", got.Tags)
+			}
+			if last := f.calls[len(f.calls)-1]; last != "DescribeTaskDefinition "+tc.wantARN {
+				t.Errorf("last call = %q, want a describe of the ARN, not the bare family", last)
+			}
+		})
+	}
+}
+
+func TestLatestError(t *testing.T) {
+	f := &fakeECS{listErr: errors.New("AccessDeniedException: not authorized")}
+	_, err := taskdef.Latest(context.Background(), f, "agent")
+	if err == nil || err.Error() != "list task definitions agent: AccessDeniedException: not authorized" || !errors.Is(err, f.listErr) {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+func TestRegister(t *testing.T) {
+	f := &fakeECS{}
+	f.addRevision("streaming-agent", 5, types.TaskDefinitionStatusInactive)
+	desired := desiredFromBase(t)
+	td, err := taskdef.Register(context.Background(), f, desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arn := aws.ToString(td.TaskDefinitionArn); arn != tdARN("streaming-agent", 6) {
+		t.Errorf("registered %s, want revision 6", arn)
+	}
+
+	f.registErr = errors.New("ClientException: Invalid 'cpu' setting for task.")
+	_, err = taskdef.Register(context.Background(), f, desired)
+	if err == nil || err.Error() != "register task definition streaming-agent: ClientException: Invalid 'cpu' setting for task." || !errors.Is(err, f.registErr) {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+// TestDeployTwiceRegistersOnce is the whole cycle: the first run registers,
+// the second finds the registered revision equal and reuses it.
+func TestDeployTwiceRegistersOnce(t *testing.T) {
+	f := &fakeECS{}
+	ctx := context.Background()
+	registrations := 0
+	for run := 1; run <= 2; run++ {
+		desired := desiredFromBase(t)
+		cur, err := taskdef.Latest(ctx, f, "streaming-agent")
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := taskdef.PlanFor(desired, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Action == taskdef.ActionRegister {
+			if _, err := taskdef.Register(ctx, f, desired); err != nil {
+				t.Fatal(err)
+			}
+			registrations++
+		} else if plan.ARN() != tdARN("streaming-agent", 1) {
+			t.Errorf("run %d reuses %q, want revision 1", run, plan.ARN())
+		}
+	}
+	if registrations != 1 {
+		t.Errorf("%d registrations over two identical runs, want 1", registrations)
+	}
+}

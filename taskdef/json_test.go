@@ -1,0 +1,133 @@
+package taskdef_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/schemas"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	smithy "github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/launchdeploy/launch/taskdef"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestJSONGolden(t *testing.T) {
+	got := mustJSON(t, desiredFromBase(t))
+	const golden = "testdata/render.golden.json"
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := string(readFixture(t, "render.golden.json"))
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("JSON (-golden +got), run go test -update if intended:\n%s", d)
+	}
+}
+
+func TestJSONKeys(t *testing.T) {
+	in := &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String("a"),
+		ContainerDefinitions: []types.ContainerDefinition{{
+			Name:         aws.String("a"),
+			DnsServers:   []string{"10.0.0.2"},
+			DockerLabels: map[string]string{"OWNER": "platform", "com.example.Team": "data"},
+			LogConfiguration: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs,
+				Options: map[string]string{"awslogs-group": "g", "awslogs-stream-prefix": "p"}},
+			HealthCheck:  &types.HealthCheck{Command: []string{"CMD-SHELL", "test -f /ok && exit 0 <x>"}},
+			Essential:    aws.Bool(false),
+			PortMappings: []types.PortMapping{},
+		}},
+		Volumes: []types.Volume{{Name: aws.String("v"), EfsVolumeConfiguration: &types.EFSVolumeConfiguration{FileSystemId: aws.String("fs-1")}}},
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(mustJSON(t, in)), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"family": "a",
+		"containerDefinitions": []any{map[string]any{
+			"name":         "a",
+			"dnsServers":   []any{"10.0.0.2"},
+			"dockerLabels": map[string]any{"OWNER": "platform", "com.example.Team": "data"},
+			"logConfiguration": map[string]any{"logDriver": "awslogs",
+				"options": map[string]any{"awslogs-group": "g", "awslogs-stream-prefix": "p"}},
+			"healthCheck":  map[string]any{"command": []any{"CMD-SHELL", "test -f /ok && exit 0 <x>"}},
+			"essential":    false, // a set pointer prints even when false
+			"portMappings": []any{},
+		}},
+		"volumes": []any{map[string]any{"name": "v", "efsVolumeConfiguration": map[string]any{"fileSystemId": "fs-1"}}},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("JSON (-want +got):\n%s", d)
+	}
+	if s := mustJSON(t, in); !strings.Contains(s, "&& exit 0 <x>") {
+		t.Errorf("JSON escapes HTML characters:\n%s", s)
+	}
+}
+
+// TestJSONMatchesSDKWireFormat fills every member reachable from
+// RegisterTaskDefinitionInput and checks that JSON prints the same keys and
+// values as the SDK's own awsJson1_1 serializer sends to ECS: the key names
+// derived from Go field names are the real member names.
+func TestJSONMatchesSDKWireFormat(t *testing.T) {
+	var in ecs.RegisterTaskDefinitionInput
+	fill(reflectValue(&in), 0)
+
+	req := smithyhttp.NewStackRequest().(*smithyhttp.Request)
+	op := smithy.NewOperationSchema(schemas.RegisterTaskDefinition, schemas.RegisterTaskDefinitionRequest, schemas.RegisterTaskDefinitionResponse)
+	if err := awsjson.New11(schemas.AmazonEC2ContainerServiceV20141113).SerializeRequest(context.Background(), op, &in, req); err != nil {
+		t.Fatal(err)
+	}
+	wire, err := io.ReadAll(req.GetStream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got any
+	if err := json.Unmarshal(wire, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(mustJSON(t, &in)), &got); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("JSON differs from the SDK's wire format (-sdk +JSON):\n%s", d)
+	}
+
+	// And DecodeBase reads it back whole.
+	back, err := taskdef.DecodeBase(wire)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(&in, back, allExported); d != "" {
+		t.Errorf("DecodeBase(wire) (-want +got):\n%s", d)
+	}
+}
+
+func TestJSONOutputTypes(t *testing.T) {
+	td, _ := registeredForm(desiredFromBase(t), 3)
+	s := mustJSON(t, &ecs.DescribeTaskDefinitionOutput{TaskDefinition: &td})
+	for _, want := range []string{`"taskDefinitionArn": "` + tdARN("streaming-agent", 3) + `"`, `"revision": 3`, `"registeredAt": "2026-03-02T10:00:00Z"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("JSON lacks %s:\n%.400s", want, s)
+		}
+	}
+	if strings.Contains(s, "resultMetadata") {
+		t.Errorf("JSON prints the SDK's result metadata")
+	}
+	if s := mustJSON(t, (*ecs.RegisterTaskDefinitionInput)(nil)); s != "null\n" {
+		t.Errorf("JSON(nil) = %q", s)
+	}
+}

@@ -1,0 +1,264 @@
+package taskdef_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/launchdeploy/launch/taskdef"
+)
+
+func desiredFromBase(t testing.TB) *ecs.RegisterTaskDefinitionInput {
+	t.Helper()
+	d, err := taskdef.Build(agentInput(decodeFixture(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// current returns desired as ECS would describe it after registering it as
+// revision 3.
+func current(desired *ecs.RegisterTaskDefinitionInput) *taskdef.Current {
+	td, tags := registeredForm(desired, 3)
+	return &taskdef.Current{Definition: &td, Tags: tags}
+}
+
+func TestPlanForReusesWhatECSReturnsForTheSameDefinition(t *testing.T) {
+	scratch, err := taskdef.Build(agentInput(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]*ecs.RegisterTaskDefinitionInput{
+		"from scratch": scratch,
+		"from base":    desiredFromBase(t),
+	}
+	for name, desired := range tests {
+		t.Run(name, func(t *testing.T) {
+			cur := current(desired)
+			plan, err := taskdef.PlanFor(desired, cur)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Action != taskdef.ActionReuse || plan.Diff != "" {
+				t.Fatalf("Action = %s, want reuse; diff:\n%s", plan.Action, plan.Diff)
+			}
+			if plan.ARN() != tdARN("streaming-agent", 3) {
+				t.Errorf("ARN() = %q", plan.ARN())
+			}
+		})
+	}
+}
+
+func TestCanonicalEquivalences(t *testing.T) {
+	type mod func(*ecs.RegisterTaskDefinitionInput)
+	agent := func(d *ecs.RegisterTaskDefinitionInput) *types.ContainerDefinition { return &d.ContainerDefinitions[0] }
+	tests := map[string]struct{ a, b mod }{
+		"vCPU and GB units": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) { d.Cpu, d.Memory = aws.String("2 vCPU"), aws.String("8 GB") },
+		},
+		"runtimePlatform absent vs LINUX/X86_64": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) { d.RuntimePlatform = nil },
+			b: func(d *ecs.RegisterTaskDefinitionInput) {
+				d.RuntimePlatform = &types.RuntimePlatform{OperatingSystemFamily: "LINUX", CpuArchitecture: "X86_64"}
+			},
+		},
+		"container order": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) {
+				cs := d.ContainerDefinitions
+				cs[0], cs[1] = cs[1], cs[0]
+			},
+		},
+		"volume order": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) { d.Volumes[0], d.Volumes[1] = d.Volumes[1], d.Volumes[0] },
+		},
+		"aws: tags ignored": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) {
+				d.Tags = append(d.Tags, types.Tag{Key: aws.String("aws:cloudformation:stack-name"), Value: aws.String("x")})
+			},
+		},
+		"optional false booleans": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) {
+				agent(d).Privileged = aws.Bool(false)
+				agent(d).MountPoints[0].ReadOnly = nil
+			},
+		},
+		"versionConsistency default": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) {
+				agent(d).VersionConsistency = types.VersionConsistencyEnabled
+			},
+		},
+		"healthCheck startPeriod 0": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) { agent(d).HealthCheck.StartPeriod = aws.Int32(0) },
+			b: func(d *ecs.RegisterTaskDefinitionInput) { agent(d).HealthCheck.StartPeriod = nil },
+		},
+		"portMapping protocol and hostPort defaults": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) {
+				agent(d).PortMappings = []types.PortMapping{{ContainerPort: aws.Int32(9090)}}
+			},
+			b: func(d *ecs.RegisterTaskDefinitionInput) {
+				agent(d).PortMappings = []types.PortMapping{{ContainerPort: aws.Int32(9090), HostPort: aws.Int32(9090), Protocol: "tcp"}}
+			},
+		},
+		"bind volume host {} vs absent": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) { d.Volumes[0].Host = nil },
+		},
+		"empty lists vs absent": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) {
+				d.PlacementConstraints = nil
+				d.ContainerDefinitions[1].Environment = nil
+				d.ContainerDefinitions[1].MountPoints = nil
+				agent(d).LogConfiguration.SecretOptions = nil
+			},
+		},
+		"essential absent vs true": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) { agent(d).Essential = nil },
+		},
+		"compatibilities duplicated": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) {
+				d.RequiresCompatibilities = []types.Compatibility{"FARGATE", "FARGATE"}
+			},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			a, b := desiredFromBase(t), desiredFromBase(t)
+			if tc.a != nil {
+				tc.a(a)
+			}
+			if tc.b != nil {
+				tc.b(b)
+			}
+			d, err := taskdef.Diff(a, b, "a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d != "" {
+				t.Errorf("Diff is not empty:\n%s", d)
+			}
+		})
+	}
+}
+
+func TestPlanForRegistersEachRealChange(t *testing.T) {
+	agent := func(d *ecs.RegisterTaskDefinitionInput) *types.ContainerDefinition { return &d.ContainerDefinitions[0] }
+	tests := map[string]struct {
+		change func(*ecs.RegisterTaskDefinitionInput)
+		line   string // a line the diff must add
+	}{
+		"image": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) {
+				agent(d).Image = aws.String("public.ecr.aws/matillion/streaming-agent:2.0.1")
+			},
+			line: `+            "image": "public.ecr.aws/matillion/streaming-agent:2.0.1",`,
+		},
+		"one environment value": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) { agent(d).Environment[1].Value = aws.String("eu1") },
+			line:   `+                    "value": "eu1"`,
+		},
+		"one secret": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) {
+				agent(d).Secrets[1].ValueFrom = aws.String(legacyARN + ":token::")
+			},
+			line: `+                    "valueFrom": "` + legacyARN + `:token::"`,
+		},
+		"task cpu": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) { d.Cpu = aws.String("4096") },
+			line:   `+    "cpu": "4096",`,
+		},
+		"a tag": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) { d.Tags[0].Value = aws.String("ingest") },
+			line:   `+            "value": "ingest"`,
+		},
+		"task role": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) {
+				d.TaskRoleArn = aws.String("arn:aws:iam::123456789012:role/other")
+			},
+			line: `+    "taskRoleArn": "arn:aws:iam::123456789012:role/other",`,
+		},
+		"base-only healthCheck": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) { agent(d).HealthCheck.Retries = aws.Int32(5) },
+			line:   `+                "retries": 5,`,
+		},
+		"essential false on the sidecar is kept apart from absent": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) { d.ContainerDefinitions[1].Essential = nil },
+			line:   `+            "essential": true,`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			desired := desiredFromBase(t)
+			cur := current(desired)
+			tc.change(desired)
+			plan, err := taskdef.PlanFor(desired, cur)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.Action != taskdef.ActionRegister {
+				t.Fatalf("Action = %s, want register", plan.Action)
+			}
+			if !strings.HasPrefix(plan.Diff, "--- registered streaming-agent:3\n+++ desired\n") {
+				t.Errorf("diff header wrong:\n%s", plan.Diff)
+			}
+			if !containsLine(plan.Diff, tc.line) {
+				t.Errorf("diff has no line %q:\n%s", tc.line, plan.Diff)
+			}
+			if plan.ARN() != "" {
+				t.Errorf("ARN() = %q for a register plan, want empty", plan.ARN())
+			}
+		})
+	}
+}
+
+func TestPlanForWithoutCurrent(t *testing.T) {
+	desired := desiredFromBase(t)
+	plan, err := taskdef.PlanFor(desired, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Action != taskdef.ActionRegister || plan.Current != nil {
+		t.Fatalf("plan = %+v, want register with no current", plan)
+	}
+	canon, err := taskdef.Canonical(desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(plan.Diff, "--- (no active revision)\n+++ desired\n") {
+		t.Errorf("diff header wrong:\n%.200s", plan.Diff)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(string(canon), "\n"), "\n") {
+		if !containsLine(plan.Diff, "+"+l) {
+			t.Fatalf("diff lacks added line %q", l)
+		}
+	}
+}
+
+func containsLine(text, line string) bool {
+	for _, l := range strings.Split(text, "\n") {
+		if l == line {
+			return true
+		}
+	}
+	return false
+}
+
+func TestFromDescribedCopiesEveryRegisterMember(t *testing.T) {
+	var td types.TaskDefinition
+	fill(reflectValue(&td), 0)
+	tags := []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}
+	got := taskdef.FromDescribed(&td, tags)
+	for _, name := range zeroFields(got) {
+		t.Errorf("FromDescribed left %s empty: add it to the conversion", name)
+	}
+	// The result shares nothing with td.
+	got.ContainerDefinitions[0].Environment[0].Value = aws.String("changed")
+	if aws.ToString(td.ContainerDefinitions[0].Environment[0].Value) == "changed" {
+		t.Error("FromDescribed result shares memory with its argument")
+	}
+	if taskdef.FromDescribed(nil, nil) != nil {
+		t.Error("FromDescribed(nil) is not nil")
+	}
+}
