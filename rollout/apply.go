@@ -145,7 +145,7 @@ func follow(ctx context.Context, c Clients, p *Plan, opts Options, started []ser
 		errs []error
 	)
 	g := errgroup.Group{}
-	since := rep.startedAt.Add(-2 * time.Second)
+	since := rep.startedAt
 	for i, ap := range p.Agents {
 		ar := rep.agent(ap.Agent.Name)
 		timeout := ap.Agent.WaitTimeout.Duration
@@ -154,6 +154,7 @@ func follow(ctx context.Context, c Clients, p *Plan, opts Options, started []ser
 		}
 		g.Go(func() error {
 			out.Printf("waiting for service %s (deployment %s, up to %s)", ap.Agent.Name, started[i].DeploymentID, timeout)
+			waitStart := time.Now()
 			res, err := service.Follow(ctx, c.ECS, service.FollowOptions{
 				Cluster: p.Spec.Cluster.Name, Service: ap.Agent.Name,
 				DeploymentID: started[i].DeploymentID, TaskDefinitionARN: ar.TaskDefinition.ARN,
@@ -163,7 +164,7 @@ func follow(ctx context.Context, c Clients, p *Plan, opts Options, started []ser
 			})
 			mu.Lock()
 			defer mu.Unlock()
-			ar.Service.WaitSeconds = res.Took.Seconds()
+			ar.Service.WaitSeconds = time.Since(waitStart).Seconds()
 			if err != nil {
 				errs = append(errs, err)
 				ar.Service.Outcome = outcomeOf(err)

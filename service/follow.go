@@ -33,11 +33,10 @@ type FollowOptions struct {
 
 // Outcome is a deployment that completed.
 type Outcome struct {
-	DeploymentID string        `json:"deploymentId"`
-	RolloutState string        `json:"rolloutState"`
-	Running      int           `json:"runningCount"`
-	Desired      int           `json:"desiredCount"`
-	Took         time.Duration `json:"-"`
+	DeploymentID string `json:"deploymentId"`
+	RolloutState string `json:"rolloutState"`
+	Running      int    `json:"runningCount"`
+	Desired      int    `json:"desiredCount"`
 }
 
 // Diagnostics is what a person needs to see when a rollout did not complete.
@@ -188,7 +187,7 @@ func Follow(ctx context.Context, api API, opts FollowOptions) (Outcome, error) {
 			if state == "" {
 				state = string(types.DeploymentRolloutStateCompleted)
 			}
-			return Outcome{DeploymentID: depID, RolloutState: state, Running: int(dep.RunningCount), Desired: int(dep.DesiredCount), Took: time.Since(start)}, nil
+			return Outcome{DeploymentID: depID, RolloutState: state, Running: int(dep.RunningCount), Desired: int(dep.DesiredCount)}, nil
 		}
 
 		remaining := time.Until(deadline)

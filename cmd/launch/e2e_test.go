@@ -1,0 +1,404 @@
+package main_test
+
+// End-to-end tests: the built launch binary against the emulator, exactly as
+// a release pipeline runs it. Results are read back with the SDK.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/launchdeploy/launch/internal/emulator"
+	"github.com/launchdeploy/launch/rollout"
+)
+
+var launchBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "launch-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	launchBin = filepath.Join(dir, "launch")
+	build := exec.Command("go", "build", "-o", launchBin, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build launch:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const rootSpec = "../../deploy.yaml"
+
+// world is one test's emulator with what a real account already has: a
+// VPC with two subnets, a security group and the agent's secret.
+type world struct {
+	t         *testing.T
+	h         *emulator.Harness
+	cfg       aws.Config
+	env       map[string]string
+	secretARN string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	h := emulator.NewHarness(t)
+	h.Reset(t)
+	h.SetDeploymentDuration(t, 300*time.Millisecond)
+	cfg := emulator.Config(t)
+	net := emulator.CreateNetwork(t, cfg)
+	w := &world{t: t, h: h, cfg: cfg}
+	w.secretARN = emulator.CreateSecret(t, cfg, "matillion/streaming-agent/credentials", `{"client_id":"id","client_secret":"s"}`, "")
+	w.env = map[string]string{
+		"AWS_ENDPOINT_URL": emulator.Endpoint(t), "AWS_REGION": cfg.Region,
+		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+		"AGENT_IMAGE": "public.ecr.aws/matillion/streaming-agent:1.0", "MATILLION_ACCOUNT_ID": "12345", "MATILLION_AGENT_ID": "agent-0001",
+		"SUBNET_1": net.Subnets[0], "SUBNET_2": net.Subnets[1], "SECURITY_GROUP": net.SecurityGroups[0],
+	}
+	t.Cleanup(func() {
+		if n := emulator.CountActions(h.Requests(t))["secretsmanager:GetSecretValue"]; n != 0 {
+			t.Errorf("launch called GetSecretValue %d times", n)
+		}
+	})
+	return w
+}
+
+type run struct {
+	code           int
+	stdout, stderr string
+	report         *rollout.Report
+	took           time.Duration
+}
+
+func (w *world) command(args ...string) *exec.Cmd {
+	cmd := exec.Command(launchBin, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + w.t.TempDir()}
+	for k, v := range w.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return cmd
+}
+
+// launch runs the binary and decodes the JSON report when --output json.
+func (w *world) launch(args ...string) run {
+	w.t.Helper()
+	cmd := w.command(args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := run{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		w.t.Fatalf("run launch: %v", err)
+	}
+	if slicesContains(args, "json") {
+		r.report = &rollout.Report{}
+		if err := json.Unmarshal(stdout.Bytes(), r.report); err != nil {
+			w.t.Fatalf("stdout is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+		}
+	}
+	w.t.Logf("launch %s → exit %d in %s\n%s", strings.Join(args, " "), r.code, r.took.Round(time.Millisecond), r.stderr)
+	return r
+}
+
+func slicesContains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *world) describeService(cluster, name string) ecstypes.Service {
+	w.t.Helper()
+	out, err := ecs.NewFromConfig(w.cfg).DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{name}})
+	if err != nil || len(out.Services) != 1 {
+		w.t.Fatalf("DescribeServices %s: %v %v", name, err, out)
+	}
+	return out.Services[0]
+}
+
+func primary(s ecstypes.Service) ecstypes.Deployment {
+	for _, d := range s.Deployments {
+		if aws.ToString(d.Status) == "PRIMARY" {
+			return d
+		}
+	}
+	return ecstypes.Deployment{}
+}
+
+func (w *world) activeRevisions(family string) []string {
+	w.t.Helper()
+	out, err := ecs.NewFromConfig(w.cfg).ListTaskDefinitions(context.Background(), &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return out.TaskDefinitionArns
+}
+
+func TestColdDeployOfTheRootSpec(t *testing.T) {
+	w := newWorld(t)
+	r := w.launch(rootSpec, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	rep := r.report
+	if rep.Result != "succeeded" || len(rep.Agents) != 1 || len(rep.Roles) != 2 {
+		t.Fatalf("report: %+v", rep)
+	}
+	for _, role := range rep.Roles {
+		if role.Action != "created" {
+			t.Errorf("role %s %s", role.Name, role.Action)
+		}
+		got, err := iam.NewFromConfig(w.cfg).GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(role.Name)})
+		if err != nil || aws.ToString(got.Role.Arn) != role.ARN {
+			t.Errorf("role %s: report ARN %s, IAM says %v (%v)", role.Name, role.ARN, got, err)
+		}
+	}
+	a := rep.Agents[0]
+	if a.TaskDefinition.Action != "registered" || a.TaskDefinition.Revision != 1 || a.Service.Action != "created" || a.LogGroup.Action != "created" {
+		t.Errorf("agent report: %+v", a)
+	}
+	if rep.Cluster.Action != "created" {
+		t.Errorf("cluster %s", rep.Cluster.Action)
+	}
+
+	svc := w.describeService("matillion-streaming", "streaming-agent")
+	p := primary(svc)
+	if aws.ToString(svc.ServiceArn) != a.Service.ARN || aws.ToString(p.Id) != a.Service.DeploymentID {
+		t.Errorf("report service %s/%s, ECS %s/%s", a.Service.ARN, a.Service.DeploymentID, aws.ToString(svc.ServiceArn), aws.ToString(p.Id))
+	}
+	if p.RolloutState != ecstypes.DeploymentRolloutStateCompleted || p.RunningCount != 1 || aws.ToString(p.TaskDefinition) != a.TaskDefinition.ARN {
+		t.Errorf("PRIMARY deployment: %s running %d on %s; report says %s", p.RolloutState, p.RunningCount, aws.ToString(p.TaskDefinition), a.TaskDefinition.ARN)
+	}
+	if a.Service.RolloutState != "COMPLETED" || a.Service.RunningCount != 1 {
+		t.Errorf("report rollout %s running %d", a.Service.RolloutState, a.Service.RunningCount)
+	}
+
+	td, err := ecs.NewFromConfig(w.cfg).DescribeTaskDefinition(context.Background(), &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(a.TaskDefinition.ARN)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := td.TaskDefinition.ContainerDefinitions[0]
+	secrets := map[string]string{}
+	for _, s := range c.Secrets {
+		secrets[aws.ToString(s.Name)] = aws.ToString(s.ValueFrom)
+	}
+	if secrets["OAUTH_CLIENT_ID"] != w.secretARN+":client_id::" || secrets["OAUTH_CLIENT_SECRET"] != w.secretARN+":client_secret::" {
+		t.Errorf("container secrets = %v (secret %s)", secrets, w.secretARN)
+	}
+	if aws.ToString(c.Image) != w.env["AGENT_IMAGE"] || aws.ToString(td.TaskDefinition.Cpu) != "1024" || aws.ToString(td.TaskDefinition.Memory) != "4096" {
+		t.Errorf("task definition image %s cpu %s memory %s", aws.ToString(c.Image), aws.ToString(td.TaskDefinition.Cpu), aws.ToString(td.TaskDefinition.Memory))
+	}
+
+	lg, err := cloudwatchlogs.NewFromConfig(w.cfg).DescribeLogGroups(context.Background(), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/ecs/streaming-agent")})
+	if err != nil || len(lg.LogGroups) != 1 || aws.ToInt32(lg.LogGroups[0].RetentionInDays) != 30 {
+		t.Errorf("log group: %+v %v", lg, err)
+	}
+	if rep.Calls.TotalWrites == 0 || rep.Calls.Writes["ecs:CreateService"] != 1 || rep.Calls.Writes["ecs:RegisterTaskDefinition"] != 1 {
+		t.Errorf("report calls: %+v", rep.Calls)
+	}
+}
+
+func TestSecondRunChangesNothing(t *testing.T) {
+	w := newWorld(t)
+	if r := w.launch(rootSpec); r.code != 0 {
+		t.Fatalf("first run exit %d", r.code)
+	}
+	r := w.launch(rootSpec, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("second run exit %d", r.code)
+	}
+	if r.report.Calls.TotalWrites != 0 {
+		t.Errorf("second run wrote: %v", r.report.Calls.Writes)
+	}
+	if got := w.activeRevisions("streaming-agent"); len(got) != 1 {
+		t.Errorf("revisions after two runs: %v", got)
+	}
+	a := r.report.Agents[0]
+	if !a.TaskDefinition.Reused || a.TaskDefinition.Revision != 1 || a.Service.Action != "unchanged" || a.Service.Outcome != "completed" {
+		t.Errorf("agent report: %+v", a)
+	}
+}
+
+func TestImageChangeMakesOneRevisionAndOneUpdate(t *testing.T) {
+	w := newWorld(t)
+	if r := w.launch(rootSpec); r.code != 0 {
+		t.Fatalf("first run exit %d", r.code)
+	}
+	w.env["AGENT_IMAGE"] = "public.ecr.aws/matillion/streaming-agent:1.1"
+	r := w.launch(rootSpec, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	writes := r.report.Calls.Writes
+	if writes["ecs:RegisterTaskDefinition"] != 1 || writes["ecs:UpdateService"] != 1 || r.report.Calls.TotalWrites != 2 {
+		t.Errorf("writes = %v, want exactly one RegisterTaskDefinition and one UpdateService", writes)
+	}
+	a := r.report.Agents[0]
+	if a.TaskDefinition.Revision != 2 {
+		t.Errorf("revision %d, want 2", a.TaskDefinition.Revision)
+	}
+	p := primary(w.describeService("matillion-streaming", "streaming-agent"))
+	if aws.ToString(p.TaskDefinition) != a.TaskDefinition.ARN || p.RolloutState != ecstypes.DeploymentRolloutStateCompleted {
+		t.Errorf("PRIMARY on %s %s, want %s COMPLETED", aws.ToString(p.TaskDefinition), p.RolloutState, a.TaskDefinition.ARN)
+	}
+}
+
+func TestFailingImageIsReportedAsRollback(t *testing.T) {
+	w := newWorld(t)
+	if r := w.launch(rootSpec); r.code != 0 {
+		t.Fatalf("first run exit %d", r.code)
+	}
+	bad := "public.ecr.aws/matillion/streaming-agent:broken"
+	w.h.MarkImageFailing(t, bad, "")
+	w.env["AGENT_IMAGE"] = bad
+	r := w.launch(rootSpec, "--output", "json")
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3", r.code)
+	}
+	for _, want := range []string{"rolled back", "streaming-agent:1", "ResourceInitializationError", "AccessDeniedException"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if r.report.Result != "rollout failed" || r.report.Agents[0].Service.Outcome != "rolled back" {
+		t.Errorf("report result %q outcome %q", r.report.Result, r.report.Agents[0].Service.Outcome)
+	}
+}
+
+func TestWaitTimeout(t *testing.T) {
+	w := newWorld(t)
+	w.h.SetDeploymentDuration(t, time.Minute)
+	const timeout, poll = 3 * time.Second, time.Second
+	r := w.launch(rootSpec, "--output", "json", "--timeout", timeout.String(), "--poll-interval", poll.String())
+	if r.code != 4 {
+		t.Fatalf("exit %d, want 4", r.code)
+	}
+	if !strings.Contains(r.stderr, "did not complete within 3s") {
+		t.Errorf("stderr does not explain the timeout")
+	}
+	// The wait ends within the timeout plus one poll interval (the last
+	// DescribeServices call may take a moment on a loaded machine).
+	if got := r.report.Agents[0].Service.WaitSeconds; got > (timeout + 15*time.Second).Seconds() || got < timeout.Seconds() {
+		t.Errorf("waited %.1fs for a %s timeout", got, timeout)
+	}
+}
+
+func TestThreeAgentsShareOneRolePair(t *testing.T) {
+	w := newWorld(t)
+	other := emulator.CreateSecret(t, w.cfg, "fleet/other", `{"token":"t"}`, "")
+	dir := t.TempDir()
+	spec := `region: ${AWS_REGION}
+cluster:
+  name: fleet
+  create: true
+taskRole:
+  name: fleet-task
+executionRole:
+  name: fleet-exec
+secrets:
+  creds: matillion/streaming-agent/credentials
+  other: fleet/other
+defaults:
+  image: ${AGENT_IMAGE}
+  network:
+    subnets:
+      - ${SUBNET_1}
+    securityGroups:
+      - ${SECURITY_GROUP}
+  secrets:
+    OAUTH_CLIENT_ID: {secret: creds, key: client_id}
+agents:
+  - name: agent-1
+  - name: agent-2
+  - name: agent-3
+    secrets:
+      TOKEN: {secret: other, key: token}
+`
+	path := filepath.Join(dir, "fleet.yaml")
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := w.launch(path, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	writes := r.report.Calls.Writes
+	if writes["iam:CreateRole"] != 2 || writes["ecs:RegisterTaskDefinition"] != 3 || writes["ecs:CreateService"] != 3 || writes["iam:PutRolePolicy"] != 1 {
+		t.Errorf("writes = %v", writes)
+	}
+	for _, name := range []string{"agent-1", "agent-2", "agent-3"} {
+		if p := primary(w.describeService("fleet", name)); p.RolloutState != ecstypes.DeploymentRolloutStateCompleted {
+			t.Errorf("%s: %s", name, p.RolloutState)
+		}
+	}
+	doc, err := iam.NewFromConfig(w.cfg).GetRolePolicy(context.Background(), &iam.GetRolePolicyInput{RoleName: aws.String("fleet-exec"), PolicyName: aws.String("launch-secrets-access")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arn := range []string{w.secretARN, other} {
+		if !strings.Contains(aws.ToString(doc.PolicyDocument), arn) && !strings.Contains(aws.ToString(doc.PolicyDocument), strings.ReplaceAll(arn, ":", "%3A")) {
+			t.Errorf("secrets policy lacks %s", arn)
+		}
+	}
+}
+
+func TestInterruptDuringWaitThenRerunCompletes(t *testing.T) {
+	w := newWorld(t)
+	w.h.SetDeploymentDuration(t, 30*time.Second)
+	cmd := w.command(rootSpec, "--poll-interval", "200ms")
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(stderr.String(), "IN_PROGRESS") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("launch never reached the wait:\n%s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"stopped following deployment", "rerun"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+
+	w.h.SetDeploymentDuration(t, 300*time.Millisecond)
+	r := w.launch(rootSpec, "--output", "json")
+	if r.code != 0 || r.report.Calls.TotalWrites != 0 || r.report.Agents[0].Service.RolloutState != "COMPLETED" {
+		t.Errorf("rerun: exit %d writes %v state %s", r.code, r.report.Calls.Writes, r.report.Agents[0].Service.RolloutState)
+	}
+}

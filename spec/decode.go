@@ -1,0 +1,316 @@
+package spec
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The decoder walks the YAML node tree against the model's yaml tags by
+// reflection. Unlike yaml.v3's own decoding it reports every unknown key and
+// every wrongly shaped value with its line and path, keeps going after a
+// problem, records where each value came from (for validation messages) and
+// leaves fields the YAML does not mention untouched, so defaults set
+// beforehand survive and an explicit zero overrides them.
+
+type position struct{ line, col int }
+
+func posOf(n *yaml.Node) position { return position{n.Line, n.Column} }
+
+var durationType = reflect.TypeFor[Duration]()
+
+type field struct {
+	key   string
+	index int
+}
+
+// fieldsOf lists the yaml keys of a struct type in declaration order.
+func fieldsOf(t reflect.Type) []field {
+	var out []field
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if key == "-" {
+			continue
+		}
+		if key == "" {
+			key = strings.ToLower(f.Name)
+		}
+		out = append(out, field{key, i})
+	}
+	return out
+}
+
+// decode sets v from n. A null node (a key with no value, or ~) leaves v as
+// it is. Problems go to l; in quiet mode they are dropped, but the values
+// are still marked bad so validation does not pile more messages on them.
+func (l *loader) decode(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind == yaml.AliasNode {
+		l.bad[path] = true // reported by scan
+		return
+	}
+	if l.badNodes[n] {
+		l.bad[path] = true
+	}
+	if isNull(n) {
+		return
+	}
+	if v.Type() == durationType {
+		if n.Kind != yaml.ScalarNode {
+			l.kindProblem(n, path, "a duration such as 15m")
+			return
+		}
+		d, err := parseDuration(n.Value)
+		if err != nil {
+			l.problemAt(posOf(n), path, err.Error())
+			l.bad[path] = true
+			return
+		}
+		v.Set(reflect.ValueOf(Duration{d}))
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		l.decodeStruct(n, v, path, nil)
+	case reflect.Map:
+		l.decodeMap(n, v, path)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			l.kindProblem(n, path, "a list")
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			p := joinIndex(path, i)
+			l.pos[p] = posOf(item)
+			l.decode(item, s.Index(i), p)
+			if ip, ok := s.Index(i).Addr().Interface().(*InlinePolicy); ok {
+				ip.Line = item.Line
+			}
+		}
+		v.Set(s)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			l.kindProblem(n, path, "a single value")
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Int:
+		if n.Kind != yaml.ScalarNode {
+			l.kindProblem(n, path, "a whole number")
+			return
+		}
+		i, err := strconv.ParseInt(strings.TrimPrefix(n.Value, "+"), 10, 32)
+		if err != nil {
+			l.problemAt(posOf(n), path, fmt.Sprintf("%s is not a whole number; write digits only, without units or a decimal point", quoteShort(n.Value)))
+			l.bad[path] = true
+			return
+		}
+		v.SetInt(i)
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode {
+			l.kindProblem(n, path, "true or false")
+			return
+		}
+		switch strings.ToLower(n.Value) {
+		case "true":
+			v.SetBool(true)
+		case "false":
+			v.SetBool(false)
+		default:
+			l.problemAt(posOf(n), path, fmt.Sprintf("%s is not true or false; write true or false", quoteShort(n.Value)))
+			l.bad[path] = true
+		}
+	default:
+		panic("spec: no decoder for " + v.Type().String())
+	}
+}
+
+// decodeStruct decodes a mapping into a struct, key by key. skip names keys
+// to ignore silently (they were handled or reported elsewhere).
+func (l *loader) decodeStruct(n *yaml.Node, v reflect.Value, path string, skip func(key string, k, val *yaml.Node) bool) {
+	if n.Kind != yaml.MappingNode {
+		l.kindProblem(n, path, "a mapping")
+		return
+	}
+	fields := fieldsOf(v.Type())
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			l.problemAt(posOf(k), path, fmt.Sprintf("a key must be a plain word, got %s; write key: value", describeNode(k)))
+			continue
+		}
+		if isMergeKey(k) || skip != nil && skip(k.Value, k, val) {
+			continue // merge keys are reported by scan
+		}
+		idx := -1
+		for _, f := range fields {
+			if f.key == k.Value {
+				idx = f.index
+				break
+			}
+		}
+		if idx < 0 {
+			l.unknownKey(k, path, fields)
+			continue
+		}
+		p := joinKey(path, k.Value)
+		l.keyPos[p] = posOf(k)
+		l.pos[p] = posOf(val)
+		l.decode(val, v.Field(idx), p)
+	}
+}
+
+// decodeMap decodes a mapping into a map, merging into what the map
+// already holds: an entry replaces the entry with the same key.
+func (l *loader) decodeMap(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		l.kindProblem(n, path, "a mapping")
+		return
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			l.problemAt(posOf(k), path, fmt.Sprintf("a key must be a plain word, got %s; write key: value", describeNode(k)))
+			continue
+		}
+		p := joinKey(path, k.Value)
+		l.keyPos[p] = posOf(k)
+		l.pos[p] = posOf(val)
+		elem := reflect.New(v.Type().Elem()).Elem()
+		l.decode(val, elem, p)
+		v.SetMapIndex(reflect.ValueOf(k.Value), elem)
+	}
+}
+
+func (l *loader) unknownKey(k *yaml.Node, path string, fields []field) {
+	known := make([]string, len(fields))
+	for i, f := range fields {
+		known[i] = f.key
+	}
+	msg := fmt.Sprintf("unknown key %s", quoteShort(k.Value))
+	if s := closest(k.Value, known); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	} else {
+		msg += "; known keys here are " + strings.Join(known, ", ")
+	}
+	l.problemAt(posOf(k), path, msg)
+}
+
+// closest returns the known key that key most likely misspells: a
+// case-insensitive match, or the nearest within an edit distance of 2
+// (transpositions count as one edit). It returns "" when none is close.
+func closest(key string, known []string) string {
+	for _, k := range known {
+		if strings.EqualFold(k, key) {
+			return k
+		}
+	}
+	if len(key) > 64 {
+		return ""
+	}
+	for _, k := range known {
+		if len(key) >= 4 && strings.HasPrefix(strings.ToLower(k), strings.ToLower(key)) {
+			return k
+		}
+	}
+	best, bestDist := "", 3
+	for _, k := range known {
+		d := editDistance(strings.ToLower(key), strings.ToLower(k))
+		if d < bestDist && d < len(key) && d < len(k) {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
+
+func (l *loader) kindProblem(n *yaml.Node, path, want string) {
+	l.bad[path] = true
+	var hint string
+	switch want {
+	case "a mapping":
+		hint = "write key: value lines indented under the key"
+	case "a list":
+		hint = `write one item per line starting with "- ", or [a, b]`
+	default:
+		hint = "write it on the same line as its key"
+	}
+	l.problemAt(posOf(n), path, fmt.Sprintf("want %s, got %s; %s", want, describeNode(n), hint))
+}
+
+// describeNode names what a node is, for messages.
+func describeNode(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.DocumentNode:
+		return "a document"
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return "nothing"
+	case "!!int", "!!float":
+		return "the number " + n.Value
+	case "!!bool":
+		return n.Value
+	}
+	return "the string " + quoteShort(n.Value)
+}
+
+func isMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge"
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+// sortedKeys returns a map's keys in order, for deterministic messages.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

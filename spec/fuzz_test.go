@@ -1,0 +1,89 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzParse checks that no input panics or hangs Parse, and that every
+// failure is an Errors value whose problems all say something.
+func FuzzParse(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/*/*.yaml")
+	seeds = append(seeds, "../deploy.yaml")
+	for _, file := range seeds {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(strings.Repeat("[", 20000)))
+	f.Add([]byte("a: &a [*a]"))
+	f.Add([]byte("agents: [{baseTaskDefinition: /dev/zero}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("fuzz.yaml", data, "testdata/valid", lookupTestEnv)
+		if err == nil {
+			if s == nil {
+				t.Fatal("Parse returned neither a spec nor an error")
+			}
+			return
+		}
+		var errs Errors
+		if !errors.As(err, &errs) {
+			t.Fatalf("error is %T, want Errors: %v", err, err)
+		}
+		if len(errs) == 0 {
+			t.Fatal("empty Errors")
+		}
+		for _, p := range errs {
+			if strings.TrimSpace(p.Message) == "" {
+				t.Fatalf("problem without a message: %#v", p)
+			}
+		}
+	})
+}
+
+// TestHostileInputsFinish feeds Parse inputs built to be slow: deep
+// nesting, huge numbers of keys, long keys and values. Each must finish
+// quickly with problems, not hang.
+func TestHostileInputsFinish(t *testing.T) {
+	const limit = 5 * time.Second
+	n := 9000
+	inputs := map[string]string{
+		"deep flow lists":     "agents: " + strings.Repeat("[", n) + strings.Repeat("]", n),
+		"too deep":            "agents: " + strings.Repeat("[", 20000),
+		"deep flow maps":      "defaults: " + strings.Repeat("{a: ", n) + "1" + strings.Repeat("}", n),
+		"many unknown keys":   "defaults:\n" + manyKeys(60000),
+		"long unknown key":    "cluster: {" + strings.Repeat("n", MaxFileSize-100) + ": x}",
+		"many variables":      "region: " + strings.Repeat("${UNSET_VARIABLE}", 50000),
+		"many agents":         "agents:\n" + strings.Repeat("  - {name: a, image: i, memroy: 1}\n", 25000),
+		"long scalar":         "region: " + strings.Repeat("x", MaxFileSize-20),
+		"many duplicate keys": "secrets:\n" + strings.Repeat("  k: v\n", 100000),
+	}
+	for name, in := range inputs {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			_, err := Parse("hostile.yaml", []byte(in), t.TempDir(), nil)
+			if d := time.Since(start); d > limit {
+				t.Errorf("took %v", d)
+			}
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error is %T, want Errors", err)
+			}
+		})
+	}
+}
+
+func manyKeys(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  key%d: 1\n", i)
+	}
+	return b.String()
+}

@@ -1,0 +1,127 @@
+package spec
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// testEnv is the only environment the testdata specs see.
+var testEnv = map[string]string{
+	"AGENT_IMAGE":          "public.ecr.aws/matillion/streaming-agent:2.1.0",
+	"MATILLION_ACCOUNT_ID": "12345",
+	"MATILLION_AGENT_ID":   "0f3c2a9e-agent",
+	"SUBNET_1":             "subnet-0a1b2c3d",
+	"SUBNET_2":             "subnet-0e1f2a3b",
+	"SECURITY_GROUP":       "sg-0a1b2c3d",
+	"CPU_WORD":             "big",
+	"MEMORY":               "4GB",
+	"EMPTY":                "",
+	"TEAM":                 "data-platform",
+}
+
+func lookupTestEnv(name string) (string, bool) {
+	v, ok := testEnv[name]
+	return v, ok
+}
+
+func checkGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./spec -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", golden, diff)
+	}
+}
+
+// TestInvalidSpecs loads every testdata/invalid/*.yaml and compares the
+// complete error output with the .err file next to it.
+func TestInvalidSpecs(t *testing.T) {
+	files, err := filepath.Glob("testdata/invalid/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 45 {
+		t.Fatalf("found %d broken specs, want at least 45", len(files))
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			s, err := Load(file, lookupTestEnv)
+			if err == nil {
+				t.Fatalf("Load succeeded, want errors; got %+v", s)
+			}
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error is %T, want Errors: %v", err, err)
+			}
+			if s != nil {
+				t.Errorf("Load returned a spec with its errors")
+			}
+			for _, p := range errs {
+				if p.File != file {
+					t.Errorf("problem names file %q, want %q: %s", p.File, file, p)
+				}
+			}
+			checkGolden(t, strings.TrimSuffix(file, ".yaml")+".err", []byte(err.Error()+"\n"))
+		})
+	}
+}
+
+// TestValidSpecs loads every testdata/valid/*.yaml and compares the loaded
+// model, as JSON, with the .golden file next to it.
+func TestValidSpecs(t *testing.T) {
+	files, err := filepath.Glob("testdata/valid/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 3 {
+		t.Fatalf("found %d valid specs, want at least 3", len(files))
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			s, err := Load(file, lookupTestEnv)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			checkGolden(t, strings.TrimSuffix(file, ".yaml")+".golden", dumpSpec(t, s))
+		})
+	}
+}
+
+// dumpSpec renders a loaded spec as indented JSON, with base task
+// definitions shown as JSON rather than base64.
+func dumpSpec(t *testing.T, s *Spec) []byte {
+	t.Helper()
+	type agent struct {
+		Agent
+		BaseTaskDefinitionJSON json.RawMessage `json:",omitempty"`
+	}
+	out := struct {
+		*Spec
+		Agents []agent
+	}{Spec: s}
+	for _, a := range s.Agents {
+		out.Agents = append(out.Agents, agent{Agent: a, BaseTaskDefinitionJSON: a.BaseTaskDefinitionJSON})
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, '\n')
+}

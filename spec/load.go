@@ -1,0 +1,415 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// MaxFileSize bounds the spec and every file it names (policies, base task
+// definitions). Anything larger is reported as a problem, not read.
+const MaxFileSize = 1 << 20
+
+// Load reads, interpolates, decodes, defaults and validates the spec at
+// path. lookupEnv is os.LookupEnv in production; nil means no variable is
+// set. Every error it returns is an Errors value (also for an unreadable
+// file), so callers map it to exit code 2.
+func Load(path string, lookupEnv func(string) (string, bool)) (*Spec, error) {
+	data, err := readLimited(path)
+	if err != nil {
+		return nil, Errors{{File: path, Message: fmt.Sprintf("the spec %s; check the path", err)}}
+	}
+	return Parse(path, data, filepath.Dir(path), lookupEnv)
+}
+
+// Parse does what Load does with the spec's bytes: name is used in messages
+// and as Spec.Path, and dir (Spec.Dir) resolves relative paths in the spec.
+func Parse(name string, data []byte, dir string, lookupEnv func(string) (string, bool)) (*Spec, error) {
+	if lookupEnv == nil {
+		lookupEnv = func(string) (string, bool) { return "", false }
+	}
+	l := &loader{
+		file:     name,
+		dir:      dir,
+		env:      lookupEnv,
+		pos:      map[string]position{},
+		keyPos:   map[string]position{},
+		bad:      map[string]bool{},
+		badNodes: map[*yaml.Node]bool{},
+	}
+	s := l.load(data)
+	if len(l.problems) > 0 {
+		return nil, l.problems.sorted()
+	}
+	s.Path, s.Dir = name, dir
+	return s, nil
+}
+
+// loader holds the state of one Parse.
+type loader struct {
+	file string
+	dir  string
+	env  func(string) (string, bool)
+
+	lines [][]byte // the file's lines, for hints in YAML syntax errors
+
+	problems Errors
+	quiet    bool // drop problems (decoding the defaults into each agent)
+
+	pos      map[string]position // where the value at a path was written
+	keyPos   map[string]position // where its key was written
+	bad      map[string]bool     // paths whose value could not be read
+	badNodes map[*yaml.Node]bool // scalars whose interpolation failed
+}
+
+func (l *loader) problemAt(p position, path, msg string) {
+	if l.quiet {
+		return
+	}
+	l.problems = append(l.problems, Problem{File: l.file, Line: p.line, Column: p.col, Path: path, Message: msg})
+}
+
+// at is where to report a problem with path: where its value was written,
+// else where its nearest written ancestor's key was (for a missing value).
+func (l *loader) at(path string) position {
+	if p, ok := l.pos[path]; ok {
+		return p
+	}
+	for path != "" {
+		path = parent(path)
+		if p, ok := l.keyPos[path]; ok {
+			return p
+		}
+		if p, ok := l.pos[path]; ok {
+			return p
+		}
+	}
+	return position{}
+}
+
+// isBad reports whether path or one of its ancestors could not be read.
+func (l *loader) isBad(path string) bool {
+	for {
+		if l.bad[path] {
+			return true
+		}
+		if path == "" {
+			return false
+		}
+		path = parent(path)
+	}
+}
+
+func (l *loader) load(data []byte) *Spec {
+	if len(data) > MaxFileSize {
+		l.problemAt(position{}, "", fmt.Sprintf("the file is %d bytes, more than the %d-byte limit; a spec is a short YAML file: check the path", len(data), MaxFileSize))
+		return nil
+	}
+	l.lines = bytes.Split(data, []byte("\n"))
+	root := l.parseYAML(data)
+	if root == nil {
+		return nil
+	}
+	l.scan(root, "")
+	s := l.decodeSpec(root)
+	l.readFiles(s)
+	l.validate(s)
+	return s
+}
+
+var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseYAML returns the root mapping of the one document in data, or nil
+// after reporting why there is none.
+func (l *loader) parseYAML(data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			l.problemAt(position{}, "", "the file is empty; a spec needs at least cluster:, taskRole:, executionRole: and agents:")
+		} else {
+			l.yamlProblem(err)
+		}
+		return nil
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		l.problemAt(position{next.Line, 0}, "", "a second YAML document starts here; a spec is one document: remove the --- separator and what follows, or merge it into the first")
+	case !errors.Is(err, io.EOF):
+		l.yamlProblem(err)
+	}
+	if len(doc.Content) != 1 {
+		l.problemAt(position{}, "", "the file holds no YAML document; a spec needs at least cluster:, taskRole:, executionRole: and agents:")
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		l.problemAt(posOf(root), "", fmt.Sprintf("want a mapping of keys (cluster:, taskRole:, agents:, …) at the top of the file, got %s; start the file with key: value lines", describeNode(root)))
+		return nil
+	}
+	return root
+}
+
+func (l *loader) yamlProblem(err error) {
+	msg := err.Error()
+	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		hint := "check the indentation and quoting from this line on"
+		for i := line - 1; i >= 0 && i <= line && i < len(l.lines); i++ {
+			if bytes.Contains(l.lines[i], []byte("${")) && bytes.ContainsAny(l.lines[i], "[{") {
+				hint = `inside [ ] or { }, quote a value that uses ${…}, as in ["${SUBNET_1}"]`
+				break
+			}
+		}
+		l.problemAt(position{line, 0}, "", fmt.Sprintf("invalid YAML: %s; %s", m[2], hint))
+		return
+	}
+	if te := new(yaml.TypeError); errors.As(err, &te) {
+		msg = te.Errors[0]
+	}
+	l.problemAt(position{}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting", trimYAMLPrefix(msg)))
+}
+
+func trimYAMLPrefix(s string) string {
+	if len(s) > 6 && s[:6] == "yaml: " {
+		return s[6:]
+	}
+	return s
+}
+
+// scan walks the whole tree once before decoding: it reports duplicate
+// keys, aliases and merge keys, and substitutes ${VAR} in every scalar value
+// (never in keys).
+func (l *loader) scan(n *yaml.Node, path string) {
+	switch n.Kind {
+	case yaml.AliasNode:
+		l.problemAt(posOf(n), path, fmt.Sprintf("YAML aliases (*%s) are not supported; write the value out, or put shared agent settings under defaults:", n.Value))
+		l.bad[path] = true
+	case yaml.ScalarNode:
+		value, problems := interpolate(n.Value, l.env)
+		for _, msg := range problems {
+			l.problemAt(posOf(n), path, msg)
+		}
+		if len(problems) > 0 {
+			l.badNodes[n] = true
+		}
+		n.Value = value
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			l.scan(item, joinIndex(path, i))
+		}
+	case yaml.MappingNode:
+		seen := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := path
+			if k.Kind == yaml.ScalarNode {
+				p = joinKey(path, k.Value)
+				if isMergeKey(k) {
+					l.problemAt(posOf(k), path, "YAML merge keys (<<) are not supported; write the values out, or put shared agent settings under defaults:")
+					l.bad[path] = true
+					continue
+				} else if first, dup := seen[k.Value]; dup {
+					l.problemAt(posOf(k), path, fmt.Sprintf("key %s appears twice, first at line %d; remove one", quoteShort(k.Value), first.Line))
+				} else {
+					seen[k.Value] = k
+				}
+			}
+			l.scan(v, p)
+		}
+	}
+}
+
+// decodeSpec decodes the root mapping over the built-in defaults, then
+// builds each agent from the built-in agent defaults, the spec's defaults:
+// and the agent's own settings, in that order.
+func (l *loader) decodeSpec(root *yaml.Node) *Spec {
+	s := newSpec()
+	var defaults, agents *yaml.Node
+	l.decodeStruct(root, reflect.ValueOf(s).Elem(), "", func(key string, k, v *yaml.Node) bool {
+		switch key {
+		case "defaults":
+			l.keyPos[key], l.pos[key] = posOf(k), posOf(v)
+			defaults = v
+		case "agents":
+			l.keyPos[key], l.pos[key] = posOf(k), posOf(v)
+			agents = v
+		default:
+			return false
+		}
+		return true
+	})
+
+	if defaults != nil && !isNull(defaults) {
+		if defaults.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(defaults.Content); i += 2 {
+				if k := defaults.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "name" {
+					l.problemAt(posOf(k), "defaults", `name cannot be set under defaults; give each agent its own name under agents:`)
+				}
+			}
+		}
+		d := newAgent()
+		l.decodeStruct(defaults, reflect.ValueOf(&d).Elem(), "defaults", skipName)
+		s.Defaults = d
+		if defaults.Kind != yaml.MappingNode {
+			defaults = nil
+		}
+	} else {
+		defaults = nil
+	}
+
+	if agents == nil || isNull(agents) {
+		return s
+	}
+	if agents.Kind != yaml.SequenceNode {
+		l.kindProblem(agents, "agents", "a list")
+		return s
+	}
+	for i, item := range agents.Content {
+		path := joinIndex("agents", i)
+		l.pos[path] = posOf(item)
+		a := newAgent()
+		a.Line = item.Line
+		v := reflect.ValueOf(&a).Elem()
+		if item.Kind != yaml.MappingNode {
+			l.kindProblem(item, path, "a mapping")
+			s.Agents = append(s.Agents, a)
+			continue
+		}
+		if defaults != nil {
+			l.quiet = true
+			l.decodeStruct(defaults, v, path, skipName)
+			l.quiet = false
+		}
+		l.decodeStruct(item, v, path, nil)
+		if a.Logs.Group == "" && a.Name != "" {
+			a.Logs.Group = "/ecs/" + a.Name
+		}
+		s.Agents = append(s.Agents, a)
+	}
+	return s
+}
+
+func skipName(key string, _, _ *yaml.Node) bool { return key == "name" }
+
+// readFiles loads the inline policy files and base task definitions the
+// spec names, and checks that each holds what it should.
+func (l *loader) readFiles(s *Spec) {
+	for i := range s.TaskRole.InlinePolicies {
+		p := &s.TaskRole.InlinePolicies[i]
+		path := joinIndex("taskRole.inlinePolicies", i)
+		if l.isBad(path) {
+			continue
+		}
+		switch {
+		case p.File != "" && p.Document != "":
+			l.problemAt(l.at(path+".document"), path, "both file and document are set; keep one: file names a JSON policy file, document holds the JSON itself")
+		case p.File == "" && p.Document == "":
+			l.problemAt(l.at(path), path, "neither file nor document is set; set file to a JSON policy file, or document to the policy JSON")
+		case p.File != "":
+			resolved := l.resolve(p.File)
+			data, err := readLimited(resolved)
+			if err != nil {
+				l.problemAt(l.at(path+".file"), path+".file", fmt.Sprintf("policy file %s %s; %s", resolved, err, l.pathHint()))
+				continue
+			}
+			if msg := checkPolicy(data, ""); msg != "" {
+				l.problemAt(l.at(path+".file"), path+".file", fmt.Sprintf("policy file %s %s", resolved, msg))
+				continue
+			}
+			p.Document = string(data)
+		default:
+			if msg := checkPolicy([]byte(p.Document), " of the document"); msg != "" {
+				l.problemAt(l.at(path+".document"), path+".document", "the policy document "+msg)
+			}
+		}
+	}
+	for i := range s.Agents {
+		a := &s.Agents[i]
+		path := joinIndex("agents", i)
+		if l.isBad(path) {
+			continue
+		}
+		if a.BaseTaskDefinition == "" {
+			if a.Container == "" {
+				a.Container = a.Name
+			}
+			continue
+		}
+		bp := path + ".baseTaskDefinition"
+		if l.isBad(bp) {
+			continue
+		}
+		resolved := l.resolve(a.BaseTaskDefinition)
+		data, err := readLimited(resolved)
+		if err != nil {
+			l.problemAt(l.at(bp), bp, fmt.Sprintf("base task definition %s %s; %s", resolved, err, l.pathHint()))
+			continue
+		}
+		if msg := checkJSONObject(data, ""); msg != "" {
+			l.problemAt(l.at(bp), bp, fmt.Sprintf("base task definition %s %s", resolved, msg))
+			continue
+		}
+		a.BaseTaskDefinitionJSON = data
+		l.defaultContainer(a, path, resolved)
+	}
+}
+
+func (l *loader) pathHint() string {
+	if l.dir == "" || l.dir == "." {
+		return "check the path (relative paths start at the spec's directory)"
+	}
+	return fmt.Sprintf("check the path (relative paths start at the spec's directory, %s)", l.dir)
+}
+
+func (l *loader) resolve(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(l.dir, p)
+}
+
+// readLimited reads a regular file of at most MaxFileSize bytes. Its error
+// is a phrase that follows the file's name in a message ("does not exist").
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, errors.New("does not exist")
+		}
+		return nil, fmt.Errorf("cannot be read: %v", unwrapPathError(err))
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %v", unwrapPathError(err))
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errors.New("is not a regular file")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %v", unwrapPathError(err))
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("is larger than the %d-byte limit", MaxFileSize)
+	}
+	return data, nil
+}
+
+func unwrapPathError(err error) error {
+	if pe := new(fs.PathError); errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

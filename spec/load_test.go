@@ -1,0 +1,272 @@
+package spec
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestProblemString(t *testing.T) {
+	tests := map[string]struct {
+		p    Problem
+		want string
+	}{
+		"full":        {Problem{"deploy.yaml", 12, 5, "agents[1].memory", "too much"}, "deploy.yaml:12:5: agents[1].memory: too much"},
+		"no column":   {Problem{"deploy.yaml", 12, 0, "agents", "x"}, "deploy.yaml:12: agents: x"},
+		"no position": {Problem{"deploy.yaml", 0, 0, "cluster.name", "x"}, "deploy.yaml: cluster.name: x"},
+		"no path":     {Problem{"deploy.yaml", 3, 1, "", "x"}, "deploy.yaml:3:1: x"},
+		"no file":     {Problem{"", 0, 0, "", "x"}, "x"},
+	}
+	for name, tt := range tests {
+		if got := tt.p.String(); got != tt.want {
+			t.Errorf("%s: String() = %q, want %q", name, got, tt.want)
+		}
+	}
+}
+
+func TestErrorsSortedOnePerLine(t *testing.T) {
+	errs := Errors{
+		{File: "f", Line: 9, Column: 1, Message: "c"},
+		{File: "f", Line: 2, Column: 7, Message: "b"},
+		{File: "f", Line: 2, Column: 3, Message: "a"},
+		{File: "f", Line: 2, Column: 3, Message: "a", Path: "agents[1].x"}, // same place, same words
+	}.sorted()
+	if got, want := errs.Error(), "f:2:3: a\nf:2:7: b\nf:9:1: c"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+func TestLoadUnreadableFileIsErrors(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), nil)
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || !strings.Contains(errs[0].Message, "does not exist") {
+		t.Fatalf("Load(missing) = %v, want one Errors problem saying it does not exist", err)
+	}
+	dir := t.TempDir()
+	_, err = Load(dir, nil)
+	if !errors.As(err, &errs) || !strings.Contains(err.Error(), "is not a regular file") {
+		t.Fatalf("Load(dir) = %v, want an Errors problem", err)
+	}
+}
+
+func TestTooLargeIsAProblem(t *testing.T) {
+	data := []byte("cluster: {name: c}\n# " + strings.Repeat("x", MaxFileSize) + "\n")
+	_, err := Parse("big.yaml", data, "", nil)
+	var errs Errors
+	if !errors.As(err, &errs) || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("Parse(big) = %v, want a size problem", err)
+	}
+}
+
+const minimal = `
+cluster: {name: c}
+taskRole: {name: t}
+executionRole: {name: e}
+`
+
+func mustParse(t *testing.T, yaml string) *Spec {
+	t.Helper()
+	s, err := Parse("t.yaml", []byte(yaml), t.TempDir(), nil)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return s
+}
+
+func TestBuiltInDefaults(t *testing.T) {
+	s := mustParse(t, minimal+`
+agents:
+  - name: a
+    image: i
+    network: {subnets: [subnet-1]}
+`)
+	if !s.TaskRole.ConfusedDeputyProtection || s.Cluster.Create {
+		t.Errorf("confusedDeputyProtection, cluster.create = %v, %v; want true, false", s.TaskRole.ConfusedDeputyProtection, s.Cluster.Create)
+	}
+	if diff := cmp.Diff([]string{"service-role/AmazonECSTaskExecutionRolePolicy"}, s.ExecutionRole.ManagedPolicies); diff != "" {
+		t.Errorf("execution managed policies (-want +got):\n%s", diff)
+	}
+	want := Agent{
+		Name: "a", Image: "i", CPU: 1024, Memory: 4096, Container: "a",
+		Platform: Platform{OS: "LINUX", Architecture: "X86_64"},
+		Logs:     Logs{Group: "/ecs/a", RetentionDays: 30, StreamPrefix: "ecs"},
+		Network:  Network{Subnets: []string{"subnet-1"}},
+		Service: Service{DesiredCount: 1, MinimumHealthyPercent: 0, MaximumPercent: 100,
+			CircuitBreaker: CircuitBreaker{Enable: true, Rollback: true}},
+		WaitTimeout: Duration{15 * time.Minute},
+		Line:        7,
+	}
+	if diff := cmp.Diff(want, s.Agents[0]); diff != "" {
+		t.Errorf("agent (-want +got):\n%s", diff)
+	}
+}
+
+func TestDefaultsAndMerging(t *testing.T) {
+	tests := map[string]struct {
+		defaults, agent string
+		check           func(t *testing.T, a Agent)
+	}{
+		"defaults apply": {
+			defaults: "cpu: 2048\nmemory: 8192", agent: "",
+			check: func(t *testing.T, a Agent) {
+				if a.CPU != 2048 || a.Memory != 8192 {
+					t.Errorf("cpu/memory = %d/%d", a.CPU, a.Memory)
+				}
+			},
+		},
+		"agent overrides defaults": {
+			defaults: "cpu: 2048\nmemory: 8192", agent: "cpu: 512\nmemory: 1024",
+			check: func(t *testing.T, a Agent) {
+				if a.CPU != 512 || a.Memory != 1024 {
+					t.Errorf("cpu/memory = %d/%d", a.CPU, a.Memory)
+				}
+			},
+		},
+		"explicit zero beats built-in default": {
+			agent: "service:\n  desiredCount: 0\n  circuitBreaker: {enable: false, rollback: false}",
+			check: func(t *testing.T, a Agent) {
+				if a.Service.DesiredCount != 0 || a.Service.CircuitBreaker.Enable || a.Service.CircuitBreaker.Rollback {
+					t.Errorf("service = %+v", a.Service)
+				}
+			},
+		},
+		"explicit zero beats spec default": {
+			defaults: "service: {desiredCount: 3, maximumPercent: 200}", agent: "service: {desiredCount: 0}",
+			check: func(t *testing.T, a Agent) {
+				if a.Service.DesiredCount != 0 || a.Service.MaximumPercent != 200 {
+					t.Errorf("service = %+v", a.Service)
+				}
+			},
+		},
+		"maps merge key by key": {
+			defaults: "environment: {A: da, B: db}", agent: "environment: {B: ab, C: ac}",
+			check: func(t *testing.T, a Agent) {
+				if diff := cmp.Diff(map[string]string{"A": "da", "B": "ab", "C": "ac"}, a.Environment); diff != "" {
+					t.Errorf("environment (-want +got):\n%s", diff)
+				}
+			},
+		},
+		"secret entries replace whole": {
+			defaults: "secrets: {X: {secret: s, key: k}}", agent: "secrets: {X: {secret: s}}",
+			check: func(t *testing.T, a Agent) {
+				if a.Secrets["X"] != (SecretRef{Secret: "s"}) {
+					t.Errorf("secrets = %+v", a.Secrets)
+				}
+			},
+		},
+		"lists replace": {
+			defaults: "network: {subnets: [subnet-1, subnet-2], securityGroups: [sg-1]}", agent: "network: {subnets: [subnet-3]}",
+			check: func(t *testing.T, a Agent) {
+				if diff := cmp.Diff(Network{Subnets: []string{"subnet-3"}, SecurityGroups: []string{"sg-1"}}, a.Network); diff != "" {
+					t.Errorf("network (-want +got):\n%s", diff)
+				}
+			},
+		},
+		"log group follows name unless set": {
+			defaults: "logs: {retentionDays: 7}", agent: "",
+			check: func(t *testing.T, a Agent) {
+				if a.Logs != (Logs{Group: "/ecs/a", RetentionDays: 7, StreamPrefix: "ecs"}) {
+					t.Errorf("logs = %+v", a.Logs)
+				}
+			},
+		},
+		"null keeps default": {
+			agent: "cpu:\nlogs:",
+			check: func(t *testing.T, a Agent) {
+				if a.CPU != 1024 || a.Logs.RetentionDays != 30 {
+					t.Errorf("cpu %d, logs %+v", a.CPU, a.Logs)
+				}
+			},
+		},
+		"duration": {
+			defaults: "waitTimeout: 1h30m", agent: "",
+			check: func(t *testing.T, a Agent) {
+				if a.WaitTimeout.Duration != 90*time.Minute {
+					t.Errorf("waitTimeout = %v", a.WaitTimeout)
+				}
+			},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			net := "  network: {subnets: [subnet-1]}\n"
+			if strings.Contains(tt.defaults, "network") {
+				net = ""
+			}
+			y := minimal + "secrets: {s: name}\ndefaults:\n" + net + indent(tt.defaults, "  ") +
+				"agents:\n  - name: a\n    image: i\n" + indent(tt.agent, "    ")
+			s := mustParse(t, y)
+			tt.check(t, s.Agents[0])
+		})
+	}
+}
+
+func TestAgentsGetTheirOwnCopies(t *testing.T) {
+	s := mustParse(t, minimal+`
+defaults:
+  environment: {A: a}
+  secrets: {S: {secret: x}}
+  network: {subnets: [subnet-1]}
+secrets: {x: name}
+agents:
+  - {name: one, image: i}
+  - {name: two, image: i}
+`)
+	s.Agents[0].Environment["A"] = "changed"
+	s.Agents[0].Secrets["S"] = SecretRef{Secret: "changed"}
+	s.Agents[0].Network.Subnets[0] = "changed"
+	two := s.Agents[1]
+	if two.Environment["A"] != "a" || two.Secrets["S"].Secret != "x" || two.Network.Subnets[0] != "subnet-1" {
+		t.Errorf("agents share maps or slices: second agent is %+v", two)
+	}
+	if s.Defaults.Environment["A"] != "a" {
+		t.Errorf("defaults share maps with agents")
+	}
+}
+
+func TestExplicitEmptyManagedPolicies(t *testing.T) {
+	s := mustParse(t, `
+cluster: {name: c}
+taskRole: {name: t}
+executionRole: {name: e, managedPolicies: []}
+agents: [{name: a, image: i, network: {subnets: [subnet-1]}}]
+`)
+	if s.ExecutionRole.ManagedPolicies == nil || len(s.ExecutionRole.ManagedPolicies) != 0 {
+		t.Errorf("managedPolicies = %#v, want an empty list", s.ExecutionRole.ManagedPolicies)
+	}
+}
+
+func TestPathsAndDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "p.json"), []byte(`{"Statement": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "deploy.yaml")
+	y := minimal + "agents: [{name: a, image: i, network: {subnets: [subnet-1]}}]\n"
+	y = strings.Replace(y, "taskRole: {name: t}", "taskRole: {name: t, inlinePolicies: [{name: p, file: p.json}]}", 1)
+	if err := os.WriteFile(path, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Path != path || s.Dir != dir {
+		t.Errorf("Path, Dir = %q, %q; want %q, %q", s.Path, s.Dir, path, dir)
+	}
+	if got := s.TaskRole.InlinePolicies[0]; got.Document != `{"Statement": []}` || got.Line != 3 {
+		t.Errorf("inline policy = %+v", got)
+	}
+}
+
+func indent(s, prefix string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix) + "\n"
+}

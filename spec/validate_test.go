@@ -1,0 +1,170 @@
+package spec
+
+import (
+	"strings"
+	"testing"
+)
+
+// spec builds a spec from a valid one: top replaces top-level keys (given
+// whole, in flow style), agent adds keys to the one agent.
+func specWith(top map[string]string, agent string) string {
+	keys := []string{"region", "cluster", "tags", "taskRole", "executionRole", "secrets"}
+	vals := map[string]string{
+		"cluster":       "{name: c}",
+		"taskRole":      "{name: task}",
+		"executionRole": "{name: exec}",
+		"secrets":       "{creds: app/creds}",
+	}
+	for k, v := range top {
+		vals[k] = v
+	}
+	var b strings.Builder
+	for _, k := range keys {
+		if v, ok := vals[k]; ok {
+			b.WriteString(k + ": " + v + "\n")
+		}
+	}
+	a := "{name: a, image: i, network: {subnets: [subnet-1]}"
+	if agent != "" {
+		a += ", " + agent
+	}
+	b.WriteString("agents: [" + a + "}]\n")
+	if v, ok := top["agents"]; ok {
+		b.Reset()
+		for _, k := range keys {
+			if v, ok := vals[k]; ok {
+				b.WriteString(k + ": " + v + "\n")
+			}
+		}
+		b.WriteString("agents: " + v + "\n")
+	}
+	return b.String()
+}
+
+func TestValidationRules(t *testing.T) {
+	tests := map[string]struct {
+		top   map[string]string
+		agent string
+		path  string // the problem's path
+		want  string // part of its message
+	}{
+		"cluster name missing":       {top: map[string]string{"cluster": "{create: true}"}, path: "cluster.name", want: "cluster name is missing"},
+		"cluster name invalid":       {top: map[string]string{"cluster": "{name: a.b}"}, path: "cluster.name", want: `"a.b" is not a valid ECS cluster name`},
+		"cluster name too long":      {top: map[string]string{"cluster": "{name: " + strings.Repeat("c", 256) + "}"}, path: "cluster.name", want: "not a valid ECS cluster name"},
+		"region":                     {top: map[string]string{"region": "Ireland"}, path: "region", want: `"Ireland" is not an AWS region name`},
+		"task role missing":          {top: map[string]string{"taskRole": "{}"}, path: "taskRole.name", want: "taskRole name is missing"},
+		"task role invalid":          {top: map[string]string{"taskRole": "{name: 'a b'}"}, path: "taskRole.name", want: `"a b" is not a valid IAM role name`},
+		"execution role too long":    {top: map[string]string{"executionRole": "{name: " + strings.Repeat("r", 65) + "}"}, path: "executionRole.name", want: "65 characters long"},
+		"execution role missing":     {top: map[string]string{"executionRole": "{grantAllSecrets: true}"}, path: "executionRole.name", want: "executionRole name is missing"},
+		"same role names":            {top: map[string]string{"executionRole": "{name: task}"}, path: "executionRole.name", want: "different names"},
+		"trusted service":            {top: map[string]string{"taskRole": "{name: t, trustedServices: [ec2]}"}, path: "taskRole.trustedServices[0]", want: `"ec2" is not an AWS service principal`},
+		"managed policy arn":         {top: map[string]string{"taskRole": "{name: t, managedPolicies: ['arn:aws:iam::1:policy/x']}"}, path: "taskRole.managedPolicies[0]", want: "is not an IAM policy ARN"},
+		"managed policy path":        {top: map[string]string{"executionRole": "{name: e, managedPolicies: ['/x y']}"}, path: "executionRole.managedPolicies[0]", want: "neither an IAM policy ARN"},
+		"inline policy name":         {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: "a b", document: '{"Statement":[]}'}]}`}, path: "taskRole.inlinePolicies[0].name", want: `"a b" is not a valid IAM policy name`},
+		"inline policy name missing": {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{document: '{"Statement":[]}'}]}`}, path: "taskRole.inlinePolicies[0].name", want: "has no name"},
+		"inline policy duplicate":    {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Statement":[]}'}, {name: p, document: '{"Statement":[]}'}]}`}, path: "taskRole.inlinePolicies[1].name", want: "already defined"},
+		"inline policy bad json":     {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Statement":'}]}`}, path: "taskRole.inlinePolicies[0].document", want: "is not valid JSON: unexpected end of JSON input at line 1, column 13 of the document"},
+		"inline policy both":         {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, file: p.json, document: '{}'}]}`}, path: "taskRole.inlinePolicies[0]", want: "both file and document"},
+		"inline policy missing file": {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, file: p.json}]}`}, path: "taskRole.inlinePolicies[0].file", want: "p.json does not exist"},
+		"tag aws prefix":             {top: map[string]string{"tags": "{'AWS:x': y}"}, path: `tags["AWS:x"]`, want: "AWS reserves"},
+		"tag key too long":           {top: map[string]string{"tags": "{" + strings.Repeat("k", 129) + ": v}"}, path: "tags." + strings.Repeat("k", 129), want: "129 characters long; use 1–128"},
+		"tag value too long":         {top: map[string]string{"tags": "{k: " + strings.Repeat("v", 257) + "}"}, path: "tags.k", want: "257 characters long; use at most 256"},
+		"secret name":                {top: map[string]string{"secrets": "{creds: 'a b'}"}, path: "secrets.creds", want: "is not a Secrets Manager secret name"},
+		"secret arn":                 {top: map[string]string{"secrets": "{creds: 'arn:aws:secretsmanager:eu-west-1:1:secret:x'}"}, path: "secrets.creds", want: "is not a Secrets Manager secret ARN"},
+		"secret empty":               {top: map[string]string{"secrets": "{creds: ''}"}, path: "secrets.creds", want: "the secret is empty"},
+		"no agents":                  {top: map[string]string{"agents": "[]"}, path: "agents", want: "there are no agents"},
+		"duplicate agents":           {top: map[string]string{"agents": "[{name: a, image: i, network: {subnets: [subnet-1]}}, {name: a, image: i, network: {subnets: [subnet-1]}}]"}, path: "agents[1].name", want: `agent name "a" is already used by agents[0]`},
+		"agent name missing":         {top: map[string]string{"agents": "[{image: i, network: {subnets: [subnet-1]}}]"}, path: "agents[0].name", want: "has no name"},
+		"agent name invalid":         {top: map[string]string{"agents": "[{name: a.b, image: i, network: {subnets: [subnet-1]}}]"}, path: "agents[0].name", want: `"a.b" is not a valid ECS service`},
+		"image missing":              {top: map[string]string{"agents": "[{name: a, network: {subnets: [subnet-1]}}]"}, path: "agents[0].image", want: "has no image"},
+		"image whitespace":           {top: map[string]string{"agents": "[{name: a, image: 'x y', network: {subnets: [subnet-1]}}]"}, path: "agents[0].image", want: "contains whitespace"},
+		"container":                  {agent: "container: a/b", path: "agents[0].container", want: `"a/b" is not a valid container name`},
+		"cpu":                        {agent: "cpu: 3000", path: "agents[0].cpu", want: "cpu 3000 is not a Fargate task size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384"},
+		"memory 256":                 {agent: "cpu: 256, memory: 4096", path: "agents[0].memory", want: "use one of 512, 1024, 2048 (MiB)"},
+		"memory 512":                 {agent: "cpu: 512, memory: 512", path: "agents[0].memory", want: "use one of 1024, 2048, 3072, 4096 (MiB)"},
+		"memory 2048 step":           {agent: "cpu: 2048, memory: 4500", path: "agents[0].memory", want: "does not fit cpu 2048"},
+		"memory 4096 top":            {agent: "cpu: 4096, memory: 31744", path: "agents[0].memory", want: "does not fit cpu 4096"},
+		"memory 8192 step":           {agent: "cpu: 8192, memory: 17408", path: "agents[0].memory", want: "16384, 20480"},
+		"memory 16384 step":          {agent: "cpu: 16384, memory: 36864", path: "agents[0].memory", want: "32768, 40960"},
+		"windows 8192":               {agent: "cpu: 8192, memory: 16384, platform: {os: WINDOWS_SERVER_2019_CORE}", path: "agents[0].cpu", want: "not available for WINDOWS_SERVER_2019_CORE"},
+		"windows 512":                {agent: "cpu: 512, memory: 1024, platform: {os: WINDOWS_SERVER_2022_FULL}", path: "agents[0].cpu", want: "use one of 1024, 2048, 4096"},
+		"os":                         {agent: "platform: {os: WINDOWS}", path: "agents[0].platform.os", want: `"WINDOWS" is not an operating system family`},
+		"architecture":               {agent: "platform: {architecture: arm64}", path: "agents[0].platform.architecture", want: `"arm64" is not a CPU architecture`},
+		"arm64 windows":              {agent: "platform: {os: WINDOWS_SERVER_2025_FULL, architecture: ARM64}", path: "agents[0].platform.architecture", want: "ARM64 runs only on LINUX"},
+		"environment name":           {agent: "environment: {A-B: x}", path: "agents[0].environment.A-B", want: "not a valid environment variable name"},
+		"secret variable name":       {agent: "secrets: {9A: {secret: creds}}", path: "agents[0].secrets.9A", want: "not a valid environment variable name"},
+		"variable twice":             {agent: "environment: {X: y}, secrets: {X: {secret: creds}}", path: "agents[0].secrets.X", want: "both under environment and under secrets"},
+		"undeclared secret":          {agent: "secrets: {X: {secret: nope}}", path: "agents[0].secrets.X.secret", want: `uses secret "nope" which is not declared under secrets:; declare it, e.g. secrets: {nope: my/secret/name}`},
+		"secret ref empty":           {agent: "secrets: {X: {key: k}}", path: "agents[0].secrets.X.secret", want: "no secret is named"},
+		"log group":                  {agent: "logs: {group: 'a b'}", path: "agents[0].logs.group", want: "is not a valid log group name"},
+		"log group too long":         {agent: "logs: {group: " + strings.Repeat("g", 513) + "}", path: "agents[0].logs.group", want: "is not a valid log group name"},
+		"retention":                  {agent: "logs: {retentionDays: 0}", path: "agents[0].logs.retentionDays", want: "0 is not a retention CloudWatch Logs accepts"},
+		"stream prefix empty":        {agent: "logs: {streamPrefix: ''}", path: "agents[0].logs.streamPrefix", want: "stream prefix is empty"},
+		"stream prefix chars":        {agent: "logs: {streamPrefix: 'a:b'}", path: "agents[0].logs.streamPrefix", want: "not a valid log stream prefix"},
+		"no subnets":                 {top: map[string]string{"agents": "[{name: a, image: i}]"}, path: "agents[0].network.subnets", want: "has no subnets"},
+		"subnet id":                  {top: map[string]string{"agents": "[{name: a, image: i, network: {subnets: [vpc-1]}}]"}, path: "agents[0].network.subnets[0]", want: `"vpc-1" is not a subnet ID`},
+		"too many subnets":           {top: map[string]string{"agents": "[{name: a, image: i, network: {subnets: [" + strings.Repeat("subnet-1, ", 16) + "subnet-1]}}]"}, path: "agents[0].network.subnets", want: "17 subnets"},
+		"security group id":          {top: map[string]string{"agents": "[{name: a, image: i, network: {subnets: [subnet-1], securityGroups: [default]}}]"}, path: "agents[0].network.securityGroups[0]", want: `"default" is not a security group ID`},
+		"desired count":              {agent: "service: {desiredCount: -2}", path: "agents[0].service.desiredCount", want: "desiredCount -2 is negative"},
+		"min percent":                {agent: "service: {minimumHealthyPercent: -1}", path: "agents[0].service.minimumHealthyPercent", want: "outside 0–100"},
+		"max percent low":            {agent: "service: {maximumPercent: 99}", path: "agents[0].service.maximumPercent", want: "maximumPercent 99 is outside 100–200"},
+		"max percent high":           {agent: "service: {maximumPercent: 201}", path: "agents[0].service.maximumPercent", want: "outside 100–200"},
+		"deployment stuck":           {agent: "service: {desiredCount: 3, minimumHealthyPercent: 100, maximumPercent: 133}", path: "agents[0].service.maximumPercent", want: "keeps 3 task(s) running and maximumPercent 133 allows 3"},
+		"wait timeout":               {agent: "waitTimeout: 0s", path: "agents[0].waitTimeout", want: "is not positive"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			y := specWith(tt.top, tt.agent)
+			_, err := Parse("t.yaml", []byte(y), t.TempDir(), nil)
+			if err == nil {
+				t.Fatalf("no error for\n%s", y)
+			}
+			errs := err.(Errors)
+			for _, p := range errs {
+				if p.Path == tt.path && strings.Contains(p.Message, tt.want) {
+					if p.Line == 0 && tt.path != "agents" && !strings.HasPrefix(tt.path, "cluster") && !strings.HasPrefix(tt.path, "taskRole.name") && !strings.HasPrefix(tt.path, "executionRole.name") {
+						t.Errorf("problem has no line: %s", p)
+					}
+					if len(errs) != 1 {
+						t.Errorf("want exactly one problem, got:\n%v", err)
+					}
+					return
+				}
+			}
+			t.Errorf("want a problem at %s containing %q, got:\n%v\nspec:\n%s", tt.path, tt.want, err, y)
+		})
+	}
+}
+
+// TestValidBoundaries checks values at the edges of what AWS accepts.
+func TestValidBoundaries(t *testing.T) {
+	tests := map[string]struct {
+		top   map[string]string
+		agent string
+	}{
+		"smallest task":        {agent: "cpu: 256, memory: 512"},
+		"largest task":         {agent: "cpu: 16384, memory: 122880"},
+		"8 vCPU":               {agent: "cpu: 8192, memory: 61440"},
+		"4 vCPU top":           {agent: "cpu: 4096, memory: 30720"},
+		"arm64":                {agent: "platform: {architecture: ARM64}"},
+		"windows":              {agent: "cpu: 4096, memory: 8192, platform: {os: WINDOWS_SERVER_2025_CORE}"},
+		"longest retention":    {agent: "logs: {retentionDays: 3653}"},
+		"two tasks rolling":    {agent: "service: {desiredCount: 2, minimumHealthyPercent: 100, maximumPercent: 200}"},
+		"stopped service":      {agent: "service: {desiredCount: 0, minimumHealthyPercent: 100, maximumPercent: 100}"},
+		"whole secret":         {agent: "secrets: {TOKEN: {secret: creds}}"},
+		"secret partial arn":   {top: map[string]string{"secrets": "{creds: 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:app/creds'}"}},
+		"policy arns":          {top: map[string]string{"taskRole": "{name: t, managedPolicies: ['arn:aws-cn:iam::123456789012:policy/team/x', AdministratorAccess, service-role/AmazonECSTaskExecutionRolePolicy]}"}},
+		"china principal":      {top: map[string]string{"taskRole": "{name: t, trustedServices: [ecs-tasks.amazonaws.com.cn]}"}},
+		"role name characters": {top: map[string]string{"taskRole": "{name: 'a+b=c,d.e@f_g-h'}"}},
+		"log group characters": {agent: "logs: {group: '/a/b.c_d-e#f'}"},
+		"tags":                 {top: map[string]string{"tags": "{team: data, empty: ''}"}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			y := specWith(tt.top, tt.agent)
+			if _, err := Parse("t.yaml", []byte(y), t.TempDir(), nil); err != nil {
+				t.Errorf("Parse:\n%v\nspec:\n%s", err, y)
+			}
+		})
+	}
+}
