@@ -14,18 +14,25 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// testEnv is the only environment the testdata specs see.
-var testEnv = map[string]string{
-	"AGENT_IMAGE":          "public.ecr.aws/matillion/streaming-agent:2.1.0",
-	"MATILLION_ACCOUNT_ID": "12345",
-	"MATILLION_AGENT_ID":   "0f3c2a9e-agent",
-	"SUBNET_1":             "subnet-0a1b2c3d",
-	"SUBNET_2":             "subnet-0e1f2a3b",
-	"SECURITY_GROUP":       "sg-0a1b2c3d",
-	"CPU_WORD":             "big",
-	"MEMORY":               "4GB",
-	"EMPTY":                "",
-	"TEAM":                 "data-platform",
+// testEnv is the only environment the testdata specs see; cmd/launch's
+// tests read the same file.
+var testEnv = readEnvFile("testdata/test.env")
+
+// readEnvFile reads KEY=VALUE lines; # starts a comment line.
+func readEnvFile(path string) map[string]string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	env := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, _ := strings.Cut(line, "=")
+		env[k] = v
+	}
+	return env
 }
 
 func lookupTestEnv(name string) (string, bool) {

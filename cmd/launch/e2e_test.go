@@ -301,7 +301,7 @@ func TestWaitTimeout(t *testing.T) {
 	}
 	// The wait ends within the timeout plus one poll interval (the last
 	// DescribeServices call may take a moment on a loaded machine).
-	if got := r.report.Agents[0].Service.WaitSeconds; got > (timeout + 15*time.Second).Seconds() || got < timeout.Seconds() {
+	if got := r.report.Agents[0].Service.WaitSeconds; got > (timeout+15*time.Second).Seconds() || got < timeout.Seconds() {
 		t.Errorf("waited %.1fs for a %s timeout", got, timeout)
 	}
 }
@@ -400,5 +400,71 @@ func TestInterruptDuringWaitThenRerunCompletes(t *testing.T) {
 	r := w.launch(rootSpec, "--output", "json")
 	if r.code != 0 || r.report.Calls.TotalWrites != 0 || r.report.Agents[0].Service.RolloutState != "COMPLETED" {
 		t.Errorf("rerun: exit %d writes %v state %s", r.code, r.report.Calls.Writes, r.report.Agents[0].Service.RolloutState)
+	}
+}
+
+func TestBaseTaskDefinitionKeepsWhatTheSpecDoesNotMention(t *testing.T) {
+	w := newWorld(t)
+	base, err := filepath.Abs("testdata/base-two-containers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.ReadFile(rootSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The root spec with a base task definition and an inline policy path
+	// that still resolves from the temporary directory.
+	spec := strings.Replace(string(root), "    image: ${AGENT_IMAGE}\n", "    image: ${AGENT_IMAGE}\n    baseTaskDefinition: "+base+"\n", 1)
+	policyPath, _ := filepath.Abs("../../policies/read-config-bucket.json")
+	spec = strings.Replace(spec, "file: policies/read-config-bucket.json", "file: "+policyPath, 1)
+	path := filepath.Join(t.TempDir(), "deploy.yaml")
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := w.launch(path, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	out, err := ecs.NewFromConfig(w.cfg).DescribeTaskDefinition(context.Background(), &ecs.DescribeTaskDefinitionInput{
+		TaskDefinition: aws.String(r.report.Agents[0].TaskDefinition.ARN), Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := out.TaskDefinition
+	if len(td.ContainerDefinitions) != 2 || len(td.Volumes) != 2 {
+		t.Fatalf("containers %d volumes %d, want 2 and 2", len(td.ContainerDefinitions), len(td.Volumes))
+	}
+	byName := map[string]ecstypes.ContainerDefinition{}
+	for _, c := range td.ContainerDefinitions {
+		byName[aws.ToString(c.Name)] = c
+	}
+	agent, sidecar := byName["streaming-agent"], byName["cache-warmer"]
+	// Patched: image, environment (spec wins, base-only entries kept), secrets, logs.
+	if aws.ToString(agent.Image) != w.env["AGENT_IMAGE"] {
+		t.Errorf("agent image %s", aws.ToString(agent.Image))
+	}
+	env := map[string]string{}
+	for _, kv := range agent.Environment {
+		env[aws.ToString(kv.Name)] = aws.ToString(kv.Value)
+	}
+	if env["AGENT_ID"] != w.env["MATILLION_AGENT_ID"] || env["LOG_LEVEL"] != "info" || env["CLOUD_PROVIDER"] != "AWS" {
+		t.Errorf("agent environment %v", env)
+	}
+	if len(agent.Secrets) != 2 || agent.LogConfiguration == nil || agent.LogConfiguration.Options["awslogs-group"] != "/ecs/streaming-agent" {
+		t.Errorf("agent secrets %v logs %+v", agent.Secrets, agent.LogConfiguration)
+	}
+	// Kept: everything the spec does not mention.
+	if aws.ToString(agent.User) != "1000:1000" || !aws.ToBool(agent.ReadonlyRootFilesystem) || agent.HealthCheck == nil ||
+		aws.ToInt32(agent.HealthCheck.StartPeriod) != 60 || len(agent.MountPoints) != 1 || len(agent.DependsOn) != 1 {
+		t.Errorf("agent container lost base settings: %+v", agent)
+	}
+	if aws.ToString(sidecar.Image) != "public.ecr.aws/docker/library/busybox:1.36" || aws.ToBool(sidecar.Essential) || len(sidecar.Command) != 3 || len(sidecar.Environment) != 0 || sidecar.LogConfiguration != nil {
+		t.Errorf("sidecar was changed: %+v", sidecar)
+	}
+	// And a second run reuses the revision: the base's own fields compare equal.
+	again := w.launch(path, "--output", "json")
+	if again.code != 0 || !again.report.Agents[0].TaskDefinition.Reused || again.report.Calls.TotalWrites != 0 {
+		t.Errorf("second run: exit %d reused %v writes %v", again.code, again.report.Agents[0].TaskDefinition.Reused, again.report.Calls.Writes)
 	}
 }

@@ -1,0 +1,66 @@
+package main_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/launchdeploy/launch/internal/emulator"
+)
+
+// TestInvalidSpecsExit2WithoutAWSCalls runs the binary on every broken spec
+// under spec/testdata/invalid: `validate` prints exactly the expected
+// message and exits 2, and `deploy` exits 2 too without sending a single
+// request to AWS (the emulator's request log stays empty).
+func TestInvalidSpecsExit2WithoutAWSCalls(t *testing.T) {
+	h := emulator.NewHarness(t)
+	h.Reset(t)
+	specDir, err := filepath.Abs("../../spec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
+		"AWS_ENDPOINT_URL=" + emulator.Endpoint(t), "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
+	envFile, err := os.ReadFile(filepath.Join(specDir, "testdata/test.env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(envFile), "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			env = append(env, line)
+		}
+	}
+
+	files, _ := filepath.Glob(filepath.Join(specDir, "testdata/invalid/*.yaml"))
+	if len(files) < 40 {
+		t.Fatalf("found %d broken specs, want at least 40", len(files))
+	}
+	for _, file := range files {
+		rel, _ := filepath.Rel(specDir, file)
+		want, err := os.ReadFile(strings.TrimSuffix(file, ".yaml") + ".err")
+		if err != nil {
+			t.Fatalf("%s has no .err file", rel)
+		}
+		for _, cmdName := range []string{"validate", "deploy"} {
+			cmd := exec.Command(launchBin, cmdName, rel)
+			cmd.Dir, cmd.Env = specDir, env
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != 2 {
+				t.Errorf("launch %s %s: %v, want exit 2\n%s", cmdName, rel, err, stderr.String())
+				continue
+			}
+			if cmdName == "validate" && strings.TrimSpace(stderr.String()) != strings.TrimSpace(string(want)) {
+				t.Errorf("launch validate %s printed\n%s\nwant\n%s", rel, stderr.String(), want)
+			}
+		}
+	}
+	if reqs := h.Requests(t); len(reqs) != 0 {
+		t.Errorf("invalid specs caused %d AWS requests, first %+v", len(reqs), reqs[0])
+	}
+}
