@@ -1,0 +1,1 @@
+"""The launch AWS emulator harness: moto in server mode plus test controls."""

@@ -1,0 +1,262 @@
+"""WSGI middleware around moto's DomainDispatcherApplication: request log, latency,
+fault injection, reset and the /_harness control endpoints.
+
+Only (service, action) of AWS requests is ever recorded: never bodies, headers or values.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+import time
+import uuid
+from typing import Any, Callable
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
+
+import moto
+
+from . import ecs
+
+MAX_LOG = 20000
+
+# X-Amz-Target prefix -> SigV4 service name, for requests without a SigV4 header.
+TARGET_PREFIX_SERVICE = {
+    "AmazonEC2ContainerServiceV20141113": "ecs",
+    "secretsmanager": "secretsmanager",
+    "Logs_20140328": "logs",
+    "TrentService": "kms",
+}
+_SCOPE_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+# Error codes documented as the AWS JSON/query protocol error shapes:
+# https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html#operation-error-serialization
+# https://smithy.io/2.0/aws/protocols/aws-query-protocol.html#operation-error-serialization
+# https://smithy.io/2.0/aws/protocols/aws-ec2-query-protocol.html#operation-error-serialization
+
+
+class HarnessState:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.faults: list[dict[str, Any]] = []
+        self.latency_ms = 0.0
+
+
+def _json_response(start_response: Callable, status: int, body: Any) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(
+        f"{status} {'OK' if status < 400 else 'Error'}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    if length > 0:
+        body = stream.read(length)
+    elif environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get(
+        "wsgi.input_terminated"
+    ):
+        body = stream.read()
+    else:
+        body = b""
+    # Give moto an identical, re-readable body.
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return body
+
+
+def classify(environ: dict[str, Any], body: bytes) -> tuple[str, str, str]:
+    """Returns (service, action, protocol) with protocol one of json, query, ec2."""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    m = _SCOPE_RE.search(auth)
+    service = m.group(1) if m else ""
+    if target:
+        prefix, _, action = target.partition(".")
+        service = service or TARGET_PREFIX_SERVICE.get(prefix, prefix)
+        return service or "unknown", action, "json"
+    action = ""
+    qs = parse_qs(environ.get("QUERY_STRING", ""))
+    if "Action" in qs:
+        action = qs["Action"][0]
+    ctype = environ.get("CONTENT_TYPE", "")
+    if not action and body and "x-www-form-urlencoded" in ctype:
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in form:
+            action = form["Action"][0]
+    if not service:
+        host = environ.get("HTTP_HOST", "")
+        service = host.split(".")[0] if "amazonaws" in host else "unknown"
+    return service, action, "ec2" if service == "ec2" else "query"
+
+
+def _error_response(
+    start_response: Callable, protocol: str, status: int, code: str, message: str
+) -> list[bytes]:
+    request_id = str(uuid.uuid4())
+    reason = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}.get(status, "Error")
+    if protocol == "json":
+        data = json.dumps({"__type": code, "message": message}).encode()
+        headers = [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("x-amzn-ErrorType", code),
+            ("x-amzn-RequestId", request_id),
+        ]
+    elif protocol == "ec2":
+        data = (
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            f"<Response><Errors><Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+            f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        ).encode()
+        headers = [("Content-Type", "text/xml;charset=UTF-8")]
+    else:
+        fault_type = "Sender" if status < 500 else "Receiver"
+        data = (
+            "<ErrorResponse><Error>"
+            f"<Type>{fault_type}</Type><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+            f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+        headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+    headers.append(("Content-Length", str(len(data))))
+    start_response(f"{status} {reason}", headers)
+    return [data]
+
+
+class HarnessMiddleware:
+    def __init__(self, app: Callable, reset_moto: Callable[[], None]) -> None:
+        self.app = app
+        self.reset_moto = reset_moto
+        self.state = HarnessState()
+
+    # ---------------------------------------------------------------- controls
+    def reset_all(self) -> None:
+        with ecs.LOCK:
+            self.reset_moto()
+            ecs.SETTINGS.reset()
+        with self.state.lock:
+            self.state.reset()
+
+    def _control(self, environ: dict[str, Any], start_response: Callable) -> list[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        raw = _read_body(environ)
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return _json_response(start_response, 400, {"error": "body must be JSON"})
+        st = self.state
+
+        if path == "/_harness/health":
+            return _json_response(start_response, 200, {"harness": "launch", "moto": moto.__version__})
+        if path == "/_harness/requests" and method == "GET":
+            with st.lock:
+                return _json_response(start_response, 200, list(st.requests))
+        if path == "/_harness/requests" and method == "DELETE":
+            with st.lock:
+                st.requests.clear()
+            return _json_response(start_response, 200, {"ok": True})
+        if path == "/_harness/reset" and method == "POST":
+            self.reset_all()
+            return _json_response(start_response, 200, {"ok": True})
+        if path == "/_harness/latency" and method == "POST":
+            try:
+                ms = float(body.get("ms", 0))
+            except (TypeError, ValueError):
+                return _json_response(start_response, 400, {"error": "ms must be a number"})
+            with st.lock:
+                st.latency_ms = max(ms, 0.0)
+            return _json_response(start_response, 200, {"ms": st.latency_ms})
+        if path == "/_harness/faults" and method == "POST":
+            if not body.get("action") or not body.get("code"):
+                return _json_response(start_response, 400, {"error": "action and code are required"})
+            fault = {
+                "action": str(body["action"]),
+                "service": str(body.get("service") or ""),
+                "count": int(body.get("count", 1)),
+                "status": int(body.get("status", 400)),
+                "code": str(body["code"]),
+                "message": str(body.get("message") or body["code"]),
+            }
+            with st.lock:
+                st.faults.append(fault)
+            return _json_response(start_response, 200, fault)
+        if path == "/_harness/faults" and method == "GET":
+            with st.lock:
+                return _json_response(start_response, 200, list(st.faults))
+        if path == "/_harness/faults" and method == "DELETE":
+            with st.lock:
+                st.faults.clear()
+            return _json_response(start_response, 200, {"ok": True})
+        if path == "/_harness/ecs" and method == "POST":
+            with ecs.LOCK:
+                if "deploymentSeconds" in body:
+                    ecs.SETTINGS.deployment_seconds = max(float(body["deploymentSeconds"]), 0.0)
+                return _json_response(start_response, 200, ecs.SETTINGS.as_dict())
+        if path == "/_harness/ecs" and method == "GET":
+            with ecs.LOCK:
+                return _json_response(start_response, 200, ecs.SETTINGS.as_dict())
+        if path == "/_harness/ecs/failing-images" and method == "POST":
+            if not body.get("image"):
+                return _json_response(start_response, 400, {"error": "image is required"})
+            with ecs.LOCK:
+                ecs.SETTINGS.failing_images[str(body["image"])] = {
+                    "reason": str(body.get("reason") or ecs.DEFAULT_STOPPED_REASON),
+                    "exitCode": int(body["exitCode"]) if body.get("exitCode") is not None else 1,
+                }
+                return _json_response(start_response, 200, ecs.SETTINGS.as_dict())
+        if path == "/_harness/ecs/failing-images" and method == "DELETE":
+            with ecs.LOCK:
+                ecs.SETTINGS.failing_images.clear()
+            return _json_response(start_response, 200, {"ok": True})
+        return _json_response(start_response, 404, {"error": f"no harness endpoint {method} {path}"})
+
+    # ---------------------------------------------------------------- requests
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_harness/"):
+            return self._control(environ, start_response)
+        if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+            # moto's own reset also resets the harness, so both entry points agree.
+            self.reset_all()
+            return _json_response(start_response, 200, {"status": "ok"})
+        if path.startswith("/moto-api"):
+            return self.app(environ, start_response)
+
+        body = _read_body(environ)
+        service, action, protocol = classify(environ, body)
+        del body  # never kept: secret values travel in bodies
+        st = self.state
+        fault = None
+        with st.lock:
+            for f in st.faults:
+                if f["action"] == action and (not f["service"] or f["service"] == service):
+                    fault = f
+                    f["count"] -= 1
+                    if f["count"] <= 0:
+                        st.faults.remove(f)
+                    break
+            entry: dict[str, Any] = {"service": service, "action": action}
+            if fault is not None:
+                entry["injected"] = True
+            st.requests.append(entry)
+            del st.requests[:-MAX_LOG]
+            latency = st.latency_ms
+        if latency > 0:
+            time.sleep(latency / 1000.0)
+        if fault is not None:
+            return _error_response(start_response, protocol, fault["status"], fault["code"], fault["message"])
+        return self.app(environ, start_response)

@@ -1,0 +1,364 @@
+"""Tests of the emulator harness itself: boto3 against a server started on a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import boto3
+import botocore.config
+import botocore.exceptions
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NO_RETRY = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"})
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def endpoint(tmp_path_factory):
+    port = _free_port()
+    env = dict(os.environ)
+    env.pop("LAUNCH_EMULATOR_DEPLOYMENT_SECONDS", None)
+    log = tmp_path_factory.mktemp("emulator") / "server.log"
+    logf = open(log, "wb")
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "server.py"), "--port", str(port)],
+        stdout=logf,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_harness/health", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.time() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError("emulator did not start: " + log.read_text()[-2000:])
+        time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+    logf.close()
+
+
+def control(url: str, method: str, path: str, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url + path, data=data, method=method)
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read())
+
+
+@pytest.fixture
+def h(endpoint):
+    control(endpoint, "POST", "/_harness/reset")
+    control(endpoint, "POST", "/_harness/ecs", {"deploymentSeconds": 0.3})
+    return endpoint
+
+
+def client(url, name, **kw):
+    return boto3.client(
+        name,
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        **kw,
+    )
+
+
+# ------------------------------------------------------------------ controls
+
+
+def test_health(endpoint):
+    assert control(endpoint, "GET", "/_harness/health") == {"harness": "launch", "moto": "5.2.5"}
+
+
+def test_request_log_and_no_secret_values(h):
+    sm = client(h, "secretsmanager")
+    sm.create_secret(Name="creds", SecretString='{"client_secret":"s3cr3t-value"}')
+    client(h, "iam").list_roles()
+    client(h, "sts").get_caller_identity()
+    client(h, "ec2").describe_vpcs()
+    client(h, "ecs").list_clusters()
+    reqs = control(h, "GET", "/_harness/requests")
+    assert reqs == [
+        {"service": "secretsmanager", "action": "CreateSecret"},
+        {"service": "iam", "action": "ListRoles"},
+        {"service": "sts", "action": "GetCallerIdentity"},
+        {"service": "ec2", "action": "DescribeVpcs"},
+        {"service": "ecs", "action": "ListClusters"},
+    ]
+    assert "s3cr3t" not in json.dumps(reqs)
+
+
+def test_reset_wipes_moto_and_harness_state(h):
+    client(h, "iam").create_role(RoleName="r1", AssumeRolePolicyDocument="{}")
+    control(h, "POST", "/_harness/latency", {"ms": 5})
+    control(h, "POST", "/_harness/faults", {"action": "GetRole", "count": 5, "code": "Throttling"})
+    control(h, "POST", "/_harness/ecs/failing-images", {"image": "x:1"})
+    control(h, "POST", "/_harness/reset")
+    assert client(h, "iam").list_roles()["Roles"] == []
+    assert control(h, "GET", "/_harness/faults") == []
+    assert control(h, "GET", "/_harness/ecs") == {"deploymentSeconds": 2.0, "failingImages": {}}
+    assert control(h, "GET", "/_harness/requests") == [{"service": "iam", "action": "ListRoles"}]
+
+
+def test_managed_policies_loaded(h):
+    iam = client(h, "iam")
+    iam.create_role(RoleName="exec", AssumeRolePolicyDocument="{}")
+    iam.attach_role_policy(
+        RoleName="exec",
+        PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+    )
+
+
+def test_latency(h):
+    sts = client(h, "sts")
+    control(h, "POST", "/_harness/latency", {"ms": 400})
+    t0 = time.monotonic()
+    sts.get_caller_identity()
+    assert time.monotonic() - t0 >= 0.4
+
+
+@pytest.mark.parametrize(
+    "service,call,action,status,code",
+    [
+        ("iam", lambda c: c.create_role(RoleName="r", AssumeRolePolicyDocument="{}"), "CreateRole", 400, "Throttling"),
+        ("sts", lambda c: c.get_caller_identity(), "GetCallerIdentity", 503, "ServiceUnavailable"),
+        ("ec2", lambda c: c.describe_subnets(), "DescribeSubnets", 400, "RequestLimitExceeded"),
+        ("secretsmanager", lambda c: c.describe_secret(SecretId="x"), "DescribeSecret", 400, "ThrottlingException"),
+        ("ecs", lambda c: c.list_clusters(), "ListClusters", 500, "InternalFailure"),
+        ("logs", lambda c: c.describe_log_groups(), "DescribeLogGroups", 400, "ThrottlingException"),
+    ],
+)
+def test_faults_shaped_per_protocol(h, service, call, action, status, code):
+    c = client(h, service, config=NO_RETRY)
+    control(h, "POST", "/_harness/faults", {"action": action, "count": 1, "status": status, "code": code, "message": "Rate exceeded"})
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        call(c)
+    err = ei.value.response
+    assert err["Error"]["Code"] == code
+    assert err["Error"]["Message"] == "Rate exceeded"
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == status
+    reqs = control(h, "GET", "/_harness/requests")
+    assert reqs == [{"service": service, "action": action, "injected": True}]
+
+
+def test_fault_count_and_sdk_retry(h):
+    iam = client(h, "iam", config=botocore.config.Config(retries={"total_max_attempts": 3, "mode": "standard"}))
+    control(h, "POST", "/_harness/faults", {"action": "CreateRole", "count": 2, "code": "Throttling", "message": "Rate exceeded"})
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")  # two throttles retried
+    reqs = control(h, "GET", "/_harness/requests")
+    assert [r.get("injected", False) for r in reqs] == [True, True, False]
+
+
+# ------------------------------------------------------------------ ECS
+
+
+def setup_ecs(url, image="repo/agent:1", family="agent"):
+    ec2 = client(url, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="g", Description="g", VpcId=vpc)["GroupId"]
+    ecs = client(url, "ecs")
+    ecs.create_cluster(clusterName="c")
+    return ecs, {"awsvpcConfiguration": {"subnets": [sub], "securityGroups": [sg], "assignPublicIp": "DISABLED"}}
+
+
+def register(ecs, image, family="agent"):
+    return ecs.register_task_definition(
+        family=family,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="1024",
+        memory="2048",
+        containerDefinitions=[{"name": "agent", "image": image, "essential": True}],
+    )["taskDefinition"]["taskDefinitionArn"]
+
+
+def describe(ecs, name="s"):
+    return ecs.describe_services(cluster="c", services=[name])["services"][0]
+
+
+def wait_for(fn, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met")
+        time.sleep(0.1)
+
+
+def create_service(ecs, net, td, desired=1, breaker=None):
+    kw = {}
+    if breaker is not None:
+        kw["deploymentConfiguration"] = {
+            "deploymentCircuitBreaker": breaker,
+            "maximumPercent": 100,
+            "minimumHealthyPercent": 0,
+        }
+    return ecs.create_service(
+        cluster="c", serviceName="s", taskDefinition=td, desiredCount=desired,
+        launchType="FARGATE", networkConfiguration=net, **kw,
+    )["service"]
+
+
+def test_create_service_deploys(h):
+    ecs, net = setup_ecs(h)
+    td = register(ecs, "repo/agent:1")
+    svc = create_service(ecs, net, "agent")
+    assert svc["taskDefinition"] == td
+    (dep,) = svc["deployments"]
+    assert dep["status"] == "PRIMARY" and dep["rolloutState"] == "IN_PROGRESS"
+    assert dep["id"].startswith("ecs-svc/") and dep["id"][8:].isdigit()
+    assert (dep["desiredCount"], dep["runningCount"], dep["pendingCount"], dep["failedTasks"]) == (1, 0, 1, 0)
+    assert dep["taskDefinition"] == td and dep["launchType"] == "FARGATE"
+    assert svc["events"][0]["message"].startswith("(service s) has started 1 tasks: (task ")
+    svc = wait_for(lambda: (s := describe(ecs)) and s["deployments"][0]["rolloutState"] == "COMPLETED" and s)
+    dep = svc["deployments"][0]
+    assert (dep["runningCount"], dep["pendingCount"]) == (1, 0)
+    assert dep["rolloutStateReason"] == f"ECS deployment {dep['id']} completed."
+    assert (svc["runningCount"], svc["pendingCount"]) == (1, 0)
+    assert svc["events"][0]["message"] == "(service s) has reached a steady state."
+    assert svc["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": False, "rollback": False}
+    arns = ecs.list_tasks(cluster="c", serviceName="s")["taskArns"]
+    assert len(arns) == 1
+    task = ecs.describe_tasks(cluster="c", tasks=arns)["tasks"][0]
+    assert task["lastStatus"] == "RUNNING" and task["group"] == "service:s" and task["startedBy"] == dep["id"]
+
+
+def test_update_service_new_task_definition(h):
+    ecs, net = setup_ecs(h)
+    td1 = register(ecs, "repo/agent:1")
+    td2 = register(ecs, "repo/agent:2")
+    create_service(ecs, net, td1)
+    wait_for(lambda: describe(ecs)["deployments"][0]["rolloutState"] == "COMPLETED")
+    svc = ecs.update_service(cluster="c", service="s", taskDefinition="agent:2")["service"]
+    assert svc["taskDefinition"] == td2
+    assert [(d["status"], d["taskDefinition"], d["rolloutState"]) for d in svc["deployments"]] == [
+        ("PRIMARY", td2, "IN_PROGRESS"),
+        ("ACTIVE", td1, "COMPLETED"),
+    ]
+    svc = wait_for(lambda: (s := describe(ecs)) and len(s["deployments"]) == 1 and s)
+    assert svc["deployments"][0]["taskDefinition"] == td2
+    assert svc["deployments"][0]["rolloutState"] == "COMPLETED"
+    # old task stopped by the scheduler, new one running
+    assert len(ecs.list_tasks(cluster="c", serviceName="s")["taskArns"]) == 1
+    assert len(ecs.list_tasks(cluster="c", serviceName="s", desiredStatus="STOPPED")["taskArns"]) == 1
+
+
+def test_update_desired_count_only(h):
+    ecs, net = setup_ecs(h)
+    register(ecs, "repo/agent:1")
+    create_service(ecs, net, "agent")
+    wait_for(lambda: describe(ecs)["deployments"][0]["rolloutState"] == "COMPLETED")
+    dep_id = describe(ecs)["deployments"][0]["id"]
+    svc = ecs.update_service(cluster="c", service="s", desiredCount=0)["service"]
+    assert [d["id"] for d in svc["deployments"]] == [dep_id]
+    assert svc["deployments"][0]["desiredCount"] == 0
+    svc = wait_for(lambda: (s := describe(ecs)) and s["deployments"][0]["rolloutState"] == "COMPLETED" and s)
+    assert (svc["runningCount"], svc["desiredCount"]) == (0, 0)
+
+
+def test_force_new_deployment(h):
+    ecs, net = setup_ecs(h)
+    td = register(ecs, "repo/agent:1")
+    create_service(ecs, net, td)
+    first = describe(ecs)["deployments"][0]["id"]
+    svc = ecs.update_service(cluster="c", service="s", forceNewDeployment=True)["service"]
+    assert len(svc["deployments"]) == 2 and svc["deployments"][1]["id"] == first
+    assert svc["deployments"][0]["id"] != first
+
+
+def test_failing_image_circuit_breaker_rollback(h):
+    ecs, net = setup_ecs(h)
+    td1 = register(ecs, "repo/agent:1")
+    td2 = register(ecs, "repo/agent:bad")
+    control(h, "POST", "/_harness/ecs/failing-images", {"image": "repo/agent:bad"})
+    control(h, "POST", "/_harness/ecs", {"deploymentSeconds": 1.5})  # FAILED stays visible while polling
+    create_service(ecs, net, td1, breaker={"enable": True, "rollback": True})
+    good = wait_for(lambda: (d := describe(ecs)["deployments"][0]) and d["rolloutState"] == "COMPLETED" and d)
+    svc = ecs.update_service(cluster="c", service="s", taskDefinition=td2)["service"]
+    bad_id = svc["deployments"][0]["id"]
+    svc = wait_for(lambda: (s := describe(ecs)) and any(d["rolloutState"] == "FAILED" for d in s["deployments"]) and s)
+    failed = next(d for d in svc["deployments"] if d["id"] == bad_id)
+    assert failed["rolloutState"] == "FAILED" and failed["status"] == "ACTIVE"
+    assert failed["failedTasks"] == 3
+    assert failed["rolloutStateReason"] == "ECS deployment circuit breaker: tasks failed to start."
+    assert svc["deployments"][0]["taskDefinition"] == td1 and svc["taskDefinition"] == td1
+    msgs = [e["message"] for e in svc["events"]]
+    assert f"(service s) deployment {bad_id} deployment failed: tasks failed to start." in msgs
+    assert f"(service s) rolling back to deployment {good['id']}." in msgs
+    svc = wait_for(lambda: (s := describe(ecs)) and len(s["deployments"]) == 1 and s["deployments"][0]["rolloutState"] == "COMPLETED" and s)
+    assert svc["deployments"][0]["taskDefinition"] == td1
+    stopped = ecs.list_tasks(cluster="c", serviceName="s", desiredStatus="STOPPED")["taskArns"]
+    tasks = ecs.describe_tasks(cluster="c", tasks=stopped)["tasks"]
+    failed_tasks = [t for t in tasks if t["startedBy"] == bad_id]
+    assert len(failed_tasks) == 3
+    t = failed_tasks[0]
+    assert t["lastStatus"] == "STOPPED" and t["desiredStatus"] == "STOPPED"
+    assert t["stopCode"] == "TaskFailedToStart" and t["stoppedReason"].startswith("ResourceInitializationError")
+    assert t["containers"][0]["exitCode"] == 1 and t["taskDefinitionArn"] == td2
+    assert "stoppedAt" in t and "createdAt" in t
+
+
+def test_failing_first_deployment_breaker_no_rollback_target(h):
+    ecs, net = setup_ecs(h)
+    register(ecs, "repo/agent:bad")
+    control(h, "POST", "/_harness/ecs/failing-images", {"image": "repo/agent:bad", "reason": "CannotPullContainerError: nope", "exitCode": 2})
+    create_service(ecs, net, "agent", breaker={"enable": True, "rollback": True})
+    svc = wait_for(lambda: (s := describe(ecs)) and s["deployments"][0]["rolloutState"] == "FAILED" and s)
+    assert len(svc["deployments"]) == 1 and svc["deployments"][0]["status"] == "PRIMARY"
+    time.sleep(0.5)
+    assert len(describe(ecs)["deployments"]) == 1
+    arn = ecs.list_tasks(cluster="c", serviceName="s", desiredStatus="STOPPED")["taskArns"][0]
+    t = ecs.describe_tasks(cluster="c", tasks=[arn])["tasks"][0]
+    assert t["stoppedReason"] == "CannotPullContainerError: nope" and t["containers"][0]["exitCode"] == 2
+
+
+def test_failing_without_breaker_is_stuck(h):
+    ecs, net = setup_ecs(h)
+    register(ecs, "repo/agent:bad")
+    control(h, "POST", "/_harness/ecs/failing-images", {"image": "repo/agent:bad"})
+    create_service(ecs, net, "agent")
+    time.sleep(0.7)
+    d1 = describe(ecs)["deployments"][0]
+    time.sleep(0.7)
+    d2 = describe(ecs)["deployments"][0]
+    assert d1["rolloutState"] == d2["rolloutState"] == "IN_PROGRESS"
+    assert 0 < d1["failedTasks"] < d2["failedTasks"]
+
+
+def test_desired_zero_completes(h):
+    ecs, net = setup_ecs(h)
+    register(ecs, "repo/agent:1")
+    create_service(ecs, net, "agent", desired=0)
+    svc = wait_for(lambda: (s := describe(ecs)) and s["deployments"][0]["rolloutState"] == "COMPLETED" and s)
+    assert svc["runningCount"] == 0
+
+
+def test_update_with_unknown_task_definition_fails(h):
+    ecs, net = setup_ecs(h)
+    register(ecs, "repo/agent:1")
+    create_service(ecs, net, "agent")
+    with pytest.raises(botocore.exceptions.ClientError):
+        ecs.update_service(cluster="c", service="s", taskDefinition="agent:9")
+    assert len(describe(ecs)["deployments"]) == 1
