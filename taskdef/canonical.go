@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"github.com/pmezard/go-difflib/difflib"
+	"github.com/launchdeploy/launch/internal/textdiff"
 )
 
 // Defaults ECS applies when a member is left out; Canonical writes them in,
@@ -237,24 +237,5 @@ func Diff(current, desired *ecs.RegisterTaskDefinitionInput, currentLabel string
 }
 
 func unifiedDiff(a, b []byte, currentLabel string) (string, error) {
-	if string(a) == string(b) {
-		return "", nil
-	}
-	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A:        splitLines(string(a)),
-		B:        splitLines(string(b)),
-		FromFile: currentLabel,
-		ToFile:   "desired",
-		Context:  3,
-	})
-}
-
-// splitLines splits s after each newline; unlike difflib.SplitLines it adds
-// no empty last line, so "" has no lines at all.
-func splitLines(s string) []string {
-	lines := strings.SplitAfter(s, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
+	return textdiff.Unified(string(a), string(b), currentLabel, "desired"), nil
 }

@@ -54,6 +54,7 @@ const mainUsage = `launch rolls an agent container out onto AWS ECS Fargate from
 
 Usage:
   launch [deploy] FILE [flags]   make AWS match FILE and follow the deployment
+  launch plan FILE [flags]       show what deploy would change, with diffs; writes nothing
   launch validate FILE           check FILE offline; no AWS call
   launch render FILE [flags]     print each agent's RegisterTaskDefinition input (offline)
   launch --version
@@ -84,6 +85,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exit(stderr, runRender(rest, stdout, stderr))
 	case "deploy":
 		return runDeploy(ctx, rest, stdout, stderr)
+	case "plan":
+		return runPlan(ctx, rest, stdout, stderr)
 	default:
 		if strings.HasPrefix(cmd, "-") || !strings.HasSuffix(cmd, ".yaml") && !strings.HasSuffix(cmd, ".yml") && !fileExists(cmd) {
 			return exit(stderr, usageError{fmt.Sprintf("unknown command %q; run launch --help", cmd)})
@@ -264,9 +267,7 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		timeout = fs.Duration("timeout", 0, "wait at most this long for each deployment (default: each agent's waitTimeout)")
 		poll    = fs.Duration("poll-interval", 2*time.Second, "first poll interval while waiting; it grows to 15s")
 	)
-	fs.StringVar(&opts.Region, "region", "", "AWS region (default: the spec's region, then the SDK's chain)")
-	fs.StringVar(&opts.Profile, "profile", "", "shared config profile")
-	fs.StringVar(&opts.EndpointURL, "endpoint-url", "", "AWS endpoint (default: $AWS_ENDPOINT_URL), e.g. an emulator")
+	awsFlags(fs, &opts)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return exit(stderr, flagErr(err))
@@ -287,18 +288,11 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if err != nil {
 			return err
 		}
-		if opts.Region == "" {
-			opts.Region = sp.Region
-		}
-		cfg, c, err := awsconf.Load(ctx, opts)
+		clients, c, err := connect(ctx, opts, sp, out)
 		if err != nil {
 			return err
 		}
 		counter = c
-		clients := rollout.NewClients(cfg)
-		if ep := awsconf.EndpointFromEnv(opts); ep != "" {
-			out.Printf("using AWS endpoint %s", ep)
-		}
 		return rollout.Deploy(ctx, clients, sp, rollout.Options{NoWait: *noWait, WaitTimeout: *timeout, PollMin: *poll, PollMax: 15 * time.Second}, out, rep)
 	}()
 	code := exitCode(runErr)
@@ -340,4 +334,99 @@ func resultWord(code int) string {
 	default:
 		return "failed"
 	}
+}
+
+// awsFlags adds the flags that override the SDK's default chain.
+func awsFlags(fs *flag.FlagSet, opts *awsconf.Options) {
+	fs.StringVar(&opts.Region, "region", "", "AWS region (default: the spec's region, then the SDK's chain)")
+	fs.StringVar(&opts.Profile, "profile", "", "shared config profile")
+	fs.StringVar(&opts.EndpointURL, "endpoint-url", "", "AWS endpoint (default: $AWS_ENDPOINT_URL), e.g. an emulator")
+}
+
+// connect loads the AWS config (the spec's region unless --region) and the
+// clients, and returns the counter that sees every call.
+func connect(ctx context.Context, opts awsconf.Options, sp *spec.Spec, out *term.Printer) (rollout.Clients, *awsconf.Counter, error) {
+	if opts.Region == "" {
+		opts.Region = sp.Region
+	}
+	cfg, counter, err := awsconf.Load(ctx, opts)
+	if err != nil {
+		return rollout.Clients{}, nil, err
+	}
+	if ep := awsconf.EndpointFromEnv(opts); ep != "" {
+		out.Printf("using AWS endpoint %s", ep)
+	}
+	return rollout.NewClients(cfg), counter, nil
+}
+
+const planUsage = `Usage: launch plan FILE [flags]
+
+Reads AWS exactly as deploy does and prints, per resource, create / update /
+no change with unified diffs (trust and inline policies, the task definition
+as JSON, the service's fields). It makes no write call.
+
+With --detailed-exitcode: 0 no changes, 2 changes pending, 1 error (an
+invalid spec included). Without it: 0 on success, 1 on error, 2 invalid spec.
+
+Flags:
+`
+
+func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("plan", planUsage, stderr)
+	var opts awsconf.Options
+	output := fs.String("output", "text", "text, or json for the plan as JSON on stdout")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when none, 1 on error")
+	awsFlags(fs, &opts)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exit(stderr, flagErr(err))
+	}
+	path, err := specArg(pos)
+	if err == nil && *output != "text" && *output != "json" {
+		err = usageError{fmt.Sprintf("--output must be text or json, not %q", *output)}
+	}
+	if err != nil {
+		return exit(stderr, err)
+	}
+	out := term.New(stderr)
+	view, err := func() (rollout.PlanView, error) {
+		sp, err := spec.Load(path, os.LookupEnv)
+		if err != nil {
+			return rollout.PlanView{}, err
+		}
+		clients, counter, err := connect(ctx, opts, sp, out)
+		if err != nil {
+			return rollout.PlanView{}, err
+		}
+		p, err := rollout.MakePlan(ctx, clients, sp)
+		if err != nil {
+			return rollout.PlanView{}, err
+		}
+		calls := counter.Snapshot()
+		if calls.TotalWrites() != 0 { // a bug, never a user error: plan must not write
+			return rollout.PlanView{}, fmt.Errorf("internal error: plan made write calls %v", calls.Writes)
+		}
+		out.Printf("plan made %d read calls and no write", calls.TotalReads())
+		return p.View(), nil
+	}()
+	code := exit(stderr, err)
+	if err != nil {
+		if *detailed {
+			return ExitFailed
+		}
+		return code
+	}
+	if *output == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(view); err != nil {
+			return exit(stderr, err)
+		}
+	} else {
+		fmt.Fprint(stdout, view.Text())
+	}
+	if *detailed && view.Changes {
+		return 2
+	}
+	return ExitOK
 }

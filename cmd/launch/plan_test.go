@@ -1,0 +1,99 @@
+package main_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/launchdeploy/launch/internal/awsconf"
+	"github.com/launchdeploy/launch/internal/emulator"
+	"github.com/launchdeploy/launch/rollout"
+)
+
+// plan runs `launch plan --output json --detailed-exitcode` and checks, from
+// the emulator's own request log, that it sent no write request.
+func (w *world) plan() (int, rollout.PlanView) {
+	w.t.Helper()
+	w.h.ClearRequests(w.t)
+	r := w.launch("plan", rootSpec, "--output", "json", "--detailed-exitcode")
+	var v rollout.PlanView
+	if r.code == 0 || r.code == 2 {
+		if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+			w.t.Fatalf("plan JSON: %v\n%s", err, r.stdout)
+		}
+	}
+	for _, req := range w.h.Requests(w.t) {
+		if !awsconf.IsRead(req.Action) {
+			w.t.Errorf("plan sent a write request: %s:%s", req.Service, req.Action)
+		}
+	}
+	return r.code, v
+}
+
+func actions(v rollout.PlanView) map[string]string {
+	m := map[string]string{}
+	for _, it := range v.Items {
+		m[it.Kind+" "+it.Name] = it.Action
+	}
+	return m
+}
+
+func TestPlanShowsCreatesThenNothingThenTheImageChange(t *testing.T) {
+	w := newWorld(t)
+
+	code, v := w.plan()
+	if code != 2 || !v.Changes {
+		t.Fatalf("plan on an empty account: exit %d changes %v", code, v.Changes)
+	}
+	for _, it := range v.Items {
+		if it.Action != rollout.PlanCreate {
+			t.Errorf("%s %s: %s, want create", it.Kind, it.Name, it.Action)
+		}
+	}
+
+	if r := w.launch(rootSpec); r.code != 0 {
+		t.Fatalf("deploy exit %d", r.code)
+	}
+	code, v = w.plan()
+	if code != 0 || v.Changes {
+		t.Errorf("plan after deploy: exit %d, %s", code, v.Summary)
+	}
+
+	w.env["AGENT_IMAGE"] = "public.ecr.aws/matillion/streaming-agent:2.0"
+	code, v = w.plan()
+	if code != 2 {
+		t.Fatalf("plan after an image change: exit %d", code)
+	}
+	changed := map[string]string{}
+	for k, a := range actions(v) {
+		if a != rollout.PlanNoChange {
+			changed[k] = a
+		}
+	}
+	want := map[string]string{"task definition streaming-agent": "update", "service streaming-agent": "update"}
+	if len(changed) != 2 || changed["task definition streaming-agent"] != "update" || changed["service streaming-agent"] != "update" {
+		t.Errorf("changed resources %v, want %v", changed, want)
+	}
+	for _, it := range v.Items {
+		if it.Kind == "task definition" && (!strings.Contains(it.Diff, `-            "image": "public.ecr.aws/matillion/streaming-agent:1.0"`) && !strings.Contains(it.Diff, "streaming-agent:1.0")) {
+			t.Errorf("task definition diff does not show the image line:\n%s", it.Diff)
+		}
+		if it.Kind == "task definition" && !strings.Contains(it.Diff, "+") {
+			t.Errorf("no added line in diff:\n%s", it.Diff)
+		}
+	}
+}
+
+func TestPlanTextOutput(t *testing.T) {
+	w := newWorld(t)
+	r := w.launch("plan", rootSpec)
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	for _, want := range []string{"+ role matillion-streaming-agent-task: create", "+ service streaming-agent: create", "Plan: ", `"sts:AssumeRole"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("plan output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	_ = emulator.CountActions
+}

@@ -1,0 +1,195 @@
+package rollout
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/launchdeploy/launch/internal/policy"
+	"github.com/launchdeploy/launch/internal/textdiff"
+	"github.com/launchdeploy/launch/roles"
+	"github.com/launchdeploy/launch/service"
+	"github.com/launchdeploy/launch/taskdef"
+)
+
+// Actions a plan shows for a resource.
+const (
+	PlanCreate   = "create"
+	PlanUpdate   = "update"
+	PlanNoChange = "no change"
+)
+
+// PlannedChange is one resource in `launch plan`'s output.
+type PlannedChange struct {
+	Kind   string   `json:"kind"` // role, log group, task definition, cluster, service
+	Name   string   `json:"name"`
+	Action string   `json:"action"`
+	Detail []string `json:"detail,omitempty"` // one line per change
+	Diff   string   `json:"diff,omitempty"`   // unified diff
+}
+
+// PlanView is the plan as `launch plan` prints it.
+type PlanView struct {
+	Spec     string          `json:"spec"`
+	Identity Identity        `json:"identity"`
+	Changes  bool            `json:"changes"`
+	Summary  string          `json:"summary"`
+	Items    []PlannedChange `json:"resources"`
+}
+
+// nextRevision stands for the ARN a task definition will get when it is
+// registered, in service diffs made before registering.
+const nextRevision = "(next revision)"
+
+// View turns a plan into per-resource actions with diffs. It is what
+// `launch plan` prints, and the same plan `launch deploy` applies.
+func (p *Plan) View() PlanView {
+	v := PlanView{Spec: p.Spec.Path, Identity: p.Identity}
+	v.Items = append(v.Items, roleChange(p.TaskRole), roleChange(p.ExecRole))
+	cluster := PlannedChange{Kind: "cluster", Name: p.Spec.Cluster.Name, Action: PlanNoChange}
+	if p.CreateCluster {
+		cluster.Action = PlanCreate
+	}
+	v.Items = append(v.Items, cluster)
+	for _, ap := range p.Agents {
+		lg := PlannedChange{Kind: "log group", Name: ap.LogGroup.Name, Action: PlanNoChange}
+		switch {
+		case ap.LogGroup.Create:
+			lg.Action = PlanCreate
+			lg.Detail = []string{fmt.Sprintf("retention %d days", ap.LogGroup.RetentionDays)}
+		case ap.LogGroup.SetRetention:
+			lg.Action = PlanUpdate
+			lg.Detail = []string{fmt.Sprintf("retention: %d → %d days", ap.LogGroup.Before.RetentionDays, ap.LogGroup.RetentionDays)}
+		}
+		v.Items = append(v.Items, lg, taskDefChange(ap), serviceChange(p, ap))
+	}
+	creates, updates, same := 0, 0, 0
+	for _, it := range v.Items {
+		switch it.Action {
+		case PlanCreate:
+			creates++
+		case PlanUpdate:
+			updates++
+		default:
+			same++
+		}
+	}
+	v.Changes = creates+updates > 0
+	v.Summary = fmt.Sprintf("%d to create, %d to update, %d unchanged", creates, updates, same)
+	return v
+}
+
+func roleChange(rp roles.Plan) PlannedChange {
+	c := PlannedChange{Kind: "role", Name: rp.Name, Action: PlanNoChange}
+	var diffs []string
+	switch {
+	case rp.Create:
+		c.Action = PlanCreate
+		diffs = append(diffs, textdiff.Unified("", rp.Trust.JSON(), "(none)", "trust policy"))
+	case rp.UpdateTrust:
+		c.Action = PlanUpdate
+		c.Detail = append(c.Detail, "trust policy: add "+roles.ECSTasksService+" or a trusted service")
+		diffs = append(diffs, textdiff.Unified(rp.TrustBefore.JSON(), rp.Trust.JSON(), "trust policy (current)", "trust policy (desired)"))
+	}
+	for _, arn := range rp.Attach {
+		c.Detail = append(c.Detail, "attach managed policy "+arn)
+	}
+	for _, name := range slices.Sorted(maps.Keys(rp.Put)) {
+		before := ""
+		if b, ok := rp.PutBefore[name]; ok {
+			before = pretty(b)
+			c.Detail = append(c.Detail, "rewrite inline policy "+name)
+		} else {
+			c.Detail = append(c.Detail, "put inline policy "+name)
+		}
+		from := "inline policy " + name + " (current)"
+		if before == "" {
+			from = "(none)"
+		}
+		diffs = append(diffs, textdiff.Unified(before, pretty(rp.Put[name]), from, "inline policy "+name+" (desired)"))
+	}
+	if c.Action == PlanNoChange && len(c.Detail) > 0 {
+		c.Action = PlanUpdate
+	}
+	c.Diff = strings.Join(slices.DeleteFunc(diffs, func(s string) bool { return s == "" }), "")
+	return c
+}
+
+// pretty re-indents a policy document so diffs show one value per line.
+func pretty(doc string) string {
+	d, err := policy.Parse(doc)
+	if err != nil {
+		return doc
+	}
+	return d.JSON()
+}
+
+func taskDefChange(ap AgentPlan) PlannedChange {
+	c := PlannedChange{Kind: "task definition", Name: ap.Agent.Name, Action: PlanNoChange}
+	tp := ap.TaskDefPlan
+	switch {
+	case tp.Action == taskdef.ActionReuse:
+		c.Detail = []string{"reuse " + shortARN(tp.ARN())}
+	case tp.Current == nil:
+		c.Action = PlanCreate
+		c.Detail = []string{"register " + ap.Agent.Name + ":1 (the family has no active revision)"}
+		c.Diff = tp.Diff
+	default:
+		c.Action = PlanUpdate
+		c.Detail = []string{"register a new revision after " + shortARN(aws.ToString(tp.Current.Definition.TaskDefinitionArn))}
+		c.Diff = tp.Diff
+	}
+	return c
+}
+
+func serviceChange(p *Plan, ap AgentPlan) PlannedChange {
+	arn := ap.TaskDefPlan.ARN()
+	if arn == "" {
+		arn = ap.Agent.Name + ":" + nextRevision
+	}
+	sp := service.PlanFor(serviceDesired(p, ap, arn), ap.Service)
+	c := PlannedChange{Kind: "service", Name: ap.Agent.Name, Action: PlanNoChange}
+	switch {
+	case sp.Create:
+		c.Action = PlanCreate
+		c.Detail = []string{fmt.Sprintf("create in cluster %s on %s, %d task(s)", p.Spec.Cluster.Name, shortARN(arn), ap.Agent.Service.DesiredCount)}
+	case sp.Update != nil:
+		c.Action = PlanUpdate
+		c.Detail = sp.Changes
+		var before, after strings.Builder
+		for _, ch := range sp.Changes {
+			field, change, _ := strings.Cut(ch, ": ")
+			old, new, _ := strings.Cut(change, " → ")
+			fmt.Fprintf(&before, "%s: %s\n", field, old)
+			fmt.Fprintf(&after, "%s: %s\n", field, new)
+		}
+		c.Diff = textdiff.Unified(before.String(), after.String(), "service "+ap.Agent.Name+" (current)", "service "+ap.Agent.Name+" (desired)")
+	}
+	return c
+}
+
+// Text renders the plan for people: one line per resource, its details
+// and diffs indented below it, and a summary line.
+func (v PlanView) Text() string {
+	var b strings.Builder
+	for _, it := range v.Items {
+		mark := map[string]string{PlanCreate: "+", PlanUpdate: "~", PlanNoChange: "="}[it.Action]
+		fmt.Fprintf(&b, "%s %s %s: %s\n", mark, it.Kind, it.Name, it.Action)
+		for _, d := range it.Detail {
+			fmt.Fprintf(&b, "    %s\n", d)
+		}
+		if it.Diff != "" {
+			for _, line := range strings.Split(strings.TrimRight(it.Diff, "\n"), "\n") {
+				fmt.Fprintf(&b, "    %s\n", line)
+			}
+		}
+	}
+	fmt.Fprintf(&b, "\nPlan: %s.\n", v.Summary)
+	if !v.Changes {
+		b.WriteString("No changes: AWS already matches " + v.Spec + ".\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,73 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+type lines []string
+
+func (l *lines) Printf(f string, a ...any) { *l = append(*l, fmt.Sprintf(f, a...)) }
+func (l *lines) Warnf(f string, a ...any)  { l.Printf(f, a...) }
+func (l *lines) Status(string)             {}
+func (l *lines) Done()                     {}
+
+func TestIAMWaiterRetriesPropagationErrors(t *testing.T) {
+	var out lines
+	w := iamWaiter{enabled: true, limit: time.Minute, out: &out, sleep: func(context.Context, time.Duration) error { return nil }}
+	calls := 0
+	err := w.do(context.Background(), "create service x", func() error {
+		calls++
+		if calls < 3 {
+			return errors.New("InvalidParameterException: Unable to assume role and validate the specified targetGroupArn")
+		}
+		return nil
+	})
+	if err != nil || calls != 3 {
+		t.Fatalf("err %v after %d calls, want success on the 3rd", err, calls)
+	}
+	if len(out) != 2 || !strings.Contains(out[0], "waiting for IAM") {
+		t.Errorf("progress lines: %q", out)
+	}
+}
+
+func TestIAMWaiterLeavesOtherErrorsAlone(t *testing.T) {
+	var out lines
+	w := iamWaiter{enabled: true, limit: time.Minute, out: &out, sleep: func(context.Context, time.Duration) error { return nil }}
+	calls := 0
+	err := w.do(context.Background(), "x", func() error { calls++; return errors.New("ClientException: Invalid 'cpu' setting") })
+	if err == nil || calls != 1 {
+		t.Errorf("a non-IAM error was retried: %d calls", calls)
+	}
+}
+
+func TestIAMWaiterOnlyAfterIAMChanged(t *testing.T) {
+	w := iamWaiter{enabled: false}
+	calls := 0
+	_ = w.do(context.Background(), "x", func() error { calls++; return errors.New("unable to assume role") })
+	if calls != 1 {
+		t.Errorf("retried %d times although no role changed", calls)
+	}
+}
+
+func TestIAMWaiterIsBounded(t *testing.T) {
+	var out lines
+	slept := time.Duration(0)
+	w := iamWaiter{enabled: true, limit: 50 * time.Millisecond, out: &out,
+		sleep: func(_ context.Context, d time.Duration) error {
+			slept += d
+			time.Sleep(10 * time.Millisecond)
+			return nil
+		}}
+	err := w.do(context.Background(), "x", func() error { return errors.New("Unable to assume the service linked role") })
+	if err == nil {
+		t.Fatal("want the last error after the bound")
+	}
+	if len(out) == 0 || len(out) > 10 {
+		t.Errorf("%d retries within a 50ms bound", len(out))
+	}
+}
