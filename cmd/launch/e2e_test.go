@@ -468,3 +468,29 @@ func TestBaseTaskDefinitionKeepsWhatTheSpecDoesNotMention(t *testing.T) {
 		t.Errorf("second run: exit %d reused %v writes %v", again.code, again.report.Agents[0].TaskDefinition.Reused, again.report.Calls.Writes)
 	}
 }
+
+func TestRollbackReturnsToThePreviousRevision(t *testing.T) {
+	w := newWorld(t)
+	w.env["AGENT_IMAGE"] = "public.ecr.aws/matillion/streaming-agent:A"
+	a := w.launch(rootSpec, "--output", "json")
+	w.env["AGENT_IMAGE"] = "public.ecr.aws/matillion/streaming-agent:B"
+	b := w.launch(rootSpec, "--output", "json")
+	if a.code != 0 || b.code != 0 {
+		t.Fatalf("deploys exit %d, %d", a.code, b.code)
+	}
+	r := w.launch("rollback", rootSpec, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("rollback exit %d", r.code)
+	}
+	revA := a.report.Agents[0].TaskDefinition.ARN
+	p := primary(w.describeService("matillion-streaming", "streaming-agent"))
+	if aws.ToString(p.TaskDefinition) != revA || p.RolloutState != ecstypes.DeploymentRolloutStateCompleted {
+		t.Errorf("after rollback PRIMARY runs %s %s, want %s COMPLETED", aws.ToString(p.TaskDefinition), p.RolloutState, revA)
+	}
+	if w := r.report.Calls.Writes; w["ecs:UpdateService"] != 1 || r.report.Calls.TotalWrites != 1 {
+		t.Errorf("rollback writes %v, want one UpdateService", w)
+	}
+	if r := w.launch("rollback", rootSpec, "--agent", "nope"); r.code != 2 {
+		t.Errorf("rollback of an unknown agent: exit %d, want 2", r.code)
+	}
+}

@@ -55,6 +55,8 @@ const mainUsage = `launch rolls an agent container out onto AWS ECS Fargate from
 Usage:
   launch [deploy] FILE [flags]   make AWS match FILE and follow the deployment
   launch plan FILE [flags]       show what deploy would change, with diffs; writes nothing
+  launch rollback FILE [--agent NAME]
+                                 point services back at their previous revision and follow
   launch validate FILE           check FILE offline; no AWS call
   launch render FILE [flags]     print each agent's RegisterTaskDefinition input (offline)
   launch --version
@@ -87,6 +89,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runDeploy(ctx, rest, stdout, stderr)
 	case "plan":
 		return runPlan(ctx, rest, stdout, stderr)
+	case "rollback":
+		return runRollback(ctx, rest, stdout, stderr)
 	default:
 		if strings.HasPrefix(cmd, "-") || !strings.HasSuffix(cmd, ".yaml") && !strings.HasSuffix(cmd, ".yml") && !fileExists(cmd) {
 			return exit(stderr, usageError{fmt.Sprintf("unknown command %q; run launch --help", cmd)})
@@ -258,8 +262,51 @@ rolled back. Progress goes to stderr; --output json prints a report on stdout.
 Flags:
 `
 
+// rolloutFunc is a command that changes AWS and follows deployments:
+// deploy and rollback.
+type rolloutFunc func(ctx context.Context, c rollout.Clients, sp *spec.Spec, opts rollout.Options, out rollout.Reporter, rep *rollout.Report) error
+
 func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("deploy", deployUsage, stderr)
+	return runRollout(ctx, "deploy", deployUsage, args, stdout, stderr, nil,
+		func(ctx context.Context, c rollout.Clients, sp *spec.Spec, opts rollout.Options, out rollout.Reporter, rep *rollout.Report) error {
+			return rollout.Deploy(ctx, c, sp, opts, out, rep)
+		})
+}
+
+const rollbackUsage = `Usage: launch rollback FILE [--agent NAME] [flags]
+
+Points each agent's service (or only --agent's) back at the newest ACTIVE
+task definition revision older than the one it runs, in one UpdateService,
+then follows the deployment exactly as deploy does, with the same exit codes.
+
+Flags:
+`
+
+func runRollback(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var agent string
+	return runRollout(ctx, "rollback", rollbackUsage, args, stdout, stderr,
+		func(fs *flag.FlagSet) { fs.StringVar(&agent, "agent", "", "roll back only this agent's service") },
+		func(ctx context.Context, c rollout.Clients, sp *spec.Spec, opts rollout.Options, out rollout.Reporter, rep *rollout.Report) error {
+			if agent != "" && !hasAgent(sp, agent) {
+				return usageError{fmt.Sprintf("no agent named %q in %s", agent, sp.Path)}
+			}
+			return rollout.Rollback(ctx, c, sp, agent, opts, out, rep)
+		})
+}
+
+func hasAgent(sp *spec.Spec, name string) bool {
+	for _, a := range sp.Agents {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// runRollout parses the flags deploy and rollback share, runs do, and
+// prints the summary and the JSON report whatever happened.
+func runRollout(ctx context.Context, name, usage string, args []string, stdout, stderr io.Writer, extraFlags func(*flag.FlagSet), do rolloutFunc) int {
+	fs := newFlagSet(name, usage, stderr)
 	var (
 		opts    awsconf.Options
 		output  = fs.String("output", "text", "text, or json for a JSON report on stdout")
@@ -268,6 +315,9 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		poll    = fs.Duration("poll-interval", 2*time.Second, "first poll interval while waiting; it grows to 15s")
 	)
 	awsFlags(fs, &opts)
+	if extraFlags != nil {
+		extraFlags(fs)
+	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return exit(stderr, flagErr(err))
@@ -293,7 +343,7 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return err
 		}
 		counter = c
-		return rollout.Deploy(ctx, clients, sp, rollout.Options{NoWait: *noWait, WaitTimeout: *timeout, PollMin: *poll, PollMax: 15 * time.Second}, out, rep)
+		return do(ctx, clients, sp, rollout.Options{NoWait: *noWait, WaitTimeout: *timeout, PollMin: *poll, PollMax: 15 * time.Second}, out, rep)
 	}()
 	code := exitCode(runErr)
 	calls := awsconf.Calls{Reads: map[string]int{}, Writes: map[string]int{}}
