@@ -494,3 +494,47 @@ func TestRollbackReturnsToThePreviousRevision(t *testing.T) {
 		t.Errorf("rollback of an unknown agent: exit %d, want 2", r.code)
 	}
 }
+
+func TestGitHubActionsSummaryAndOutputs(t *testing.T) {
+	w := newWorld(t)
+	dir := t.TempDir()
+	summary, outputs := filepath.Join(dir, "summary.md"), filepath.Join(dir, "outputs")
+	w.env["GITHUB_ACTIONS"], w.env["GITHUB_STEP_SUMMARY"], w.env["GITHUB_OUTPUT"] = "true", summary, outputs
+	r := w.launch(rootSpec, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	a := r.report.Agents[0]
+	got, _ := os.ReadFile(outputs)
+	for _, want := range []string{
+		"task-definition-arn=" + a.TaskDefinition.ARN + "\n",
+		"service-arn=" + a.Service.ARN + "\n",
+		"streaming-agent-task-definition-arn=" + a.TaskDefinition.ARN + "\n",
+		"result=succeeded\n",
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("outputs lack %q:\n%s", want, got)
+		}
+	}
+	md, _ := os.ReadFile(summary)
+	for _, want := range []string{"## ✅ launch", "| service | `streaming-agent` | created |", "| task definition | `streaming-agent:1` | registered |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
+	}
+
+	// A failing run annotates the error.
+	w.env["AGENT_IMAGE"] = "bad:1"
+	w.h.MarkImageFailing(t, "bad:1", "")
+	r = w.launch(rootSpec)
+	if r.code != 3 || !strings.Contains(r.stderr, "::error::service streaming-agent: deployment") {
+		t.Errorf("exit %d; stderr lacks the ::error:: annotation", r.code)
+	}
+	if r := w.launch("plan", rootSpec); r.code != 0 {
+		t.Errorf("plan exit %d", r.code)
+	}
+	md, _ = os.ReadFile(summary)
+	if !strings.Contains(string(md), "## launch plan") || !strings.Contains(string(md), "```diff") {
+		t.Errorf("plan summary missing:\n%s", md)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/launchdeploy/launch/internal/awsconf"
+	"github.com/launchdeploy/launch/internal/ghactions"
 	"github.com/launchdeploy/launch/internal/term"
 	"github.com/launchdeploy/launch/rollout"
 	"github.com/launchdeploy/launch/service"
@@ -358,6 +359,9 @@ func runRollout(ctx context.Context, name, usage string, args []string, stdout, 
 	if code != ExitUsage {
 		rep.Summary(stderr)
 	}
+	if err := reportToActions(runErr, stderr, rep.Markdown(), rep.Outputs()); err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+	}
 	if *output == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -460,6 +464,14 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return p.View(), nil
 	}()
 	code := exit(stderr, err)
+	summary, outputs := "", map[string]string{}
+	if err == nil {
+		summary = view.Markdown()
+		outputs["changes"] = fmt.Sprint(view.Changes)
+	}
+	if err := reportToActions(err, stderr, summary, outputs); err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+	}
 	if err != nil {
 		if *detailed {
 			return ExitFailed
@@ -479,4 +491,22 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return ExitOK
+}
+
+// reportToActions writes the job summary and step outputs under GitHub
+// Actions, and the error as an ::error:: annotation. Elsewhere it does nothing.
+func reportToActions(runErr error, stderr io.Writer, summary string, outputs map[string]string) error {
+	gh := ghactions.FromEnv(os.Getenv)
+	if !gh.Enabled {
+		return nil
+	}
+	if runErr != nil {
+		fmt.Fprintln(stderr, ghactions.ErrorCommand(runErr.Error()))
+	}
+	if summary != "" {
+		if err := gh.AppendSummary(summary); err != nil {
+			return err
+		}
+	}
+	return gh.SetOutputs(outputs)
 }

@@ -1,0 +1,82 @@
+// Package ghactions writes what GitHub Actions reads from a step: a Markdown
+// job summary ($GITHUB_STEP_SUMMARY), step outputs ($GITHUB_OUTPUT) and
+// ::error:: workflow commands.
+package ghactions
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Env is the GitHub Actions environment of this process.
+type Env struct {
+	Enabled     bool   // GITHUB_ACTIONS=true
+	SummaryPath string // GITHUB_STEP_SUMMARY
+	OutputPath  string // GITHUB_OUTPUT
+}
+
+// FromEnv reads the environment; Enabled is false outside GitHub Actions.
+func FromEnv(getenv func(string) string) Env {
+	return Env{
+		Enabled:     getenv("GITHUB_ACTIONS") == "true",
+		SummaryPath: getenv("GITHUB_STEP_SUMMARY"),
+		OutputPath:  getenv("GITHUB_OUTPUT"),
+	}
+}
+
+// AppendSummary appends Markdown to the job summary.
+func (e Env) AppendSummary(markdown string) error {
+	if !e.Enabled || e.SummaryPath == "" {
+		return nil
+	}
+	return appendFile(e.SummaryPath, strings.TrimRight(markdown, "\n")+"\n")
+}
+
+// SetOutputs appends step outputs, in key order. Values with a newline use
+// the heredoc form with a random delimiter, as GitHub documents.
+func (e Env) SetOutputs(outputs map[string]string) error {
+	if !e.Enabled || e.OutputPath == "" || len(outputs) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(outputs)) {
+		v := outputs[k]
+		if !strings.Contains(v, "\n") {
+			fmt.Fprintf(&b, "%s=%s\n", k, v)
+			continue
+		}
+		delim := delimiter()
+		fmt.Fprintf(&b, "%s<<%s\n%s\n%s\n", k, delim, v, delim)
+	}
+	return appendFile(e.OutputPath, b.String())
+}
+
+// ErrorCommand is the ::error:: workflow command for msg, escaped so a
+// multi-line message stays one annotation.
+func ErrorCommand(msg string) string {
+	r := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	return "::error::" + r.Replace(msg)
+}
+
+func delimiter() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return "launch_" + hex.EncodeToString(b)
+}
+
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("github actions: %w", err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return fmt.Errorf("github actions: %w", err)
+	}
+	return f.Close()
+}
