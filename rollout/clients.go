@@ -22,3 +22,8 @@ func NewClients(cfg aws.Config) Clients {
 		Region:  cfg.Region,
 	}
 }
+
+// NewDestroyClients builds the SDK clients destroy uses.
+func NewDestroyClients(cfg aws.Config) DestroyClients {
+	return DestroyClients{ECS: ecs.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg)}
+}

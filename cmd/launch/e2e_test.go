@@ -538,3 +538,68 @@ func TestGitHubActionsSummaryAndOutputs(t *testing.T) {
 		t.Errorf("plan summary missing:\n%s", md)
 	}
 }
+
+func TestDestroyRemovesExactlyWhatDeployCreated(t *testing.T) {
+	w := newWorld(t)
+	iamc := iam.NewFromConfig(w.cfg)
+	ctx := context.Background()
+	// The task role exists before launch, with a policy of its own.
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	if _, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("matillion-streaming-agent-task"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("matillion-streaming-agent-task"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.launch(rootSpec); r.code != 0 {
+		t.Fatalf("deploy exit %d", r.code)
+	}
+	if r := w.launch("destroy", rootSpec, "--roles"); r.code != 2 || !strings.Contains(r.stderr, "--yes") {
+		t.Errorf("destroy without --yes off a terminal: exit %d", r.code)
+	}
+	r := w.launch("destroy", rootSpec, "--roles", "--yes")
+	if r.code != 0 {
+		t.Fatalf("destroy exit %d", r.code)
+	}
+
+	ecsc := ecs.NewFromConfig(w.cfg)
+	if out, _ := ecsc.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("matillion-streaming"), Services: []string{"streaming-agent"}}); out != nil {
+		for _, s := range out.Services {
+			if aws.ToString(s.Status) == "ACTIVE" {
+				t.Error("service still ACTIVE")
+			}
+		}
+	}
+	if got := w.activeRevisions("streaming-agent"); len(got) != 0 {
+		t.Errorf("task definitions still ACTIVE: %v", got)
+	}
+	if cl, _ := ecsc.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{"matillion-streaming"}}); cl != nil {
+		for _, c := range cl.Clusters {
+			if aws.ToString(c.Status) == "ACTIVE" {
+				t.Error("the cluster launch created is still ACTIVE")
+			}
+		}
+	}
+	if _, err := iamc.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("matillion-streaming-agent-execution")}); err == nil {
+		t.Error("the execution role launch created still exists")
+	}
+	lg, _ := cloudwatchlogs.NewFromConfig(w.cfg).DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/ecs/streaming-agent")})
+	if lg != nil && len(lg.LogGroups) != 0 {
+		t.Error("the log group launch created still exists")
+	}
+	// The pre-existing role and its own policy are intact.
+	if _, err := iamc.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("matillion-streaming-agent-task")}); err != nil {
+		t.Fatalf("the pre-existing task role was deleted: %v", err)
+	}
+	att, _ := iamc.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("matillion-streaming-agent-task")})
+	if att == nil || len(att.AttachedPolicies) != 1 {
+		t.Errorf("pre-existing role's managed policies: %+v", att)
+	}
+	if !strings.Contains(r.stderr, "role matillion-streaming-agent-task: skipped (not created by launch") {
+		t.Errorf("destroy does not say why it skipped the pre-existing role")
+	}
+	// Running it again finds nothing left to delete.
+	if again := w.launch("destroy", rootSpec, "--roles", "--yes"); again.code != 0 || strings.Contains(again.stderr, ": deleted") {
+		t.Errorf("second destroy: exit %d\n%s", again.code, again.stderr)
+	}
+}

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	xterm "golang.org/x/term"
 
 	"github.com/launchdeploy/launch/internal/awsconf"
 	"github.com/launchdeploy/launch/internal/ghactions"
@@ -58,8 +61,11 @@ Usage:
   launch plan FILE [flags]       show what deploy would change, with diffs; writes nothing
   launch rollback FILE [--agent NAME]
                                  point services back at their previous revision and follow
+  launch destroy FILE [--roles] [--yes]
+                                 delete what launch created for FILE (by its ownership tag)
   launch validate FILE           check FILE offline; no AWS call
   launch render FILE [flags]     print each agent's RegisterTaskDefinition input (offline)
+  launch schema                  print the JSON Schema of deploy.yaml (for editors)
   launch --version
 
 Run "launch COMMAND --help" for a command's flags.
@@ -82,6 +88,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "--version", "-version", "version":
 		fmt.Fprintf(stdout, "launch %s\n", version())
 		return ExitOK
+	case "schema":
+		b, err := spec.Schema()
+		if err == nil {
+			_, err = stdout.Write(b)
+		}
+		return exit(stderr, err)
 	case "validate":
 		return exit(stderr, runValidate(rest, stdout, stderr))
 	case "render":
@@ -92,6 +104,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runPlan(ctx, rest, stdout, stderr)
 	case "rollback":
 		return runRollback(ctx, rest, stdout, stderr)
+	case "destroy":
+		return exit(stderr, runDestroy(ctx, rest, stdout, stderr))
 	default:
 		if strings.HasPrefix(cmd, "-") || !strings.HasSuffix(cmd, ".yaml") && !strings.HasSuffix(cmd, ".yml") && !fileExists(cmd) {
 			return exit(stderr, usageError{fmt.Sprintf("unknown command %q; run launch --help", cmd)})
@@ -510,3 +524,69 @@ func reportToActions(runErr error, stderr io.Writer, summary string, outputs map
 	}
 	return gh.SetOutputs(outputs)
 }
+
+const destroyUsage = `Usage: launch destroy FILE [--roles] [--yes] [flags]
+
+Deletes what launch created for FILE, recognised by its launch:managed-by tag:
+each agent's service (scaled to 0 first), the task definition revisions
+launch registered, and the cluster when launch created it and it is empty.
+With --roles also the roles (with their policies) and log groups launch
+created; on a role launch did not create, only launch's own secrets policy
+is removed. Anything without the tag is left alone and reported as skipped.
+Not on a terminal, --yes is required.
+
+Flags:
+`
+
+func runDestroy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("destroy", destroyUsage, stderr)
+	var opts awsconf.Options
+	withRoles := fs.Bool("roles", false, "also delete the roles and log groups launch created")
+	yes := fs.Bool("yes", false, "do not ask for confirmation (required when not on a terminal)")
+	output := fs.String("output", "text", "text, or json for the list of deleted and skipped resources on stdout")
+	awsFlags(fs, &opts)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return flagErr(err)
+	}
+	path, err := specArg(pos)
+	if err != nil {
+		return err
+	}
+	sp, err := spec.Load(path, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	if !*yes {
+		if !isTerminal(os.Stdin) {
+			return usageError{"destroy deletes AWS resources: pass --yes when not running on a terminal"}
+		}
+		fmt.Fprintf(stderr, "Delete the services, task definitions%s launch created for %s in cluster %s? Type yes: ",
+			map[bool]string{true: ", roles and log groups", false: ""}[*withRoles], path, sp.Cluster.Name)
+		answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+		if strings.TrimSpace(answer) != "yes" {
+			return usageError{"destroy cancelled: nothing was changed"}
+		}
+	}
+	out := term.New(stderr)
+	if opts.Region == "" {
+		opts.Region = sp.Region
+	}
+	cfg, _, err := awsconf.Load(ctx, opts)
+	if err != nil {
+		return err
+	}
+	items, err := rollout.Destroy(ctx, rollout.NewDestroyClients(cfg), sp, *withRoles, out)
+	if *output == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if encErr := enc.Encode(items); encErr != nil && err == nil {
+			err = encErr
+		}
+	}
+	return err
+}
+
+// isTerminal asks the terminal driver; a character device such as
+// /dev/null is not a terminal.
+func isTerminal(f *os.File) bool { return xterm.IsTerminal(int(f.Fd())) }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // Printer writes progress lines. It is safe for concurrent use.
@@ -25,10 +27,8 @@ type Printer struct {
 // terminal; NO_COLOR and TERM=dumb turn them off as well.
 func New(w io.Writer) *Printer {
 	tty := false
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			tty = os.Getenv("TERM") != "dumb" && os.Getenv("NO_COLOR") == ""
-		}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		tty = os.Getenv("TERM") != "dumb" && os.Getenv("NO_COLOR") == ""
 	}
 	return &Printer{w: w, tty: tty, now: time.Now}
 }
