@@ -20,6 +20,7 @@ import (
 	"github.com/launchdeploy/launch/internal/awsconf"
 	"github.com/launchdeploy/launch/internal/ghactions"
 	"github.com/launchdeploy/launch/internal/term"
+	"github.com/launchdeploy/launch/permissions"
 	"github.com/launchdeploy/launch/rollout"
 	"github.com/launchdeploy/launch/service"
 	"github.com/launchdeploy/launch/spec"
@@ -65,6 +66,7 @@ Usage:
                                  delete what launch created for FILE (by its ownership tag)
   launch validate FILE           check FILE offline; no AWS call
   launch render FILE [flags]     print each agent's RegisterTaskDefinition input (offline)
+  launch policy FILE             print the least-privilege IAM policy the deploying identity needs
   launch schema                  print the JSON Schema of deploy.yaml (for editors)
   launch --version
 
@@ -88,6 +90,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "--version", "-version", "version":
 		fmt.Fprintf(stdout, "launch %s\n", version())
 		return ExitOK
+	case "policy":
+		return exit(stderr, runPolicy(ctx, rest, stdout, stderr))
 	case "schema":
 		b, err := spec.Schema()
 		if err == nil {
@@ -590,3 +594,61 @@ func runDestroy(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // isTerminal asks the terminal driver; a character device such as
 // /dev/null is not a terminal.
 func isTerminal(f *os.File) bool { return xterm.IsTerminal(int(f.Fd())) }
+
+const policyUsage = `Usage: launch policy FILE [--account ID] [--region R] [--partition P]
+
+Prints the least-privilege IAM policy the deploying identity (your pipeline's
+role) needs to run launch deploy on FILE. Without --account, launch asks STS
+who you are; when that fails, the account in the ARNs is "*" (with a warning).
+
+Flags:
+`
+
+func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("policy", policyUsage, stderr)
+	var opts awsconf.Options
+	account := fs.String("account", "", "AWS account ID of the deployment (default: from STS)")
+	partition := fs.String("partition", "", "AWS partition: aws, aws-cn, aws-us-gov (default: from STS, else aws)")
+	awsFlags(fs, &opts)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return flagErr(err)
+	}
+	path, err := specArg(pos)
+	if err != nil {
+		return err
+	}
+	sp, err := spec.Load(path, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	in := permissions.Input{Spec: sp, Account: *account, Partition: *partition, Region: opts.Region}
+	if in.Region == "" {
+		in.Region = sp.Region
+	}
+	if in.Account == "" {
+		out := term.New(stderr)
+		clients, _, err := connect(ctx, opts, sp, out)
+		var id rollout.Identity
+		if err == nil {
+			id, err = rollout.Identify(ctx, clients)
+		}
+		if err != nil {
+			out.Warnf("cannot identify the account (%v); ARNs use \"*\" for it: pass --account", err)
+		} else {
+			in.Account = id.Account
+			if in.Partition == "" {
+				in.Partition = id.Partition
+			}
+			if in.Region == "" {
+				in.Region = id.Region
+			}
+		}
+	}
+	b, err := permissions.For(in).JSON()
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(b)
+	return err
+}

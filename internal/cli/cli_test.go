@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -91,5 +92,47 @@ func TestRenderIsOffline(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("render output lacks %s:\n%s", want, stdout)
 		}
+	}
+}
+
+func TestPolicyOffline(t *testing.T) {
+	for k, v := range map[string]string{"AGENT_IMAGE": "img:1", "MATILLION_ACCOUNT_ID": "1", "MATILLION_AGENT_ID": "a",
+		"SUBNET_1": "subnet-1", "SUBNET_2": "subnet-2", "SECURITY_GROUP": "sg-1", "AWS_REGION": "eu-west-1"} {
+		t.Setenv(k, v)
+	}
+	code, stdout, stderr := run("policy", "../../deploy.yaml", "--account", "123456789012")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Version   string
+		Statement []struct {
+			Action   []string
+			Resource []string
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc.Version != "2012-10-17" {
+		t.Fatalf("not an IAM policy: %v\n%s", err, stdout)
+	}
+	passes := map[string]bool{}
+	for _, s := range doc.Statement {
+		for _, a := range s.Action {
+			if a == "iam:PassRole" {
+				for _, r := range s.Resource {
+					passes[r] = true
+				}
+			}
+			if a == "secretsmanager:GetSecretValue" {
+				t.Error("the deploying identity must never get GetSecretValue")
+			}
+		}
+	}
+	for _, role := range []string{"matillion-streaming-agent-task", "matillion-streaming-agent-execution"} {
+		if !passes["arn:aws:iam::123456789012:role/"+role] {
+			t.Errorf("no iam:PassRole on %s: %v", role, passes)
+		}
+	}
+	if len(passes) != 2 {
+		t.Errorf("iam:PassRole on %v, want exactly the two roles", passes)
 	}
 }
