@@ -188,44 +188,11 @@ func follow(ctx context.Context, c Clients, p *Plan, opts Options, started []ser
 	return worst(errs)
 }
 
+// worst joins the agents' wait errors. The exit code then comes from the
+// worst of them, since cli's mapping checks interruption, then a failed
+// rollout, then a timeout, wherever they sit in the joined tree.
 func worst(errs []error) error {
-	if len(errs) == 0 {
-		return nil
-	}
-	rank := func(err error) int {
-		var (
-			ie *service.InterruptedError
-			re *service.RolloutError
-			te *service.TimeoutError
-		)
-		switch {
-		case errors.As(err, &ie):
-			return 0
-		case errors.As(err, &re):
-			return 1
-		case errors.As(err, &te):
-			return 2
-		}
-		return 3
-	}
-	best := errs[0]
-	for _, e := range errs[1:] {
-		if rank(e) < rank(best) {
-			best = e
-		}
-	}
-	if len(errs) == 1 {
-		return best
-	}
-	// Keep the worst first so errors.As (and the exit code) find it.
-	rest := make([]error, 0, len(errs))
-	rest = append(rest, best)
-	for _, e := range errs {
-		if e != best {
-			rest = append(rest, e)
-		}
-	}
-	return errors.Join(rest...)
+	return errors.Join(errs...)
 }
 
 func outcomeOf(err error) string {

@@ -328,7 +328,7 @@ func runRollout(ctx context.Context, name, usage string, args []string, stdout, 
 	fs := newFlagSet(name, usage, stderr)
 	var (
 		opts    awsconf.Options
-		output  = fs.String("output", "text", "text, or json for a JSON report on stdout")
+		output  = outputFlag(fs, "a JSON report")
 		noWait  = fs.Bool("no-wait", false, "return once the services are created or updated")
 		timeout = fs.Duration("timeout", 0, "wait at most this long for each deployment (default: each agent's waitTimeout)")
 		poll    = fs.Duration("poll-interval", 2*time.Second, "first poll interval while waiting; it grows to 15s")
@@ -342,8 +342,8 @@ func runRollout(ctx context.Context, name, usage string, args []string, stdout, 
 		return exit(stderr, flagErr(err))
 	}
 	path, err := specArg(pos)
-	if err == nil && *output != "text" && *output != "json" {
-		err = usageError{fmt.Sprintf("--output must be text or json, not %q", *output)}
+	if err == nil {
+		err = checkOutput(*output)
 	}
 	if err != nil {
 		return exit(stderr, err)
@@ -446,7 +446,7 @@ Flags:
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("plan", planUsage, stderr)
 	var opts awsconf.Options
-	output := fs.String("output", "text", "text, or json for the plan as JSON on stdout")
+	output := outputFlag(fs, "the plan as JSON")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when none, 1 on error")
 	awsFlags(fs, &opts)
 	pos, err := parse(fs, args)
@@ -454,8 +454,8 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exit(stderr, flagErr(err))
 	}
 	path, err := specArg(pos)
-	if err == nil && *output != "text" && *output != "json" {
-		err = usageError{fmt.Sprintf("--output must be text or json, not %q", *output)}
+	if err == nil {
+		err = checkOutput(*output)
 	}
 	if err != nil {
 		return exit(stderr, err)
@@ -547,13 +547,16 @@ func runDestroy(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var opts awsconf.Options
 	withRoles := fs.Bool("roles", false, "also delete the roles and log groups launch created")
 	yes := fs.Bool("yes", false, "do not ask for confirmation (required when not on a terminal)")
-	output := fs.String("output", "text", "text, or json for the list of deleted and skipped resources on stdout")
+	output := outputFlag(fs, "the list of deleted and skipped resources")
 	awsFlags(fs, &opts)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return flagErr(err)
 	}
 	path, err := specArg(pos)
+	if err == nil {
+		err = checkOutput(*output)
+	}
 	if err != nil {
 		return err
 	}
@@ -651,4 +654,16 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	_, err = stdout.Write(b)
 	return err
+}
+
+// outputFlag adds --output; json prints what on stdout.
+func outputFlag(fs *flag.FlagSet, what string) *string {
+	return fs.String("output", "text", "text, or json for "+what+" on stdout")
+}
+
+func checkOutput(v string) error {
+	if v != "text" && v != "json" {
+		return usageError{fmt.Sprintf("--output must be text or json, not %q", v)}
+	}
+	return nil
 }

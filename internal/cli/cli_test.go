@@ -61,6 +61,13 @@ func TestExitCodeMapping(t *testing.T) {
 			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
 		}
 	}
+	// Several agents: the worst outcome decides, wherever it sits.
+	if got := exitCode(errors.Join(&service.TimeoutError{}, &service.RolloutError{})); got != ExitRollout {
+		t.Errorf("timeout + rollback: exit %d, want %d", got, ExitRollout)
+	}
+	if got := exitCode(errors.Join(&service.RolloutError{}, &service.InterruptedError{Err: context.Canceled})); got != ExitInterrupted {
+		t.Errorf("rollback + interrupt: exit %d, want %d", got, ExitInterrupted)
+	}
 	if got := exitCode(fmt.Errorf("describe: %w", context.Canceled)); got != ExitInterrupted {
 		t.Errorf("a cancelled AWS call: exit %d", got)
 	}
