@@ -5,10 +5,12 @@ package loggroup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 )
 
 // API is the part of CloudWatch Logs this package calls.
@@ -70,10 +72,17 @@ func Apply(ctx context.Context, api API, p Plan) (string, error) {
 	action := "unchanged"
 	if p.Create {
 		_, err := api.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(p.Name), Tags: p.Tags})
-		if err != nil {
+		var exists *types.ResourceAlreadyExistsException
+		switch {
+		case errors.As(err, &exists):
+			// Created since it was read (a retried call or a concurrent
+			// run): converge by setting its retention below.
+			action = "updated"
+		case err != nil:
 			return action, fmt.Errorf("create log group %s: %w", p.Name, err)
+		default:
+			action = "created"
 		}
-		action = "created"
 	}
 	if p.SetRetention {
 		_, err := api.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(p.Name), RetentionInDays: aws.Int32(int32(p.RetentionDays))})
