@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -210,6 +211,15 @@ func For(in Input) Policy {
 	// is not listed.
 
 	slices.SortFunc(st, func(x, y Statement) int { return strings.Compare(x.Sid, y.Sid) })
+	// Preflight reads, granted so its checks can run. They are optional: a
+	// denied one turns its check into SKIP and the deploy goes on.
+	// iam:SimulatePrincipalPolicy is left out on purpose: it would let the
+	// pipeline read any principal's permissions; grant it yourself to get
+	// the permission check. EC2's Describe* actions have no resource types.
+	add(Statement{Sid: "PreflightReadNetwork", Action: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets"}, Resource: []string{"*"}})
+	if repos := ownRepositories(sp, p, a); len(repos) > 0 {
+		add(Statement{Sid: "PreflightReadAgentImages", Action: []string{"ecr:DescribeImages"}, Resource: repos})
+	}
 	return Policy{Version: Version, Statement: st}
 }
 
@@ -349,6 +359,25 @@ func (p Policy) Without(action string) Policy {
 		if len(s.Action) > 0 {
 			out.Statement = append(out.Statement, s)
 		}
+	}
+	return out
+}
+
+// ecrImage matches an image in a private ECR registry: account, region,
+// partition suffix, repository.
+var ecrImage = regexp.MustCompile(`^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)`)
+
+// ownRepositories lists the ECR repository ARNs of the agents' images that
+// live in the deploying account (account "*": any account), which is what
+// preflight checks with ecr:DescribeImages.
+func ownRepositories(sp *spec.Spec, partition, account string) []string {
+	var out []string
+	for _, ag := range sp.Agents {
+		m := ecrImage.FindStringSubmatch(ag.Image)
+		if m == nil || account != "*" && m[1] != account {
+			continue
+		}
+		out = append(out, fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition, m[2], m[1], m[3]))
 	}
 	return out
 }

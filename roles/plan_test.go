@@ -1,6 +1,7 @@
 package roles
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -53,7 +54,14 @@ func TestPlanForChanges(t *testing.T) {
 func TestPlanForRejectsOversizedInlinePolicies(t *testing.T) {
 	big := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":["` +
 		strings.Repeat("x", MaxInlinePolicyChars) + `"]}]}`
-	_, err := PlanFor(Desired{Name: "r", InlinePolicies: map[string]string{"big": big}}, &State{Inline: map[string]string{}})
+	p, err := PlanFor(Desired{Name: "r", InlinePolicies: map[string]string{"big": big}}, &State{Inline: map[string]string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(context.Background(), nil, p); err == nil {
+		t.Fatal("Apply wrote a role over IAM's quota")
+	}
+	err = errors.Join(p.QuotaErrors()...)
 	var qe *QuotaError
 	if !errors.As(err, &qe) {
 		t.Fatalf("want a QuotaError, got %v", err)

@@ -177,6 +177,23 @@ type Plan struct {
 	Put       map[string]string
 	PutBefore map[string]string
 	Tags      map[string]string
+	// Sizes after the change, as IAM's quotas count them.
+	TrustChars, InlineChars, ManagedCount int
+}
+
+// QuotaErrors lists every IAM quota the role would exceed after the change.
+func (p Plan) QuotaErrors() []error {
+	var errs []error
+	if p.TrustChars > MaxTrustPolicyChars {
+		errs = append(errs, &QuotaError{Role: p.Name, What: "the trust policy", Size: p.TrustChars, Limit: MaxTrustPolicyChars})
+	}
+	if p.InlineChars > MaxInlinePolicyChars {
+		errs = append(errs, &QuotaError{Role: p.Name, What: "the role's inline policies together", Size: p.InlineChars, Limit: MaxInlinePolicyChars})
+	}
+	if p.ManagedCount > MaxManagedPolicies {
+		errs = append(errs, &QuotaError{Role: p.Name, What: "the number of attached managed policies", Size: p.ManagedCount, Limit: MaxManagedPolicies})
+	}
+	return errs
 }
 
 // Changed reports whether applying the plan writes anything.
@@ -194,8 +211,9 @@ func (e *QuotaError) Error() string {
 	return fmt.Sprintf("role %s: %s would be %d characters, over IAM's limit of %d; shorten or split the policies, or use managed policies", e.Role, e.What, e.Size, e.Limit)
 }
 
-// PlanFor compares d with st and returns the changes, or an error when the
-// result would not fit IAM's quotas or a document does not parse.
+// PlanFor compares d with st and returns the changes, with the sizes the
+// role would have (Plan.QuotaErrors says which quotas they exceed), or an
+// error when a document does not parse.
 func PlanFor(d Desired, st *State) (Plan, error) {
 	p := Plan{Name: d.Name, ARN: st.ARN, Create: !st.Exists, Put: map[string]string{}, PutBefore: map[string]string{}, Tags: d.Tags}
 
@@ -212,18 +230,14 @@ func PlanFor(d Desired, st *State) (Plan, error) {
 		p.TrustBefore = st.Trust
 		p.UpdateTrust = trust.Canonical() != st.Trust.Canonical()
 	}
-	if size := policy.Size(trust.JSON()); size > MaxTrustPolicyChars {
-		return Plan{}, &QuotaError{Role: d.Name, What: "the trust policy", Size: size, Limit: MaxTrustPolicyChars}
-	}
+	p.TrustChars = policy.Size(trust.JSON())
 
 	for _, arn := range d.ManagedPolicies {
 		if !slices.Contains(st.Attached, arn) && !slices.Contains(p.Attach, arn) {
 			p.Attach = append(p.Attach, arn)
 		}
 	}
-	if n := len(st.Attached) + len(p.Attach); n > MaxManagedPolicies {
-		return Plan{}, &QuotaError{Role: d.Name, What: "the number of attached managed policies", Size: n, Limit: MaxManagedPolicies}
-	}
+	p.ManagedCount = len(st.Attached) + len(p.Attach)
 
 	after := maps.Clone(st.Inline)
 	if after == nil {
@@ -242,12 +256,8 @@ func PlanFor(d Desired, st *State) (Plan, error) {
 		p.Put[name] = doc
 		after[name] = doc
 	}
-	total := 0
 	for _, doc := range after {
-		total += policy.Size(doc)
-	}
-	if total > MaxInlinePolicyChars {
-		return Plan{}, &QuotaError{Role: d.Name, What: "the role's inline policies together", Size: total, Limit: MaxInlinePolicyChars}
+		p.InlineChars += policy.Size(doc)
 	}
 	return p, nil
 }
@@ -267,6 +277,9 @@ type Result struct {
 // it is interrupted: create the role, then its trust, then attach, then put.
 func Apply(ctx context.Context, api API, p Plan) (Result, error) {
 	res := Result{Name: p.Name, ARN: p.ARN, Action: "unchanged", Changed: p.Changed()}
+	if errs := p.QuotaErrors(); len(errs) > 0 {
+		return res, errors.Join(errs...)
+	}
 	if p.Create {
 		tags := []types.Tag{{Key: aws.String(OwnerTagKey), Value: aws.String(OwnerTagValue)}}
 		for _, k := range slices.Sorted(maps.Keys(p.Tags)) {

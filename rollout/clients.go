@@ -3,11 +3,15 @@ package rollout
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/launchdeploy/launch/preflight"
 )
 
 // NewClients builds the SDK clients a rollout uses from one config.
@@ -19,7 +23,12 @@ func NewClients(cfg aws.Config) Clients {
 		KMS:     kms.NewFromConfig(cfg),
 		ECS:     ecs.NewFromConfig(cfg),
 		Logs:    cloudwatchlogs.NewFromConfig(cfg),
-		Region:  cfg.Region,
+		Preflight: preflight.Clients{
+			EC2: ec2.NewFromConfig(cfg),
+			ECR: ecr.NewFromConfig(cfg),
+			IAM: iam.NewFromConfig(cfg),
+		},
+		Region: cfg.Region,
 	}
 }
 

@@ -23,5 +23,14 @@ func Deploy(ctx context.Context, c Clients, sp *spec.Spec, opts Options, out Rep
 		rep.Secrets = append(rep.Secrets, p.Secrets[ref])
 	}
 	out.Printf("read and planned in %.1fs as %s", time.Since(start).Seconds(), p.Identity.CallerARN)
+	pf := p.Preflight(ctx, c)
+	rep.Preflight = &pf
+	out.Printf("preflight checks:\n%s", pf.Tree())
+	if pf.Err != nil {
+		return pf.Err
+	}
+	if pf.Failed() {
+		return &PreflightError{Result: pf}
+	}
 	return Apply(ctx, c, p, opts, out, rep)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/launchdeploy/launch/internal/policy"
 	"github.com/launchdeploy/launch/internal/textdiff"
+	"github.com/launchdeploy/launch/preflight"
 	"github.com/launchdeploy/launch/roles"
 	"github.com/launchdeploy/launch/service"
 	"github.com/launchdeploy/launch/taskdef"
@@ -38,6 +39,9 @@ type PlanView struct {
 	Changes  bool            `json:"changes"`
 	Summary  string          `json:"summary"`
 	Items    []PlannedChange `json:"resources"`
+	// Preflight is filled by the caller (plan runs the checks after
+	// planning); nil when they did not run.
+	Preflight *preflight.Result `json:"preflight,omitempty"`
 }
 
 // nextRevision stands for the ARN a task definition will get when it is
@@ -175,6 +179,13 @@ func serviceChange(p *Plan, ap AgentPlan) PlannedChange {
 // and diffs indented below it, and a summary line.
 func (v PlanView) Text() string {
 	var b strings.Builder
+	if v.Preflight != nil {
+		b.WriteString(v.Preflight.Tree())
+		if !strings.HasSuffix(v.Preflight.Tree(), "\n") {
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
 	for _, it := range v.Items {
 		mark := map[string]string{PlanCreate: "+", PlanUpdate: "~", PlanNoChange: "="}[it.Action]
 		fmt.Fprintf(&b, "%s %s %s: %s\n", mark, it.Kind, it.Name, it.Action)

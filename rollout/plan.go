@@ -6,6 +6,7 @@ package rollout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/launchdeploy/launch/loggroup"
+	"github.com/launchdeploy/launch/preflight"
 	"github.com/launchdeploy/launch/roles"
 	"github.com/launchdeploy/launch/secrets"
 	"github.com/launchdeploy/launch/service"
@@ -46,7 +48,10 @@ type Clients struct {
 	KMS     secrets.KeyAPI
 	ECS     ECSAPI
 	Logs    loggroup.API
-	Region  string
+	// Preflight are the read-only clients of the preflight checks (EC2,
+	// ECR, IAM's policy simulator); nil members make their checks SKIP.
+	Preflight preflight.Clients
+	Region    string
 }
 
 // Identity is who is deploying, and where.
@@ -76,7 +81,13 @@ type Plan struct {
 	TaskRole roles.Plan
 	ExecRole roles.Plan
 	Secrets  map[string]secrets.Secret // by reference as written
-	Cluster  service.ClusterState
+	// SecretProblems maps each reference that did not resolve to why; a
+	// plan with problems fails preflight, so deploy never applies it.
+	SecretProblems map[string]string
+	// TaskRoleARN and ExecRoleARN are the roles' ARNs, known before they
+	// exist (IAM's ARN format), so the task definitions can name them.
+	TaskRoleARN, ExecRoleARN string
+	Cluster                  service.ClusterState
 	// CreateCluster is set when the cluster is missing and the spec allows
 	// launch to create it.
 	CreateCluster bool
@@ -100,6 +111,7 @@ func Identify(ctx context.Context, c Clients) (Identity, error) {
 type current struct {
 	taskRole, execRole *roles.State
 	secrets            map[string]secrets.Secret
+	secretProblems     map[string]string
 	cluster            service.ClusterState
 	logGroups          []loggroup.State
 	taskDefs           []*taskdef.Current
@@ -118,7 +130,15 @@ func read(ctx context.Context, c Clients, sp *spec.Spec) (*current, error) {
 	g.SetLimit(8)
 	g.Go(func() (err error) { cur.taskRole, err = roles.Read(gctx, c.IAM, sp.TaskRole.Name); return })
 	g.Go(func() (err error) { cur.execRole, err = roles.Read(gctx, c.IAM, sp.ExecutionRole.Name); return })
-	g.Go(func() (err error) { cur.secrets, err = secrets.Resolve(gctx, c.Secrets, c.KMS, secretRefs(sp)); return })
+	g.Go(func() error {
+		var err error
+		cur.secrets, err = secrets.Resolve(gctx, c.Secrets, c.KMS, secretRefs(sp))
+		var re *secrets.ResolveError
+		if errors.As(err, &re) { // a finding for preflight, not a fault
+			cur.secretProblems, err = re.ByRef, nil
+		}
+		return err
+	})
 	g.Go(func() (err error) { cur.cluster, err = service.ReadCluster(gctx, c.ECS, sp.Cluster.Name); return })
 	for i, a := range sp.Agents {
 		g.Go(func() (err error) { cur.logGroups[i], err = loggroup.Read(gctx, c.Logs, a.Logs.Group); return })
@@ -154,10 +174,8 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !cur.cluster.Exists && !sp.Cluster.Create {
-		return nil, fmt.Errorf("cluster %s: %w in %s; create it, fix cluster.name, or set cluster.create: true", sp.Cluster.Name, service.ErrClusterMissing, id.Region)
-	}
-	p := &Plan{Spec: sp, Identity: id, Secrets: cur.secrets, Cluster: cur.cluster, CreateCluster: !cur.cluster.Exists}
+	p := &Plan{Spec: sp, Identity: id, Secrets: cur.secrets, SecretProblems: cur.secretProblems,
+		Cluster: cur.cluster, CreateCluster: !cur.cluster.Exists && sp.Cluster.Create}
 
 	if p.TaskRole, err = roles.PlanFor(taskRoleDesired(sp, id), cur.taskRole); err != nil {
 		return nil, err
@@ -165,12 +183,16 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 	if p.ExecRole, err = roles.PlanFor(execRoleDesired(sp, id, cur.secrets), cur.execRole); err != nil {
 		return nil, err
 	}
-	taskRoleARN := roleARN(id, sp.TaskRole.Name, cur.taskRole)
-	execRoleARN := roleARN(id, sp.ExecutionRole.Name, cur.execRole)
+	p.TaskRoleARN = roleARN(id, sp.TaskRole.Name, cur.taskRole)
+	p.ExecRoleARN = roleARN(id, sp.ExecutionRole.Name, cur.execRole)
 
 	for i, a := range sp.Agents {
-		in, err := taskDefInput(sp, a, id.Region, taskRoleARN, execRoleARN, func(ref spec.SecretRef) string {
-			return secrets.ValueFrom(cur.secrets[sp.Secrets[ref.Secret]].ARN, ref.Key)
+		in, err := taskDefInput(sp, a, id.Region, p.TaskRoleARN, p.ExecRoleARN, func(ref spec.SecretRef) string {
+			written := sp.Secrets[ref.Secret]
+			if s, ok := cur.secrets[written]; ok {
+				return secrets.ValueFrom(s.ARN, ref.Key)
+			}
+			return secrets.ValueFrom(written, ref.Key) // unresolved: preflight fails the plan
 		})
 		if err != nil {
 			return nil, err

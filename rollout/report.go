@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/launchdeploy/launch/internal/awsconf"
+	"github.com/launchdeploy/launch/preflight"
 	"github.com/launchdeploy/launch/roles"
 	"github.com/launchdeploy/launch/secrets"
 )
@@ -15,16 +16,17 @@ import (
 // Report is what a run did, printed as JSON with --output json. Every field
 // is filled as the run goes, so a failed run still reports what it changed.
 type Report struct {
-	Spec     string           `json:"spec"`
-	Identity Identity         `json:"identity"`
-	Result   string           `json:"result"` // succeeded, failed, rolled back, timed out, interrupted, invalid
-	Error    string           `json:"error,omitempty"`
-	Roles    []roles.Result   `json:"roles"`
-	Secrets  []secrets.Secret `json:"secrets"`
-	Cluster  ClusterReport    `json:"cluster"`
-	Agents   []*AgentReport   `json:"agents"`
-	Seconds  float64          `json:"durationSeconds"`
-	Calls    CallsReport      `json:"awsCalls"`
+	Spec      string            `json:"spec"`
+	Identity  Identity          `json:"identity"`
+	Result    string            `json:"result"` // succeeded, failed, rolled back, timed out, interrupted, invalid
+	Error     string            `json:"error,omitempty"`
+	Roles     []roles.Result    `json:"roles"`
+	Secrets   []secrets.Secret  `json:"secrets"`
+	Preflight *preflight.Result `json:"preflight,omitempty"`
+	Cluster   ClusterReport     `json:"cluster"`
+	Agents    []*AgentReport    `json:"agents"`
+	Seconds   float64           `json:"durationSeconds"`
+	Calls     CallsReport       `json:"awsCalls"`
 
 	mu        sync.Mutex
 	startedAt time.Time

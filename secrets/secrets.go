@@ -49,24 +49,38 @@ type Secret struct {
 }
 
 // ResolveError lists every reference that could not be resolved.
-type ResolveError struct{ Problems []string }
+type ResolveError struct {
+	// ByRef maps each failed reference to what is wrong with it.
+	ByRef map[string]string
+}
+
+// Problems are the reasons, sorted.
+func (e *ResolveError) Problems() []string {
+	out := make([]string, 0, len(e.ByRef))
+	for _, p := range e.ByRef {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
 
 func (e *ResolveError) Error() string {
-	if len(e.Problems) == 1 {
-		return e.Problems[0]
+	ps := e.Problems()
+	if len(ps) == 1 {
+		return ps[0]
 	}
-	return fmt.Sprintf("%d secrets cannot be used:\n  %s", len(e.Problems), strings.Join(e.Problems, "\n  "))
+	return fmt.Sprintf("%d secrets cannot be used:\n  %s", len(ps), strings.Join(ps, "\n  "))
 }
 
 // Resolve describes every reference concurrently and returns them by
 // reference. A missing secret, one scheduled for deletion, or a reference
-// that matched a different secret than it names is an error; all such
-// problems are reported together.
+// that matched a different secret than it names is a *ResolveError naming
+// all of them; the references that did resolve are returned with it.
 func Resolve(ctx context.Context, api API, keys KeyAPI, refs []string) (map[string]Secret, error) {
 	var (
 		mu       sync.Mutex
 		out      = make(map[string]Secret, len(refs))
-		problems []string
+		problems = map[string]string{}
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
@@ -79,7 +93,7 @@ func Resolve(ctx context.Context, api API, keys KeyAPI, refs []string) (map[stri
 			mu.Lock()
 			defer mu.Unlock()
 			if problem != "" {
-				problems = append(problems, problem)
+				problems[ref] = problem
 			} else {
 				out[ref] = s
 			}
@@ -90,8 +104,7 @@ func Resolve(ctx context.Context, api API, keys KeyAPI, refs []string) (map[stri
 		return nil, err
 	}
 	if len(problems) > 0 {
-		sort.Strings(problems)
-		return nil, &ResolveError{Problems: problems}
+		return out, &ResolveError{ByRef: problems}
 	}
 	return out, nil
 }

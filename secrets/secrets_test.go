@@ -55,10 +55,13 @@ func TestResolveReportsEveryProblem(t *testing.T) {
 	deleted := entry("old", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:old-QwErTy", "")
 	deleted.DeletedDate = aws.Time(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	sm := fakeSM{secrets: []smtypes.SecretListEntry{deleted, entry("db", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-XyZ123", "")}}
-	_, err := Resolve(context.Background(), sm, nil, []string{"missing", "old", "db-XyZ123"})
+	ok, err := Resolve(context.Background(), sm, nil, []string{"missing", "old", "db-XyZ123", "db"})
 	var re *ResolveError
-	if !errors.As(err, &re) || len(re.Problems) != 3 {
+	if !errors.As(err, &re) || len(re.ByRef) != 3 {
 		t.Fatalf("want 3 problems, got %v", err)
+	}
+	if len(ok) != 1 || ok["db"].ARN == "" {
+		t.Errorf("the reference that resolved is not returned with the error: %v", ok)
 	}
 	msg := err.Error()
 	for _, want := range []string{`secret "missing" not found`, "scheduled for deletion on 2026-12-01", `"db-XyZ123" is ambiguous`} {

@@ -97,3 +97,43 @@ func TestPlanTextOutput(t *testing.T) {
 	}
 	_ = emulator.CountActions
 }
+
+func TestMissingSubnetFailsPreflightInPlanAndDeploy(t *testing.T) {
+	w := newWorld(t)
+	w.env["SUBNET_2"] = "subnet-0123456789abcdef0" // does not exist
+	w.h.ClearRequests(t)
+	for _, args := range [][]string{{"plan", rootSpec}, {rootSpec}} {
+		r := w.launch(args...)
+		if r.code != 1 {
+			t.Errorf("launch %v: exit %d, want 1", args, r.code)
+		}
+		for _, want := range []string{"FAIL", "subnet-0123456789abcdef0", "preflight failed"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("launch %v: stderr lacks %q", args, want)
+			}
+		}
+	}
+	for _, req := range w.h.Requests(t) {
+		if !awsconf.IsRead(req.Action) {
+			t.Errorf("a write request although preflight failed: %s:%s", req.Service, req.Action)
+		}
+	}
+}
+
+func TestMissingSecretFailsPreflightBeforeAnyWrite(t *testing.T) {
+	w := newWorld(t)
+	w.env["AGENT_SECRET_NAME"] = "matillion/streaming-agent/nope"
+	w.h.ClearRequests(t)
+	r := w.launch(rootSpec, "--output", "json")
+	if r.code != 1 || !strings.Contains(r.stderr, `secret "matillion/streaming-agent/nope" not found`) {
+		t.Errorf("exit %d; stderr does not name the missing secret", r.code)
+	}
+	if r.report.Calls.TotalWrites != 0 || r.report.Preflight == nil || !r.report.Preflight.Failed() {
+		t.Errorf("writes %v, preflight %+v", r.report.Calls.Writes, r.report.Preflight)
+	}
+	for _, req := range w.h.Requests(t) {
+		if !awsconf.IsRead(req.Action) {
+			t.Errorf("a write request although preflight failed: %s:%s", req.Service, req.Action)
+		}
+	}
+}

@@ -474,12 +474,23 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return rollout.PlanView{}, err
 		}
+		pf := p.Preflight(ctx, clients)
+		if pf.Err != nil {
+			return rollout.PlanView{}, pf.Err
+		}
+		view := p.View()
+		view.Preflight = &pf
+		if pf.Failed() {
+			// The plan is still worth reading, but it cannot be applied.
+			fmt.Fprint(stderr, pf.Tree())
+			return view, &rollout.PreflightError{Result: pf}
+		}
 		calls := counter.Snapshot()
 		if calls.TotalWrites() != 0 { // a bug, never a user error: plan must not write
 			return rollout.PlanView{}, fmt.Errorf("internal error: plan made write calls %v", calls.Writes)
 		}
 		out.Printf("plan made %d read calls and no write", calls.TotalReads())
-		return p.View(), nil
+		return view, nil
 	}()
 	code := exit(stderr, err)
 	summary, outputs := "", map[string]string{}

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -318,12 +319,6 @@ func CreateNetwork(t testing.TB, cfg aws.Config) Network {
 	netSeq.n++
 	n := netSeq.n
 	netSeq.Unlock()
-	second := (n*2 + time.Now().Nanosecond()/1000) % 250
-	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(fmt.Sprintf("10.%d.0.0/16", second))})
-	if err != nil {
-		t.Fatalf("emulator: CreateVpc: %v", err)
-	}
-	vpcID := aws.ToString(vpc.Vpc.VpcId)
 	azs, err := c.DescribeAvailabilityZones(ctx, &ec2.DescribeAvailabilityZonesInput{})
 	if err != nil {
 		t.Fatalf("emulator: DescribeAvailabilityZones: %v", err)
@@ -331,18 +326,21 @@ func CreateNetwork(t testing.TB, cfg aws.Config) Network {
 	if len(azs.AvailabilityZones) < 2 {
 		t.Fatalf("emulator: region %s has %d availability zones, need 2", cfg.Region, len(azs.AvailabilityZones))
 	}
-	out := Network{VPCID: vpcID}
-	for i, az := range azs.AvailabilityZones[:2] {
-		sn, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{
-			VpcId:            aws.String(vpcID),
-			CidrBlock:        aws.String(fmt.Sprintf("10.%d.%d.0/24", second, i+1)),
-			AvailabilityZone: az.ZoneName,
-		})
-		if err != nil {
-			t.Fatalf("emulator: CreateSubnet: %v", err)
+	// A random 10.x.0.0/16 per network; on an endpoint that is not reset
+	// between tests (or that checks CIDR overlap across VPCs) a range may
+	// be taken already, so try another one.
+	var out Network
+	for attempt := 0; ; attempt++ {
+		var err error
+		out, err = createVPC(ctx, c, rand.IntN(250)+1, azs.AvailabilityZones[:2])
+		if err == nil {
+			break
 		}
-		out.Subnets = append(out.Subnets, aws.ToString(sn.Subnet.SubnetId))
+		if attempt == 9 || !strings.Contains(err.Error(), "Conflict") && !strings.Contains(err.Error(), "InvalidVpc.Range") {
+			t.Fatalf("emulator: %v", err)
+		}
 	}
+	vpcID := out.VPCID
 	sg, err := c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
 		GroupName:   aws.String(fmt.Sprintf("launch-test-%d-%d", n, time.Now().UnixNano())),
 		Description: aws.String("launch integration test"),
@@ -372,4 +370,25 @@ func CreateSecret(t testing.TB, cfg aws.Config, name, jsonValue, kmsKeyID string
 		t.Fatalf("emulator: CreateSecret %s: %v", name, err)
 	}
 	return aws.ToString(out.ARN)
+}
+
+// createVPC creates a VPC 10.<second>.0.0/16 with one /24 subnet per zone.
+func createVPC(ctx context.Context, c *ec2.Client, second int, zones []ec2types.AvailabilityZone) (Network, error) {
+	vpc, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(fmt.Sprintf("10.%d.0.0/16", second))})
+	if err != nil {
+		return Network{}, fmt.Errorf("CreateVpc: %w", err)
+	}
+	out := Network{VPCID: aws.ToString(vpc.Vpc.VpcId)}
+	for i, az := range zones {
+		sn, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{
+			VpcId:            vpc.Vpc.VpcId,
+			CidrBlock:        aws.String(fmt.Sprintf("10.%d.%d.0/24", second, i+1)),
+			AvailabilityZone: az.ZoneName,
+		})
+		if err != nil {
+			return Network{}, fmt.Errorf("CreateSubnet: %w", err)
+		}
+		out.Subnets = append(out.Subnets, aws.ToString(sn.Subnet.SubnetId))
+	}
+	return out, nil
 }
