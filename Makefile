@@ -10,16 +10,18 @@ EMULATOR_PORT ?= 4566
 export EMULATOR_PORT
 
 include test/emulator/emulator.mk
+include test/localstack/localstack.mk
 
-.PHONY: all build test test-unit demo lint bench fuzz clean
+.PHONY: all build test test-unit demo lint bench bench-deploy fuzz clean
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/launch
 
-# Every test, unit and integration, against a fresh emulator; fails when any
-# test fails or is skipped.
+# Every test, unit and integration, against a fresh emulator (moto); fails
+# when any test fails or is skipped. `make test-localstack` (from
+# test/localstack/localstack.mk) runs the same suite on LocalStack 4.13.1.
 test: emulator-venv
 	./scripts/test.sh
 
@@ -36,6 +38,11 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Wall time, peak memory and AWS calls of deploy / redeploy / plan for 1 and
+# 10 agents against the emulator (figures only; nothing is asserted).
+bench-deploy: emulator-venv
+	./scripts/bench-deploy.sh
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./spec/

@@ -72,9 +72,15 @@ func probe(endpoint string) error {
 
 // Endpoint returns AWS_ENDPOINT_URL when it answers; otherwise it skips the test with a
 // message that says how to start the emulator, or fails it when LAUNCH_REQUIRE_EMULATOR=1.
+//
+// With LAUNCH_TEST_REAL_AWS=1 and no AWS_ENDPOINT_URL the tests run against the AWS account
+// of the SDK's default credential chain (a sandbox account); Endpoint then returns "".
 func Endpoint(t testing.TB) string {
 	t.Helper()
 	ep := strings.TrimRight(os.Getenv("AWS_ENDPOINT_URL"), "/")
+	if ep == "" && RealAWS() {
+		return ""
+	}
 	if ep == "" {
 		skipOrFail(t, requireEmulator(), "AWS_ENDPOINT_URL is not set: "+startHint)
 		return ""
@@ -85,6 +91,9 @@ func Endpoint(t testing.TB) string {
 	}
 	return ep
 }
+
+// RealAWS reports whether the tests were asked to run against real AWS.
+func RealAWS() bool { return os.Getenv("LAUNCH_TEST_REAL_AWS") == "1" }
 
 func skipOrFail(t testing.TB, fail bool, msg string) {
 	t.Helper()
@@ -105,7 +114,7 @@ func Config(t testing.TB) aws.Config {
 		region = DefaultRegion
 	}
 	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
-	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+	if os.Getenv("AWS_ACCESS_KEY_ID") == "" && ep != "" {
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -114,7 +123,9 @@ func Config(t testing.TB) aws.Config {
 	if err != nil {
 		t.Fatalf("emulator: load AWS config: %v", err)
 	}
-	cfg.BaseEndpoint = aws.String(ep)
+	if ep != "" {
+		cfg.BaseEndpoint = aws.String(ep)
+	}
 	return cfg
 }
 
@@ -128,6 +139,8 @@ type Harness struct {
 type Health struct {
 	Harness string `json:"harness"`
 	Moto    string `json:"moto"`
+	// LocalStack is the LocalStack version on the LocalStack lane, "" on moto.
+	LocalStack string `json:"localstack"`
 }
 
 // NewHarness returns a client for the harness controls. When the endpoint is not the launch
@@ -136,6 +149,11 @@ type Health struct {
 func NewHarness(t testing.TB) *Harness {
 	t.Helper()
 	ep := Endpoint(t)
+	if ep == "" { // real AWS: no harness
+		skipOrFail(t, requireHarness(), "needs the launch test harness for "+t.Name()+
+			" (state reset, fault injection, ECS deployment simulation), which real AWS does not have")
+		return nil
+	}
 	h := &Harness{Endpoint: ep, client: &http.Client{Timeout: 60 * time.Second}}
 	var health Health
 	if err := h.do(http.MethodGet, "/_harness/health", nil, &health); err != nil || health.Harness != "launch" {

@@ -136,53 +136,57 @@ def _error_response(
     return [data]
 
 
-class HarnessMiddleware:
-    def __init__(self, app: Callable, reset_moto: Callable[[], None]) -> None:
-        self.app = app
-        self.reset_moto = reset_moto
+class HarnessControls:
+    """The harness's state and /_harness control endpoints, independent of the server
+    that hosts them: HarnessMiddleware (moto lane, WSGI) and the LocalStack lane's
+    gateway handlers (test/localstack) both use it, so both lanes behave the same.
+
+    reset_backends wipes the emulator's AWS state; health is merged into the
+    /_harness/health answer."""
+
+    def __init__(self, reset_backends: Callable[[], None], health: dict[str, Any] | None = None) -> None:
+        self.reset_backends = reset_backends
+        self.health = {"harness": "launch", "moto": moto.__version__, **(health or {})}
         self.state = HarnessState()
 
-    # ---------------------------------------------------------------- controls
     def reset_all(self) -> None:
         with ecs.LOCK:
-            self.reset_moto()
+            self.reset_backends()
             ecs.SETTINGS.reset()
         with self.state.lock:
             self.state.reset()
 
-    def _control(self, environ: dict[str, Any], start_response: Callable) -> list[bytes]:
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        raw = _read_body(environ)
+    def control(self, method: str, path: str, raw: bytes) -> tuple[int, Any]:
+        """Serves one /_harness request: returns (HTTP status, JSON-able body)."""
         try:
             body = json.loads(raw) if raw.strip() else {}
         except ValueError:
-            return _json_response(start_response, 400, {"error": "body must be JSON"})
+            return 400, {"error": "body must be JSON"}
         st = self.state
 
         if path == "/_harness/health":
-            return _json_response(start_response, 200, {"harness": "launch", "moto": moto.__version__})
+            return 200, dict(self.health)
         if path == "/_harness/requests" and method == "GET":
             with st.lock:
-                return _json_response(start_response, 200, list(st.requests))
+                return 200, list(st.requests)
         if path == "/_harness/requests" and method == "DELETE":
             with st.lock:
                 st.requests.clear()
-            return _json_response(start_response, 200, {"ok": True})
+            return 200, {"ok": True}
         if path == "/_harness/reset" and method == "POST":
             self.reset_all()
-            return _json_response(start_response, 200, {"ok": True})
+            return 200, {"ok": True}
         if path == "/_harness/latency" and method == "POST":
             try:
                 ms = float(body.get("ms", 0))
             except (TypeError, ValueError):
-                return _json_response(start_response, 400, {"error": "ms must be a number"})
+                return 400, {"error": "ms must be a number"}
             with st.lock:
                 st.latency_ms = max(ms, 0.0)
-            return _json_response(start_response, 200, {"ms": st.latency_ms})
+            return 200, {"ms": st.latency_ms}
         if path == "/_harness/faults" and method == "POST":
             if not body.get("action") or not body.get("code"):
-                return _json_response(start_response, 400, {"error": "action and code are required"})
+                return 400, {"error": "action and code are required"}
             fault = {
                 "action": str(body["action"]),
                 "service": str(body.get("service") or ""),
@@ -193,52 +197,40 @@ class HarnessMiddleware:
             }
             with st.lock:
                 st.faults.append(fault)
-            return _json_response(start_response, 200, fault)
+            return 200, fault
         if path == "/_harness/faults" and method == "GET":
             with st.lock:
-                return _json_response(start_response, 200, list(st.faults))
+                return 200, list(st.faults)
         if path == "/_harness/faults" and method == "DELETE":
             with st.lock:
                 st.faults.clear()
-            return _json_response(start_response, 200, {"ok": True})
+            return 200, {"ok": True}
         if path == "/_harness/ecs" and method == "POST":
             with ecs.LOCK:
                 if "deploymentSeconds" in body:
                     ecs.SETTINGS.deployment_seconds = max(float(body["deploymentSeconds"]), 0.0)
-                return _json_response(start_response, 200, ecs.SETTINGS.as_dict())
+                return 200, ecs.SETTINGS.as_dict()
         if path == "/_harness/ecs" and method == "GET":
             with ecs.LOCK:
-                return _json_response(start_response, 200, ecs.SETTINGS.as_dict())
+                return 200, ecs.SETTINGS.as_dict()
         if path == "/_harness/ecs/failing-images" and method == "POST":
             if not body.get("image"):
-                return _json_response(start_response, 400, {"error": "image is required"})
+                return 400, {"error": "image is required"}
             with ecs.LOCK:
                 ecs.SETTINGS.failing_images[str(body["image"])] = {
                     "reason": str(body.get("reason") or ecs.DEFAULT_STOPPED_REASON),
                     "exitCode": int(body["exitCode"]) if body.get("exitCode") is not None else 1,
                 }
-                return _json_response(start_response, 200, ecs.SETTINGS.as_dict())
+                return 200, ecs.SETTINGS.as_dict()
         if path == "/_harness/ecs/failing-images" and method == "DELETE":
             with ecs.LOCK:
                 ecs.SETTINGS.failing_images.clear()
-            return _json_response(start_response, 200, {"ok": True})
-        return _json_response(start_response, 404, {"error": f"no harness endpoint {method} {path}"})
+            return 200, {"ok": True}
+        return 404, {"error": f"no harness endpoint {method} {path}"}
 
-    # ---------------------------------------------------------------- requests
-    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
-        path = environ.get("PATH_INFO", "")
-        if path.startswith("/_harness/"):
-            return self._control(environ, start_response)
-        if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
-            # moto's own reset also resets the harness, so both entry points agree.
-            self.reset_all()
-            return _json_response(start_response, 200, {"status": "ok"})
-        if path.startswith("/moto-api"):
-            return self.app(environ, start_response)
-
-        body = _read_body(environ)
-        service, action, protocol = classify(environ, body)
-        del body  # never kept: secret values travel in bodies
+    def admit(self, service: str, action: str) -> dict[str, Any] | None:
+        """Records one AWS request (service and action only), sleeps the configured
+        latency and returns the fault that answers it, if one is armed."""
         st = self.state
         fault = None
         with st.lock:
@@ -257,6 +249,38 @@ class HarnessMiddleware:
             latency = st.latency_ms
         if latency > 0:
             time.sleep(latency / 1000.0)
+        return fault
+
+
+class HarnessMiddleware(HarnessControls):
+    def __init__(self, app: Callable, reset_moto: Callable[[], None]) -> None:
+        super().__init__(reset_moto)
+        self.app = app
+        self.reset_moto = reset_moto
+
+    # ---------------------------------------------------------------- controls
+    def _control(self, environ: dict[str, Any], start_response: Callable) -> list[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        status, body = self.control(method, path, _read_body(environ))
+        return _json_response(start_response, status, body)
+
+    # ---------------------------------------------------------------- requests
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_harness/"):
+            return self._control(environ, start_response)
+        if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+            # moto's own reset also resets the harness, so both entry points agree.
+            self.reset_all()
+            return _json_response(start_response, 200, {"status": "ok"})
+        if path.startswith("/moto-api"):
+            return self.app(environ, start_response)
+
+        body = _read_body(environ)
+        service, action, protocol = classify(environ, body)
+        del body  # never kept: secret values travel in bodies
+        fault = self.admit(service, action)
         if fault is not None:
             return _error_response(start_response, protocol, fault["status"], fault["code"], fault["message"])
         return self.app(environ, start_response)
