@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"slices"
 	"sort"
 	"sync"
@@ -147,10 +146,7 @@ func readInline(ctx context.Context, api API, name string) (map[string]string, e
 			if err != nil {
 				return fmt.Errorf("get inline policy %s: %w", pn, err)
 			}
-			doc := aws.ToString(out.PolicyDocument)
-			if decoded, err := url.QueryUnescape(doc); err == nil {
-				doc = decoded
-			}
+			doc := policy.Decode(aws.ToString(out.PolicyDocument))
 			mu.Lock()
 			docs[pn] = doc
 			mu.Unlock()

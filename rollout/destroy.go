@@ -127,6 +127,10 @@ func ecsTags(tags []ecstypes.Tag) map[string]string {
 func destroyService(ctx context.Context, c DestroyClients, cluster, name string) (DestroyItem, error) {
 	it := DestroyItem{Kind: "service", Name: name}
 	svc, err := service.Read(ctx, c.ECS, cluster, name)
+	if errors.Is(err, service.ErrDraining) {
+		it.Action, it.Reason = "absent", "already deleted; ECS is still draining it"
+		return it, nil
+	}
 	if err != nil {
 		return it, err
 	}
@@ -208,11 +212,16 @@ func destroyCluster(ctx context.Context, c DestroyClients, name string) (Destroy
 		it.Action, it.Reason = "skipped", notOwned
 		return it, nil
 	}
-	svcs, err := c.ECS.ListServices(ctx, &ecs.ListServicesInput{Cluster: aws.String(name)})
-	if err != nil {
-		return it, fmt.Errorf("list services of cluster %s: %w", name, err)
+	var arns []string
+	pages := ecs.NewListServicesPaginator(c.ECS, &ecs.ListServicesInput{Cluster: aws.String(name)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return it, fmt.Errorf("list services of cluster %s: %w", name, err)
+		}
+		arns = append(arns, page.ServiceArns...)
 	}
-	if n, err := activeServices(ctx, c, name, svcs.ServiceArns); err != nil || n > 0 {
+	if n, err := activeServices(ctx, c, name, arns); err != nil || n > 0 {
 		it.Action, it.Reason = "skipped", fmt.Sprintf("still runs %d other service(s)", n)
 		return it, err
 	}

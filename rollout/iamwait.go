@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 )
@@ -61,7 +62,7 @@ func (w iamWaiter) do(ctx context.Context, what string, call func() error) error
 	for attempt := 2; IsIAMPropagation(err) && time.Now().Before(deadline); attempt++ {
 		w.out.Printf("waiting for IAM to propagate the role changes before %s (attempt %d): %v", what, attempt, err)
 		if serr := sleep(ctx, min(delay, time.Until(deadline))); serr != nil {
-			return err
+			return errors.Join(serr, err) // interrupted: exit 130, with the IAM error for context
 		}
 		delay = min(delay*2, 15*time.Second)
 		err = call()

@@ -71,3 +71,12 @@ func TestIAMWaiterIsBounded(t *testing.T) {
 		t.Errorf("%d retries within a 50ms bound", len(out))
 	}
 }
+
+func TestIAMWaiterInterruptedKeepsTheCancellation(t *testing.T) {
+	var out lines
+	w := iamWaiter{enabled: true, limit: time.Minute, out: &out, sleep: func(context.Context, time.Duration) error { return context.Canceled }}
+	err := w.do(context.Background(), "x", func() error { return errors.New("Unable to assume role") })
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Ctrl-C while waiting for IAM: %v does not carry context.Canceled (exit 130)", err)
+	}
+}

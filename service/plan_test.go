@@ -1,9 +1,13 @@
 package service
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
 
@@ -58,5 +62,33 @@ func TestPlanForOnlyTaskDefinition(t *testing.T) {
 func TestPlanForMissingService(t *testing.T) {
 	if p := PlanFor(desired(), nil); !p.Create {
 		t.Error("a missing service must be created")
+	}
+}
+
+// draining answers DescribeServices with a DRAINING service.
+type draining struct{ API }
+
+func (draining) DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	return &ecs.DescribeServicesOutput{Services: []types.Service{{ServiceName: aws.String("agent"), Status: aws.String("DRAINING")}}}, nil
+}
+
+func TestReadDrainingServiceSaysToWait(t *testing.T) {
+	_, err := Read(context.Background(), draining{}, "c", "agent")
+	if !errors.Is(err, ErrDraining) || !strings.Contains(err.Error(), "wait until ECS marks it INACTIVE") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestPlanForRedeploysAFailedPrimaryOnTheSameRevision(t *testing.T) {
+	cur := current()
+	cur.Deployments = []types.Deployment{{Id: aws.String("ecs-svc/1"), Status: aws.String("PRIMARY"),
+		TaskDefinition: aws.String(tdNew), RolloutState: types.DeploymentRolloutStateFailed, DesiredCount: 1}}
+	p := PlanFor(desired(), cur)
+	if p.Update == nil || !p.Update.ForceNewDeployment || p.Update.TaskDefinition != nil {
+		t.Fatalf("a FAILED deployment of our revision must be retried with forceNewDeployment: %+v", p.Update)
+	}
+	cur.Deployments[0].RolloutState = types.DeploymentRolloutStateCompleted
+	if PlanFor(desired(), cur).Changed() {
+		t.Error("a COMPLETED deployment of our revision must be left alone")
 	}
 }

@@ -31,6 +31,10 @@ type API interface {
 // does not allow launch to create it.
 var ErrClusterMissing = errors.New("cluster does not exist")
 
+// ErrDraining is returned for a service that was deleted and is still
+// stopping its tasks.
+var ErrDraining = errors.New("is DRAINING after a delete")
+
 // ClusterState is what ECS has for the cluster.
 type ClusterState struct {
 	Exists bool
@@ -93,7 +97,8 @@ type Plan struct {
 func (p Plan) Changed() bool { return p.Create || p.Update != nil }
 
 // Read returns the service, or nil when it does not exist or is INACTIVE
-// (ECS keeps deleted services as INACTIVE for a while).
+// (ECS keeps deleted services as INACTIVE for a while). A DRAINING service is
+// an error that says to wait.
 func Read(ctx context.Context, api API, cluster, name string) (*types.Service, error) {
 	out, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{
 		Cluster: aws.String(cluster), Services: []string{name}, Include: []types.ServiceField{types.ServiceFieldTags},
@@ -107,7 +112,16 @@ func Read(ctx context.Context, api API, cluster, name string) (*types.Service, e
 	}
 	for i := range out.Services {
 		s := &out.Services[i]
-		if aws.ToString(s.ServiceName) == name && aws.ToString(s.Status) != "INACTIVE" {
+		if aws.ToString(s.ServiceName) != name {
+			continue
+		}
+		switch aws.ToString(s.Status) {
+		case "INACTIVE":
+		case "DRAINING":
+			// Deleted, and ECS is stopping its tasks: it can be neither
+			// updated nor created again until it turns INACTIVE.
+			return nil, fmt.Errorf("service %s in cluster %s: %w; wait until ECS marks it INACTIVE (usually a few minutes) and rerun", name, cluster, ErrDraining)
+		default:
 			return s, nil
 		}
 	}
@@ -126,6 +140,14 @@ func PlanFor(d Desired, cur *types.Service) Plan {
 	if aws.ToString(cur.TaskDefinition) != d.TaskDefinitionARN {
 		up.TaskDefinition = aws.String(d.TaskDefinitionARN)
 		p.Changes = append(p.Changes, fmt.Sprintf("taskDefinition: %s → %s", shortTD(aws.ToString(cur.TaskDefinition)), shortTD(d.TaskDefinitionARN)))
+		changed = true
+	}
+	if up.TaskDefinition == nil && primaryFailed(cur) {
+		// The service runs our revision, but its deployment FAILED (a first
+		// deployment has nothing to roll back to; or rollback is off). The
+		// cause (a secret grant, an image) may be fixed now: start over.
+		up.ForceNewDeployment = true
+		p.Changes = append(p.Changes, fmt.Sprintf("deployment: FAILED on %s → a new deployment", shortTD(d.TaskDefinitionARN)))
 		changed = true
 	}
 	if int(cur.DesiredCount) != d.DesiredCount {
@@ -188,6 +210,15 @@ func Apply(ctx context.Context, api API, p Plan) (Started, error) {
 	default:
 		return Started{ServiceARN: aws.ToString(p.Current.ServiceArn), Action: "unchanged", DeploymentID: primaryID(p.Current)}, nil
 	}
+}
+
+func primaryFailed(s *types.Service) bool {
+	for _, dep := range s.Deployments {
+		if aws.ToString(dep.Status) == "PRIMARY" {
+			return dep.RolloutState == types.DeploymentRolloutStateFailed
+		}
+	}
+	return false
 }
 
 func primaryID(s *types.Service) string {

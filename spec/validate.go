@@ -144,7 +144,7 @@ func (l *loader) validate(s *Spec) {
 	if len(s.Agents) == 0 {
 		l.report("agents", "there are no agents; add at least one under agents: with a name and an image")
 	}
-	names := map[string]int{}
+	names, groups := map[string]int{}, map[string]int{}
 	for i := range s.Agents {
 		a := &s.Agents[i]
 		path := joinIndex("agents", i)
@@ -154,6 +154,14 @@ func (l *loader) validate(s *Spec) {
 			} else {
 				names[a.Name] = i
 			}
+		}
+		// Agents may share a log group, but one group has one retention:
+		// two values would make every run rewrite it.
+		if first, shared := groups[a.Logs.Group]; shared && a.Logs.RetentionDays != s.Agents[first].Logs.RetentionDays && names[a.Name] == i {
+			l.report(path+".logs.retentionDays", "log group %s is shared with agents[%d] (line %d), which keeps it %d days, not %d; give both the same retentionDays",
+				a.Logs.Group, first, s.Agents[first].Line, s.Agents[first].Logs.RetentionDays, a.Logs.RetentionDays)
+		} else if !shared && a.Logs.Group != "" {
+			groups[a.Logs.Group] = i
 		}
 		l.validateAgent(s, a, path)
 	}
@@ -230,6 +238,10 @@ func (l *loader) validateAgent(s *Spec, a *Agent, path string) {
 		}
 		if _, both := a.Environment[k]; both {
 			l.report(p, "%s is set both under environment and under secrets; keep one", k)
+		}
+		if strings.Contains(ref.Key, ":") {
+			// valueFrom is <arn>:<json-key>:<version-stage>:<version-id>.
+			l.report(p+".key", "JSON key %s contains \":\", which ECS reads as the separator in valueFrom; use a key without \":\"", quoteShort(ref.Key))
 		}
 		switch _, declared := s.Secrets[ref.Secret]; {
 		case ref.Secret == "":

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -171,6 +172,10 @@ func mergeVariables(env []types.KeyValuePair, secrets []types.Secret, specEnv, s
 }
 
 func mergeTags(base []types.Tag, spec map[string]string) []types.Tag {
+	// AWS sets aws:-prefixed tags itself (CloudFormation's, for one) and
+	// RegisterTaskDefinition rejects them: a base copied from such a
+	// definition must not carry them over.
+	base = slices.DeleteFunc(base, func(t types.Tag) bool { return strings.HasPrefix(aws.ToString(t.Key), "aws:") })
 	seen := map[string]bool{}
 	for i, t := range base {
 		if v, ok := spec[aws.ToString(t.Key)]; ok {

@@ -274,3 +274,25 @@ func TestBuildReplacesOtherLogDriver(t *testing.T) {
 		t.Errorf("logConfiguration (-want +got):\n%s", d)
 	}
 }
+
+func TestBuildDropsReservedTagsOfTheBase(t *testing.T) {
+	base := &ecs.RegisterTaskDefinitionInput{
+		Family:               aws.String("streaming-agent"),
+		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("streaming-agent"), Image: aws.String("x")}},
+		Tags: []types.Tag{
+			{Key: aws.String("aws:cloudformation:stack-name"), Value: aws.String("agents")},
+			{Key: aws.String("owner"), Value: aws.String("platform")},
+		},
+	}
+	got, err := taskdef.Build(agentInput(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, tag := range got.Tags {
+		keys[aws.ToString(tag.Key)] = true
+	}
+	if keys["aws:cloudformation:stack-name"] || !keys["owner"] || !keys["team"] {
+		t.Errorf("tags %v: want the base's own and the spec's, never aws:", keys)
+	}
+}

@@ -603,3 +603,23 @@ func TestDestroyRemovesExactlyWhatDeployCreated(t *testing.T) {
 		t.Errorf("second destroy: exit %d\n%s", again.code, again.stderr)
 	}
 }
+
+func TestRerunAfterAFailedFirstDeploymentRetries(t *testing.T) {
+	w := newWorld(t)
+	// The very first deployment fails: nothing to roll back to, so the
+	// service keeps our revision with a FAILED deployment.
+	w.h.MarkImageFailing(t, w.env["AGENT_IMAGE"], "")
+	if r := w.launch(rootSpec); r.code != 3 {
+		t.Fatalf("first deploy: exit %d, want 3", r.code)
+	}
+	// The cause is fixed outside the spec (say, a KMS key policy): the same
+	// spec again must start a new deployment, not follow the failed one.
+	w.h.ClearFailingImages(t)
+	r := w.launch(rootSpec, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("rerun: exit %d, want 0", r.code)
+	}
+	if r.report.Calls.Writes["ecs:UpdateService"] != 1 || r.report.Calls.Writes["ecs:RegisterTaskDefinition"] != 0 {
+		t.Errorf("rerun writes %v, want one UpdateService (forceNewDeployment) and no new revision", r.report.Calls.Writes)
+	}
+}

@@ -278,6 +278,12 @@ func (h *Harness) MarkImageFailingExit(t testing.TB, image, reason string, exitC
 		map[string]any{"image": image, "reason": reason, "exitCode": exitCode}, nil)
 }
 
+// ClearFailingImages lets every image start again (the cause was fixed).
+func (h *Harness) ClearFailingImages(t testing.TB) {
+	t.Helper()
+	h.must(t, http.MethodDelete, "/_harness/ecs/failing-images", nil, nil)
+}
+
 // SetDeploymentDuration sets how long an ECS deployment takes to complete or fail.
 func (h *Harness) SetDeploymentDuration(t testing.TB, d time.Duration) {
 	t.Helper()

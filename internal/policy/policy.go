@@ -28,17 +28,23 @@ type Document struct {
 // Statement is one policy statement as a generic JSON object.
 type Statement map[string]any
 
-// Parse decodes a policy document, URL-decoding it first when it is
-// URL-encoded (IAM's GetRole and GetRolePolicy return it that way).
-func Parse(doc string) (*Document, error) {
+// Decode returns a policy document as JSON text: URL-decoded when it is
+// URL-encoded (IAM's GetRole and GetRolePolicy return it that way; RFC 3986
+// percent-encoding, so "+" stays "+"), unchanged otherwise.
+func Decode(doc string) string {
 	text := strings.TrimSpace(doc)
 	if strings.HasPrefix(text, "%7B") || strings.HasPrefix(text, "%7b") {
-		decoded, err := url.QueryUnescape(text)
-		if err != nil {
-			return nil, fmt.Errorf("policy document is URL-encoded but does not decode: %w", err)
+		if decoded, err := url.PathUnescape(text); err == nil {
+			return decoded
 		}
-		text = decoded
 	}
+	return doc
+}
+
+// Parse decodes a policy document, URL-decoding it first when it is
+// URL-encoded.
+func Parse(doc string) (*Document, error) {
+	text := Decode(doc)
 	var raw map[string]any
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()

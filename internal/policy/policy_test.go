@@ -77,3 +77,13 @@ func TestSizeIgnoresWhitespace(t *testing.T) {
 		t.Errorf("Size = %d, want 7", got)
 	}
 }
+
+func TestDecodeKeepsPlus(t *testing.T) {
+	raw := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"a:B","Resource":"arn:aws:secretsmanager:eu-west-1:1:secret:a+b-AbCdEf"}]}`
+	if got := Decode(raw); got != raw {
+		t.Errorf("a raw JSON document was changed: %s", got)
+	}
+	if got := Decode(url.PathEscape(raw)); got != raw {
+		t.Errorf("URL-encoded document decoded to %s", got)
+	}
+}
