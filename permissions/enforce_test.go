@@ -323,6 +323,7 @@ var notCheckedByMoto = map[string]string{
 	"ecs:TagResource":             "checked by AWS for CreateCluster/CreateService/RegisterTaskDefinition with tags; moto has no implicit checks",
 	"iam:CreateServiceLinkedRole": "AWS creates the ECS service-linked role inside CreateCluster; moto does not",
 	"kms:DescribeKey":             "called only for a secret whose KMS key is an alias; the test secret uses the default key",
+	"iam:DeleteRolePolicy":        "called only when the last secret leaves the spec, to delete launch's own grant; the scenarios keep one",
 	"ecs:ListTasks":               "called (and checked) only to explain a failed rollout, best effort: without it the rollout still fails, just less explained",
 	"ecs:DescribeTasks":           "called (and checked) only to explain a failed rollout, best effort: without it the rollout still fails, just less explained",
 }

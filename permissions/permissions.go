@@ -117,6 +117,9 @@ func For(in Input) Policy {
 		},
 		Resource: roleARNs,
 	})
+	// launch deletes its own secrets grant from the execution role once the
+	// spec grants nothing (IAM rejects an empty policy).
+	add(Statement{Sid: "IAMRevokeSecretsGrant", Action: []string{"iam:DeleteRolePolicy"}, Resource: roleARNs[1:]})
 	// The task definitions name both roles: passing them to ECS tasks only.
 	add(Statement{
 		Sid:       "IAMPassAgentRolesToECSTasks",

@@ -30,6 +30,7 @@ type API interface {
 	ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
 	GetRolePolicy(context.Context, *iam.GetRolePolicyInput, ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error)
 	PutRolePolicy(context.Context, *iam.PutRolePolicyInput, ...func(*iam.Options)) (*iam.PutRolePolicyOutput, error)
+	DeleteRolePolicy(context.Context, *iam.DeleteRolePolicyInput, ...func(*iam.Options)) (*iam.DeleteRolePolicyOutput, error)
 }
 
 // Quotas IAM applies by default (IAM User Guide, "IAM and AWS STS quotas").
@@ -56,6 +57,9 @@ type Desired struct {
 	// InlinePolicies maps a policy name to its JSON. Inline policies not
 	// listed here are left in place.
 	InlinePolicies map[string]string
+	// RemoveInline names inline policies launch owns that must not exist
+	// any more (its secrets grant once no secret is left).
+	RemoveInline []string
 	// Tags go on the role when launch creates it, with the owner tag.
 	Tags map[string]string
 }
@@ -172,7 +176,14 @@ type Plan struct {
 	// JSON; PutBefore holds the current JSON of the changed ones.
 	Put       map[string]string
 	PutBefore map[string]string
-	Tags      map[string]string
+	// Delete lists inline policies (launch's own) to delete.
+	Delete []string
+	Tags   map[string]string
+	// Trusted is the desired trust, kept to re-apply it to a role that
+	// appeared between planning and applying.
+	Trusted []TrustedService
+	// Warnings are things launch leaves as they are but a person should know.
+	Warnings []string
 	// Sizes after the change, as IAM's quotas count them.
 	TrustChars, InlineChars, ManagedCount int
 }
@@ -194,7 +205,7 @@ func (p Plan) QuotaErrors() []error {
 
 // Changed reports whether applying the plan writes anything.
 func (p Plan) Changed() bool {
-	return p.Create || p.UpdateTrust || len(p.Attach) > 0 || len(p.Put) > 0
+	return p.Create || p.UpdateTrust || len(p.Attach) > 0 || len(p.Put) > 0 || len(p.Delete) > 0
 }
 
 // QuotaError is returned when a role would exceed an IAM quota.
@@ -211,7 +222,7 @@ func (e *QuotaError) Error() string {
 // role would have (Plan.QuotaErrors says which quotas they exceed), or an
 // error when a document does not parse.
 func PlanFor(d Desired, st *State) (Plan, error) {
-	p := Plan{Name: d.Name, ARN: st.ARN, Create: !st.Exists, Put: map[string]string{}, PutBefore: map[string]string{}, Tags: d.Tags}
+	p := Plan{Name: d.Name, ARN: st.ARN, Create: !st.Exists, Put: map[string]string{}, PutBefore: map[string]string{}, Tags: d.Tags, Trusted: d.Trusted}
 
 	base := st.Trust
 	if p.Create || base == nil {
@@ -225,6 +236,12 @@ func PlanFor(d Desired, st *State) (Plan, error) {
 	if !p.Create {
 		p.TrustBefore = st.Trust
 		p.UpdateTrust = trust.Canonical() != st.Trust.Canonical()
+		for _, t := range d.Trusted {
+			if t.Condition != nil && !TrustsWith(st.Trust, t) && Trusts(st.Trust, t.Service) {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("role %s already trusts %s under another condition (or none), so the confused-deputy condition does not restrict it; "+
+					"launch leaves existing statements as they are: add the condition to that statement yourself, or set confusedDeputyProtection: false", d.Name, t.Service))
+			}
+		}
 	}
 	p.TrustChars = policy.Size(trust.JSON())
 
@@ -252,6 +269,13 @@ func PlanFor(d Desired, st *State) (Plan, error) {
 		p.Put[name] = doc
 		after[name] = doc
 	}
+	for _, name := range d.RemoveInline {
+		if _, ok := st.Inline[name]; ok {
+			p.Delete = append(p.Delete, name)
+			p.PutBefore[name] = st.Inline[name]
+			delete(after, name)
+		}
+	}
 	for _, doc := range after {
 		p.InlineChars += policy.Size(doc)
 	}
@@ -266,6 +290,7 @@ type Result struct {
 	Trust   bool     `json:"trustUpdated,omitempty"`
 	Attach  []string `json:"attached,omitempty"`
 	Put     []string `json:"inlinePoliciesPut,omitempty"`
+	Deleted []string `json:"inlinePoliciesDeleted,omitempty"`
 	Changed bool     `json:"-"`
 }
 
@@ -299,10 +324,22 @@ func Apply(ctx context.Context, api API, p Plan) (Result, error) {
 				return res, fmt.Errorf("create role %s: %w", p.Name, err)
 			}
 			res.ARN = aws.ToString(got.Role.Arn)
-			if _, err := api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
-				RoleName: aws.String(p.Name), PolicyDocument: aws.String(p.Trust.JSON()),
-			}); err != nil {
-				return res, fmt.Errorf("update trust policy of role %s: %w", p.Name, err)
+			// Someone else's role may carry statements of its own: merge
+			// into its trust as for any existing role, never replace it.
+			have, perr := policy.Parse(aws.ToString(got.Role.AssumeRolePolicyDocument))
+			if perr != nil {
+				return res, fmt.Errorf("role %s appeared while launch was creating it, and its trust policy does not parse: %w", p.Name, perr)
+			}
+			want := have
+			for _, t := range p.Trusted {
+				want = EnsureTrusted(want, t)
+			}
+			if want.Canonical() != have.Canonical() {
+				if _, err := api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
+					RoleName: aws.String(p.Name), PolicyDocument: aws.String(want.JSON()),
+				}); err != nil {
+					return res, fmt.Errorf("update trust policy of role %s: %w", p.Name, err)
+				}
 			}
 		case err != nil:
 			return res, fmt.Errorf("create role %s: %w", p.Name, err)
@@ -332,6 +369,15 @@ func Apply(ctx context.Context, api API, p Plan) (Result, error) {
 			return res, fmt.Errorf("put inline policy %s on role %s: %w", name, p.Name, err)
 		}
 		res.Put = append(res.Put, name)
+	}
+	for _, name := range p.Delete {
+		if _, err := api.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(p.Name), PolicyName: aws.String(name)}); err != nil {
+			var gone *types.NoSuchEntityException
+			if !errors.As(err, &gone) {
+				return res, fmt.Errorf("delete inline policy %s of role %s: %w", name, p.Name, err)
+			}
+		}
+		res.Deleted = append(res.Deleted, name)
 	}
 	if res.Action == "unchanged" && p.Changed() {
 		res.Action = "updated"

@@ -49,6 +49,9 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 	// IAM first: the task definitions name the roles.
 	iamChanged := false
 	for _, rp := range []roles.Plan{p.TaskRole, p.ExecRole} {
+		for _, w := range rp.Warnings {
+			out.Warnf("%s", w)
+		}
 		res, err := roles.Apply(ctx, c.IAM, rp)
 		rep.addRole(res)
 		if err != nil {
@@ -235,6 +238,9 @@ func roleDetail(r roles.Result) string {
 	}
 	if len(r.Put) > 0 {
 		parts = append(parts, "inline policies put: "+strings.Join(r.Put, ", "))
+	}
+	if len(r.Deleted) > 0 {
+		parts = append(parts, "inline policies deleted: "+strings.Join(r.Deleted, ", "))
 	}
 	if len(parts) == 0 {
 		return ""

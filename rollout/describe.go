@@ -115,11 +115,24 @@ func roleChange(rp roles.Plan) PlannedChange {
 		}
 		diffs = append(diffs, textdiff.Unified(before, pretty(rp.Put[name]), from, "inline policy "+name+" (desired)"))
 	}
+	for _, name := range rp.Delete {
+		c.Detail = append(c.Detail, "delete inline policy "+name+" (launch's own; nothing left to grant)")
+		diffs = append(diffs, textdiff.Unified(pretty(rp.PutBefore[name]), "", "inline policy "+name+" (current)", "(deleted)"))
+	}
 	if c.Action == PlanNoChange && len(c.Detail) > 0 {
 		c.Action = PlanUpdate
 	}
+	c.Detail = append(c.Detail, prefixAll("warning: ", rp.Warnings)...)
 	c.Diff = strings.Join(slices.DeleteFunc(diffs, func(s string) bool { return s == "" }), "")
 	return c
+}
+
+func prefixAll(prefix string, ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = prefix + s
+	}
+	return out
 }
 
 // pretty re-indents a policy document so diffs show one value per line.

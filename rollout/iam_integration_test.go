@@ -355,3 +355,21 @@ func TestThrottledIAMWritesStillConverge(t *testing.T) {
 		t.Errorf("rerun after throttling wrote to IAM: %v", calls.Writes)
 	}
 }
+
+func TestLastSecretRemovedDeletesTheGrant(t *testing.T) {
+	e := newEnv(t)
+	emulator.CreateSecret(t, e.cfg, "agent/a", `{"k":"v"}`, "")
+	if _, _, err := e.deploy(e.spec(specYAML(map[string]string{"a": "agent/a"}, "      A: {secret: a}\n")), rollout.Options{NoWait: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, calls, err := e.deploy(e.spec(specYAML(nil, "")), rollout.Options{NoWait: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc := e.inlinePolicy("app-exec", "launch-secrets-access"); doc != "" {
+		t.Errorf("the grant survived removing the last secret:\n%s", doc)
+	}
+	if calls.Writes["iam:DeleteRolePolicy"] != 1 {
+		t.Errorf("writes %v, want one DeleteRolePolicy", calls.Writes)
+	}
+}

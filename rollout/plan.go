@@ -280,6 +280,10 @@ func execRoleDesired(sp *spec.Spec, id Identity, resolved map[string]secrets.Sec
 			list = append(list, resolved[ref])
 		}
 		d.InlinePolicies[secrets.PolicyName] = secrets.GrantPolicy(list, sp.ExecutionRole.GrantAllSecrets)
+	} else {
+		// Nothing to grant: a grant left from an earlier spec must go
+		// (IAM rejects a policy without statements, so delete it).
+		d.RemoveInline = []string{secrets.PolicyName}
 	}
 	return d
 }
