@@ -212,23 +212,27 @@ func Apply(ctx context.Context, api API, p Plan) (Started, error) {
 	}
 }
 
-func primaryFailed(s *types.Service) bool {
-	for _, dep := range s.Deployments {
-		if aws.ToString(dep.Status) == "PRIMARY" {
-			return dep.RolloutState == types.DeploymentRolloutStateFailed
+// Primary is the service's PRIMARY deployment, or nil.
+func Primary(s *types.Service) *types.Deployment {
+	if s == nil {
+		return nil
+	}
+	for i := range s.Deployments {
+		if aws.ToString(s.Deployments[i].Status) == "PRIMARY" {
+			return &s.Deployments[i]
 		}
 	}
-	return false
+	return nil
+}
+
+func primaryFailed(s *types.Service) bool {
+	d := Primary(s)
+	return d != nil && d.RolloutState == types.DeploymentRolloutStateFailed
 }
 
 func primaryID(s *types.Service) string {
-	if s == nil {
-		return ""
-	}
-	for _, dep := range s.Deployments {
-		if aws.ToString(dep.Status) == "PRIMARY" {
-			return aws.ToString(dep.Id)
-		}
+	if d := Primary(s); d != nil {
+		return aws.ToString(d.Id)
 	}
 	return ""
 }

@@ -623,3 +623,27 @@ func TestRerunAfterAFailedFirstDeploymentRetries(t *testing.T) {
 		t.Errorf("rerun writes %v, want one UpdateService (forceNewDeployment) and no new revision", r.report.Calls.Writes)
 	}
 }
+
+func TestRollbackRerunFollowsTheRollbackInFlight(t *testing.T) {
+	w := newWorld(t)
+	w.env["AGENT_IMAGE"] = "public.ecr.aws/matillion/streaming-agent:A"
+	a := w.launch(rootSpec, "--output", "json")
+	w.env["AGENT_IMAGE"] = "public.ecr.aws/matillion/streaming-agent:B"
+	if b := w.launch(rootSpec); a.code != 0 || b.code != 0 {
+		t.Fatalf("deploys exit %d, %d", a.code, b.code)
+	}
+	w.h.SetDeploymentDuration(t, 3*time.Second)
+	if r := w.launch("rollback", rootSpec, "--no-wait"); r.code != 0 {
+		t.Fatalf("rollback --no-wait exit %d", r.code)
+	}
+	// Rerun while the rollback to A is still in progress: follow it, do not
+	// go back another revision (there is none: that would be an error).
+	r := w.launch("rollback", rootSpec, "--output", "json", "--poll-interval", "200ms")
+	if r.code != 0 || r.report.Calls.TotalWrites != 0 || !strings.Contains(r.stderr, "already in progress") {
+		t.Fatalf("rerun: exit %d, writes %v", r.code, r.report.Calls.Writes)
+	}
+	p := primary(w.describeService("matillion-streaming", "streaming-agent"))
+	if aws.ToString(p.TaskDefinition) != a.report.Agents[0].TaskDefinition.ARN || p.RolloutState != ecstypes.DeploymentRolloutStateCompleted {
+		t.Errorf("PRIMARY on %s %s", aws.ToString(p.TaskDefinition), p.RolloutState)
+	}
+}
