@@ -13,6 +13,7 @@ import (
 
 	"github.com/launchdeploy/launch/loggroup"
 	"github.com/launchdeploy/launch/roles"
+	"github.com/launchdeploy/launch/secrets"
 	"github.com/launchdeploy/launch/service"
 	"github.com/launchdeploy/launch/taskdef"
 )
@@ -135,9 +136,36 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 
 	if opts.NoWait {
 		out.Printf("not waiting for the deployments (--no-wait)")
+		if p.Narrow != nil {
+			out.Warnf("the secrets grant of role %s still allows the secrets the spec removed: it is narrowed after a deploy that waits for its deployments", p.ExecRole.Name)
+		}
 		return nil
 	}
-	return follow(ctx, c, p, opts, started, out, rep)
+	if err := follow(ctx, c, p, opts, started, out, rep); err != nil {
+		return err
+	}
+	return narrowGrant(ctx, c, p, out, rep)
+}
+
+// narrowGrant removes the secrets the spec no longer lists from the
+// execution role's grant, now that no task of an old revision runs.
+func narrowGrant(ctx context.Context, c Clients, p *Plan, out Reporter, rep *Report) error {
+	if p.Narrow == nil {
+		return nil
+	}
+	rp := roles.Plan{Name: p.ExecRole.Name, ARN: p.ExecRole.ARN, Put: map[string]string{}}
+	if p.Narrow.Delete {
+		rp.Delete = []string{secrets.PolicyName}
+	} else {
+		rp.Put[secrets.PolicyName] = p.Narrow.Doc
+	}
+	res, err := roles.Apply(ctx, c.IAM, rp)
+	if err != nil {
+		return fmt.Errorf("narrow the secrets grant after the deployments completed: %w", err)
+	}
+	out.Printf("role %s: secrets grant narrowed to the spec's secrets now that every deployment completed%s", rp.Name, roleDetail(res))
+	rep.mergeRole(res)
+	return nil
 }
 
 // follow waits for every agent's deployment at once and returns the worst

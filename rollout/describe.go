@@ -12,6 +12,7 @@ import (
 	"github.com/launchdeploy/launch/internal/textdiff"
 	"github.com/launchdeploy/launch/preflight"
 	"github.com/launchdeploy/launch/roles"
+	"github.com/launchdeploy/launch/secrets"
 	"github.com/launchdeploy/launch/service"
 	"github.com/launchdeploy/launch/taskdef"
 )
@@ -52,7 +53,17 @@ const nextRevision = "(next revision)"
 // `launch plan` prints, and the same plan `launch deploy` applies.
 func (p *Plan) View() PlanView {
 	v := PlanView{Spec: p.Spec.Path, Identity: p.Identity}
-	v.Items = append(v.Items, roleChange(p.TaskRole), roleChange(p.ExecRole))
+	exec := roleChange(p.ExecRole)
+	if n := p.Narrow; n != nil {
+		exec.Action = PlanUpdate
+		after, what := pretty(n.Doc), "narrow inline policy "+secrets.PolicyName+" to the spec's secrets"
+		if n.Delete {
+			after, what = "", "delete inline policy "+secrets.PolicyName+" (no secret left to grant)"
+		}
+		exec.Detail = append(exec.Detail, what+" once every deployment completed (until then it keeps the removed ones for the old tasks and a rollback)")
+		exec.Diff += textdiff.Unified(pretty(n.Before), after, "inline policy "+secrets.PolicyName+" (current)", "inline policy "+secrets.PolicyName+" (after the deployments)")
+	}
+	v.Items = append(v.Items, roleChange(p.TaskRole), exec)
 	cluster := PlannedChange{Kind: "cluster", Name: p.Spec.Cluster.Name, Action: PlanNoChange}
 	if p.CreateCluster {
 		cluster.Action = PlanCreate

@@ -282,7 +282,17 @@ func TestSecretAddedThenRemoved(t *testing.T) {
 		t.Errorf("adding a secret: IAM writes %v, want exactly one PutRolePolicy", calls.Writes)
 	}
 
-	if _, _, err := e.deploy(e.spec(specYAML(map[string]string{"b": "agent/b"}, "      B: {secret: b}\n")), rollout.Options{NoWait: true}); err != nil {
+	onlyB := e.spec(specYAML(map[string]string{"b": "agent/b"}, "      B: {secret: b}\n"))
+	// Without waiting, the old revision's tasks (and a rollback) may still
+	// need a: the grant keeps it.
+	if _, _, err := e.deploy(onlyB, rollout.Options{NoWait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := grantedARNs(t, e); !slices.Equal(got, want) {
+		t.Errorf("right after removing a (no wait): granted %v, want still %v", got, want)
+	}
+	// Once the deployment completed, a is gone.
+	if _, _, err := e.deploy(onlyB, rollout.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := grantedARNs(t, e); !slices.Equal(got, []string{b}) {
@@ -362,7 +372,7 @@ func TestLastSecretRemovedDeletesTheGrant(t *testing.T) {
 	if _, _, err := e.deploy(e.spec(specYAML(map[string]string{"a": "agent/a"}, "      A: {secret: a}\n")), rollout.Options{NoWait: true}); err != nil {
 		t.Fatal(err)
 	}
-	_, calls, err := e.deploy(e.spec(specYAML(nil, "")), rollout.Options{NoWait: true})
+	_, calls, err := e.deploy(e.spec(specYAML(nil, "")), rollout.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,11 @@ type Plan struct {
 	// CreateCluster is set when the cluster is missing and the spec allows
 	// launch to create it.
 	CreateCluster bool
-	Agents        []AgentPlan
+	// Narrow is the secrets grant to put (or delete) once every deployment
+	// completed, when the spec removes secrets: until then ExecRole keeps
+	// the old ones too, for the old tasks and a circuit-breaker rollback.
+	Narrow *GrantChange
+	Agents []AgentPlan
 }
 
 // Identify asks STS who the caller is; the partition comes from its ARN.
@@ -180,7 +184,9 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 	if p.TaskRole, err = roles.PlanFor(taskRoleDesired(sp, id), cur.taskRole); err != nil {
 		return nil, err
 	}
-	if p.ExecRole, err = roles.PlanFor(execRoleDesired(sp, id, cur.secrets), cur.execRole); err != nil {
+	execDesired := execRoleDesired(sp, id, cur.secrets)
+	p.Narrow = widenForRollout(&execDesired, cur.execRole)
+	if p.ExecRole, err = roles.PlanFor(execDesired, cur.execRole); err != nil {
 		return nil, err
 	}
 	p.TaskRoleARN = roleARN(id, sp.TaskRole.Name, cur.taskRole)
@@ -286,6 +292,34 @@ func execRoleDesired(sp *spec.Spec, id Identity, resolved map[string]secrets.Sec
 		d.RemoveInline = []string{secrets.PolicyName}
 	}
 	return d
+}
+
+// GrantChange is a change to launch's secrets grant made after the wait.
+type GrantChange struct {
+	Doc    string // the grant to put; "" with Delete
+	Delete bool
+	Before string // the grant in IAM before this run
+}
+
+// widenForRollout keeps the secrets a spec removes in d's grant for now and
+// returns the change that narrows it after the deployments completed, or
+// nil when the spec removes nothing.
+func widenForRollout(d *roles.Desired, st *roles.State) *GrantChange {
+	current, has := st.Inline[secrets.PolicyName]
+	if !has {
+		return nil
+	}
+	want, granting := d.InlinePolicies[secrets.PolicyName]
+	if !granting { // every secret removed: delete later
+		d.RemoveInline = nil
+		return &GrantChange{Delete: true, Before: current}
+	}
+	wide, differs, err := secrets.WidenGrant(current, want)
+	if err != nil || !differs {
+		return nil // a grant edited by hand into something else: write the exact one now
+	}
+	d.InlinePolicies[secrets.PolicyName] = wide
+	return &GrantChange{Doc: want, Before: current}
 }
 
 // taskDefInput maps one agent of the spec onto taskdef's input. valueFrom

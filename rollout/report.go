@@ -99,6 +99,23 @@ func (r *Report) addRole(res roles.Result) {
 	r.Roles = append(r.Roles, res)
 }
 
+// mergeRole adds a later change of an already reported role.
+func (r *Report) mergeRole(res roles.Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.Roles {
+		if r.Roles[i].Name == res.Name {
+			r.Roles[i].Put = append(r.Roles[i].Put, res.Put...)
+			r.Roles[i].Deleted = append(r.Roles[i].Deleted, res.Deleted...)
+			if r.Roles[i].Action == "unchanged" {
+				r.Roles[i].Action = "updated"
+			}
+			return
+		}
+	}
+	r.Roles = append(r.Roles, res)
+}
+
 func (r *Report) agent(name string) *AgentReport {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -190,7 +190,7 @@ func keyARN(ctx context.Context, keys KeyAPI, secretARN, id string) (string, err
 func GrantPolicy(secrets []Secret, allSecrets bool) string {
 	var arns, keys []string
 	for _, s := range secrets {
-		if !slices.Contains(arns, s.ARN) {
+		if s.ARN != "" && !slices.Contains(arns, s.ARN) {
 			arns = append(arns, s.ARN)
 		}
 		if s.KMSKeyARN != "" && !slices.Contains(keys, s.KMSKeyARN) {
@@ -229,4 +229,62 @@ func ValueFrom(secretARN, jsonKey string) string {
 		return secretARN
 	}
 	return secretARN + ":" + jsonKey + "::"
+}
+
+// WidenGrant returns the grant that allows everything current and desired
+// both allow, and whether it differs from desired (so desired removes
+// something). While a deployment is in flight, the old revision's tasks and
+// a circuit-breaker rollback still need the old secrets: launch puts the
+// wider grant first and narrows it once the deployments completed.
+func WidenGrant(current, desired string) (string, bool, error) {
+	resources := func(doc string) (map[string][]string, error) {
+		d, err := policy.Parse(doc)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string][]string{}
+		for _, s := range d.Statement {
+			for _, a := range policy.Strings(s["Action"]) {
+				out[a] = append(out[a], policy.Strings(s["Resource"])...)
+			}
+		}
+		return out, nil
+	}
+	cur, err := resources(current)
+	if err != nil {
+		return "", false, fmt.Errorf("current %s: %w", PolicyName, err)
+	}
+	want, err := resources(desired)
+	if err != nil {
+		return "", false, fmt.Errorf("desired %s: %w", PolicyName, err)
+	}
+	var all []Secret
+	wide := false
+	for _, arn := range union(cur["secretsmanager:GetSecretValue"], want["secretsmanager:GetSecretValue"]) {
+		if arn == "*" {
+			wide = true
+			continue
+		}
+		all = append(all, Secret{ARN: arn})
+	}
+	for _, key := range union(cur["kms:Decrypt"], want["kms:Decrypt"]) {
+		all = append(all, Secret{KMSKeyARN: key})
+	}
+	widened := GrantPolicy(all, wide)
+	same, err := policy.Equal(widened, desired)
+	if err != nil {
+		return "", false, err
+	}
+	return widened, !same, nil
+}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, s := range b {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/launchdeploy/launch/internal/policy"
 )
 
 const arnCreds = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent/creds-AbCdEf"
@@ -122,5 +124,28 @@ func TestValueFrom(t *testing.T) {
 	}
 	if got := ValueFrom(arnCreds, ""); got != arnCreds {
 		t.Errorf("ValueFrom = %s", got)
+	}
+}
+
+func TestWidenGrant(t *testing.T) {
+	key := "arn:aws:kms:eu-west-1:123456789012:key/k1"
+	current := GrantPolicy([]Secret{{ARN: "a"}, {ARN: "b", KMSKeyARN: key}}, false)
+	desired := GrantPolicy([]Secret{{ARN: "a"}, {ARN: "c"}}, false)
+	wide, differs, err := WidenGrant(current, desired)
+	if err != nil || !differs {
+		t.Fatalf("differs %v err %v", differs, err)
+	}
+	want := GrantPolicy([]Secret{{ARN: "a"}, {ARN: "b", KMSKeyARN: key}, {ARN: "c"}}, false)
+	if same, _ := policy.Equal(wide, want); !same {
+		t.Errorf("widened:\n%s\nwant:\n%s", wide, want)
+	}
+	// Only additions: nothing to widen.
+	if _, differs, _ := WidenGrant(GrantPolicy([]Secret{{ARN: "a"}}, false), desired); differs {
+		t.Error("an added secret needs no widening")
+	}
+	// From "*" to a list: keep "*" until the deployments completed.
+	wide, differs, _ = WidenGrant(GrantPolicy(nil, true), desired)
+	if !differs || !strings.Contains(wide, `"Resource": "*"`) {
+		t.Errorf("widened from *: %s", wide)
 	}
 }
