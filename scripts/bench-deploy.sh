@@ -17,7 +17,7 @@ measure() { # label, then the command; prints seconds, max RSS and calls
   local label=$1; shift
   /usr/bin/time -f '%e %M' -o "$dir/time" "$@" --output json >"$dir/out.json" 2>"$dir/err" || { cat "$dir/err"; exit 1; }
   read -r secs rss <"$dir/time"
-  calls=$($py -c 'import json,sys; r=json.load(open(sys.argv[1])); c=r.get("awsCalls"); print("-" if c is None else f"{c[\"totalReads\"]} reads, {c[\"totalWrites\"]} writes")' "$dir/out.json")
+  calls=$($py -c 'import json,sys; c=json.load(open(sys.argv[1]))["awsCalls"]; print("%d reads, %d writes" % (c["totalReads"], c["totalWrites"]))' "$dir/out.json")
   printf '%-28s %6ss  %7s KiB max RSS  %s\n' "$label" "$secs" "$rss" "$calls"
 }
 
