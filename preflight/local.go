@@ -50,12 +50,19 @@ func sizesCheck(sizes []Size) (Check, bool) {
 	for _, s := range sizes {
 		switch {
 		case s.Limit <= 0:
-			children = append(children, Check{Name: s.What, Status: Skip, Reason: fmt.Sprintf("%d characters; IAM's limit is unknown", s.Chars)})
+			children = append(children, Check{Name: s.What, Status: Skip, Reason: fmt.Sprintf("%d %s; IAM's limit is unknown", s.Chars, s.unit())})
 		case s.Chars > s.Limit:
-			children = append(children, Check{Name: s.What, Status: Fail, Reason: fmt.Sprintf("%d characters, over IAM's limit of %d", s.Chars, s.Limit)})
+			children = append(children, Check{Name: s.What, Status: Fail, Reason: fmt.Sprintf("%d %s, over IAM's limit of %d", s.Chars, s.unit(), s.Limit)})
 		default:
-			children = append(children, Check{Name: s.What, Status: OK, Reason: fmt.Sprintf("%d of %d characters", s.Chars, s.Limit)})
+			children = append(children, Check{Name: s.What, Status: OK, Reason: fmt.Sprintf("%d of %d %s", s.Chars, s.Limit, s.unit())})
 		}
 	}
 	return group("policy sizes", children), true
+}
+
+func (s Size) unit() string {
+	if s.Unit == "" {
+		return "characters"
+	}
+	return s.Unit
 }

@@ -101,6 +101,8 @@ type Size struct {
 	What  string
 	Chars int
 	Limit int
+	// Unit is what Chars and Limit count; "" means characters.
+	Unit string
 }
 
 // EC2API is the part of EC2 preflight reads.

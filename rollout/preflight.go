@@ -60,7 +60,7 @@ func (p *Plan) Preflight(ctx context.Context, c Clients) preflight.Result {
 		in.Sizes = append(in.Sizes,
 			preflight.Size{What: fmt.Sprintf("trust policy of role %s", rp.Name), Chars: rp.TrustChars, Limit: roles.MaxTrustPolicyChars},
 			preflight.Size{What: fmt.Sprintf("inline policies of role %s", rp.Name), Chars: rp.InlineChars, Limit: roles.MaxInlinePolicyChars},
-			preflight.Size{What: fmt.Sprintf("managed policies attached to role %s", rp.Name), Chars: rp.ManagedCount, Limit: roles.MaxManagedPolicies},
+			preflight.Size{What: fmt.Sprintf("managed policies attached to role %s", rp.Name), Chars: rp.ManagedCount, Limit: roles.MaxManagedPolicies, Unit: "policies"},
 		)
 	}
 	return preflight.Run(ctx, c.Preflight, in)
