@@ -134,7 +134,7 @@ func exitCode(err error) int {
 		te      *service.TimeoutError
 	)
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 		return ExitOK
 	case errors.As(err, &usage), errors.As(err, &specErr):
 		return ExitUsage
@@ -152,7 +152,7 @@ func exitCode(err error) int {
 func exit(stderr io.Writer, err error) int {
 	code := exitCode(err)
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 	case code == ExitUsage:
 		fmt.Fprintf(stderr, "%v\n", err)
 	default:
@@ -194,20 +194,33 @@ func specArg(pos []string) (string, error) {
 	return pos[0], nil
 }
 
+// errHelp ends a command after its --help was printed: exit 0, no message.
+var errHelp = errors.New("help shown")
+
 func flagErr(err error) error {
 	if errors.Is(err, flag.ErrHelp) {
-		return nil
+		return errHelp
 	}
 	return usageError{err.Error()}
 }
 
-func runValidate(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("validate", "Usage: launch validate FILE\n\nChecks FILE offline (no AWS call) and prints every problem with file:line.\n", stderr)
+// parseArgs parses the flags and the one FILE argument. When output is
+// not nil it must be text or json.
+func parseArgs(fs *flag.FlagSet, args []string, output *string) (string, error) {
 	pos, err := parse(fs, args)
 	if err != nil {
-		return flagErr(err)
+		return "", flagErr(err)
 	}
 	path, err := specArg(pos)
+	if err == nil && output != nil {
+		err = checkOutput(*output)
+	}
+	return path, err
+}
+
+func runValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("validate", "Usage: launch validate FILE\n\nChecks FILE offline (no AWS call) and prints every problem with file:line.\n", stderr)
+	path, err := parseArgs(fs, args, nil)
 	if err != nil {
 		return err
 	}
@@ -223,11 +236,7 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("render", "Usage: launch render FILE [--agent NAME] [--region R]\n\nPrints, per agent, the RegisterTaskDefinition input as JSON, offline: roles by name, secrets as written.\n", stderr)
 	agent := fs.String("agent", "", "render only this agent")
 	region := fs.String("region", "", "region for the awslogs configuration (default: the spec's region)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return flagErr(err)
-	}
-	path, err := specArg(pos)
+	path, err := parseArgs(fs, args, nil)
 	if err != nil {
 		return err
 	}
@@ -337,14 +346,7 @@ func runRollout(ctx context.Context, name, usage string, args []string, stdout, 
 	if extraFlags != nil {
 		extraFlags(fs)
 	}
-	pos, err := parse(fs, args)
-	if err != nil {
-		return exit(stderr, flagErr(err))
-	}
-	path, err := specArg(pos)
-	if err == nil {
-		err = checkOutput(*output)
-	}
+	path, err := parseArgs(fs, args, output)
 	if err != nil {
 		return exit(stderr, err)
 	}
@@ -449,14 +451,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	output := outputFlag(fs, "the plan as JSON")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when none, 1 on error")
 	awsFlags(fs, &opts)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return exit(stderr, flagErr(err))
-	}
-	path, err := specArg(pos)
-	if err == nil {
-		err = checkOutput(*output)
-	}
+	path, err := parseArgs(fs, args, output)
 	if err != nil {
 		return exit(stderr, err)
 	}
@@ -560,14 +555,7 @@ func runDestroy(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	yes := fs.Bool("yes", false, "do not ask for confirmation (required when not on a terminal)")
 	output := outputFlag(fs, "the list of deleted and skipped resources")
 	awsFlags(fs, &opts)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return flagErr(err)
-	}
-	path, err := specArg(pos)
-	if err == nil {
-		err = checkOutput(*output)
-	}
+	path, err := parseArgs(fs, args, output)
 	if err != nil {
 		return err
 	}
@@ -624,11 +612,7 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	account := fs.String("account", "", "AWS account ID of the deployment (default: from STS)")
 	partition := fs.String("partition", "", "AWS partition: aws, aws-cn, aws-us-gov (default: from STS, else aws)")
 	awsFlags(fs, &opts)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return flagErr(err)
-	}
-	path, err := specArg(pos)
+	path, err := parseArgs(fs, args, nil)
 	if err != nil {
 		return err
 	}
