@@ -647,3 +647,24 @@ func TestRollbackRerunFollowsTheRollbackInFlight(t *testing.T) {
 		t.Errorf("PRIMARY on %s %s", aws.ToString(p.TaskDefinition), p.RolloutState)
 	}
 }
+
+func TestARunThatFailsHalfwayConvergesOnRerun(t *testing.T) {
+	w := newWorld(t)
+	// CreateService fails once with an error the SDK does not retry: the
+	// roles, log group and task definition exist, the service does not.
+	w.h.InjectFault(t, emulator.Fault{Action: "CreateService", Count: 1, Status: 400, Code: "ClientException", Message: "injected: the service could not be created"})
+	if r := w.launch(rootSpec); r.code != 1 || !strings.Contains(r.stderr, "create service streaming-agent") {
+		t.Fatalf("first run: exit %d, want 1 naming the service", r.code)
+	}
+	r := w.launch(rootSpec, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("rerun: exit %d", r.code)
+	}
+	writes := r.report.Calls.Writes
+	if writes["ecs:CreateService"] != 1 || r.report.Calls.TotalWrites != 1 {
+		t.Errorf("rerun writes %v, want only the missing CreateService", writes)
+	}
+	if a := r.report.Agents[0]; !a.TaskDefinition.Reused || a.Service.RolloutState != "COMPLETED" {
+		t.Errorf("rerun: %+v", a)
+	}
+}
