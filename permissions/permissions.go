@@ -190,6 +190,9 @@ func For(in Input) Policy {
 	add(Statement{Sid: "ECSReadTaskDefinitions", Action: []string{"ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"}, Resource: []string{"*"}})
 	add(Statement{Sid: "ECSRegisterAgentTaskDefinitions", Action: []string{"ecs:RegisterTaskDefinition"}, Resource: families})
 	add(Statement{Sid: "ECSAgentServices", Action: []string{"ecs:CreateService", "ecs:DescribeServices", "ecs:UpdateService"}, Resource: services})
+	// launch rollback tags each service it moves with the revision it left
+	// (launch:rolled-back-from), so a rerun does not go back further.
+	add(Statement{Sid: "ECSMarkRollbacks", Action: []string{"ecs:TagResource"}, Resource: services})
 
 	// Tag on create: launch tags the task definitions, the services and a
 	// cluster it creates; ecs:TagResource only within those create calls.

@@ -56,6 +56,13 @@ func TestConfusedDeputyOnAnExistingUnconditionalTrustWarns(t *testing.T) {
 	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "confused-deputy condition does not restrict it") {
 		t.Errorf("warnings = %q", p.Warnings)
 	}
+	// Both a conditioned and an unconditioned statement: still not restricted.
+	both := EnsureTrusted(NewTrustPolicy([]TrustedService{{Service: ECSTasksService}}), TrustedService{Service: ECSTasksService, Condition: cond})
+	both.Statement = append(both.Statement, NewTrustPolicy([]TrustedService{{Service: ECSTasksService, Condition: cond}}).Statement...)
+	st.Trust = both
+	if p, _ := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService, Condition: cond}}}, st); len(p.Warnings) != 1 {
+		t.Errorf("an unconditioned statement next to a conditioned one: warnings %q", p.Warnings)
+	}
 }
 
 func TestRemoveInlineDeletesOnlyWhatExists(t *testing.T) {

@@ -237,7 +237,7 @@ func PlanFor(d Desired, st *State) (Plan, error) {
 		p.TrustBefore = st.Trust
 		p.UpdateTrust = trust.Canonical() != st.Trust.Canonical()
 		for _, t := range d.Trusted {
-			if t.Condition != nil && !TrustsWith(st.Trust, t) && Trusts(st.Trust, t.Service) {
+			if t.Condition != nil && TrustsOtherwise(st.Trust, t) {
 				p.Warnings = append(p.Warnings, fmt.Sprintf("role %s already trusts %s under another condition (or none), so the confused-deputy condition does not restrict it; "+
 					"launch leaves existing statements as they are: add the condition to that statement yourself, or set confusedDeputyProtection: false", d.Name, t.Service))
 			}

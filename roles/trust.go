@@ -100,6 +100,19 @@ func TrustsWith(doc *policy.Document, t TrustedService) bool {
 	return false
 }
 
+// TrustsOtherwise reports whether doc trusts t.Service through an Allow
+// sts:AssumeRole statement whose condition differs from t.Condition (none
+// included): such a statement grants what the wanted condition restricts.
+func TrustsOtherwise(doc *policy.Document, t TrustedService) bool {
+	for _, s := range doc.Statement {
+		have, _ := s["Condition"].(map[string]any)
+		if allowsAssumeRole(s) && slices.Contains(services(s), t.Service) && !sameCondition(have, t.Condition) {
+			return true
+		}
+	}
+	return false
+}
+
 func allowsAssumeRole(s policy.Statement) bool {
 	if s["Effect"] != "Allow" {
 		return false

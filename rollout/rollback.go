@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -15,19 +16,30 @@ import (
 
 // rollbackTarget is one service's rollback, worked out before any write.
 type rollbackTarget struct {
-	agent    spec.Agent
-	svc      *ecstypes.Service
-	current  string // the revision the service runs
-	to       string // the revision to roll back to
-	inFlight bool   // a rollback to `current` is already under way: follow it
+	agent   spec.Agent
+	svc     *ecstypes.Service
+	current string // the revision the service runs
+	to      string // the revision to roll back to
+	// done: an earlier `launch rollback` already moved the service off the
+	// family's newest revision (it may still be in flight): follow it.
+	done bool
 }
 
-// Rollback points each agent's service (or only agentName's) back at the
-// newest ACTIVE revision older than the one it runs, in one UpdateService,
-// then follows the deployments exactly as Deploy does. Every service is
-// read and its target found before the first write, and a rerun after an
-// interruption follows the rollback in flight instead of going back further.
-func Rollback(ctx context.Context, c Clients, sp *spec.Spec, agentName string, opts Options, out Reporter, rep *Report) error {
+// RollbackOptions choose what to roll back.
+type RollbackOptions struct {
+	Agent string // only this agent's service; "" for all
+	// ToRevision rolls back to this revision of each family instead of the
+	// one before the revision the service runs.
+	ToRevision int
+}
+
+// Rollback points each agent's service back at the newest ACTIVE revision
+// older than the one it runs (or at ro.ToRevision), in one UpdateService,
+// then follows the deployments exactly as Deploy does. Every target is
+// found before the first write. Each service rolled back is tagged with the
+// revision it left, so a rerun — after Ctrl-C, --no-wait or a completed
+// rollback — follows that rollback instead of going back another revision.
+func Rollback(ctx context.Context, c Clients, sp *spec.Spec, ro RollbackOptions, opts Options, out Reporter, rep *Report) error {
 	id, err := Identify(ctx, c)
 	if err != nil {
 		return err
@@ -35,30 +47,39 @@ func Rollback(ctx context.Context, c Clients, sp *spec.Spec, agentName string, o
 	rep.Identity = id
 	var targets []rollbackTarget
 	for _, a := range sp.Agents {
-		if agentName != "" && a.Name != agentName {
+		if ro.Agent != "" && a.Name != ro.Agent {
 			continue
 		}
-		t, err := rollbackTargetFor(ctx, c, sp.Cluster.Name, a)
+		t, err := rollbackTargetFor(ctx, c, sp.Cluster.Name, a, ro.ToRevision)
 		if err != nil {
 			return err
 		}
 		targets = append(targets, t)
 	}
 	if len(targets) == 0 {
-		return fmt.Errorf("no agent named %q in %s", agentName, sp.Path)
+		return fmt.Errorf("no agent named %q in %s", ro.Agent, sp.Path)
 	}
 
 	p := &Plan{Spec: sp, Identity: id}
 	var started []service.Started
 	for _, t := range targets {
-		change := fmt.Sprintf("taskDefinition: %s → %s", shortARN(t.current), shortARN(t.to))
 		var s service.Started
-		if t.inFlight {
-			out.Printf("service %s: a rollback to %s is already in progress; following it", t.agent.Name, shortARN(t.to))
-			s = service.Started{ServiceARN: aws.ToString(t.svc.ServiceArn), Action: "unchanged", DeploymentID: aws.ToString(service.Primary(t.svc).Id)}
-			change = ""
+		ar := rep.agent(t.agent.Name)
+		if t.done {
+			out.Printf("service %s already runs %s, rolled back from %s by an earlier launch rollback; following it (use --to REVISION to go further back)",
+				t.agent.Name, shortARN(t.current), shortARN(service.TagValue(t.svc, service.RolledBackFromTag)))
+			s = service.Started{ServiceARN: aws.ToString(t.svc.ServiceArn), Action: "unchanged"}
+			if d := service.Primary(t.svc); d != nil {
+				s.DeploymentID = aws.ToString(d.Id)
+			}
 		} else {
 			out.Printf("service %s: rolling back from %s to %s", t.agent.Name, shortARN(t.current), shortARN(t.to))
+			// Mark first: if the run stops between the two calls, a rerun
+			// sees the service still on the marked revision and rolls back
+			// normally.
+			if err := service.MarkRollback(ctx, c.ECS, aws.ToString(t.svc.ServiceArn), t.current); err != nil {
+				return err
+			}
 			s, err = service.Apply(ctx, c.ECS, service.Plan{
 				Desired: service.Desired{Cluster: sp.Cluster.Name, Name: t.agent.Name},
 				Current: t.svc,
@@ -67,13 +88,10 @@ func Rollback(ctx context.Context, c Clients, sp *spec.Spec, agentName string, o
 			if err != nil {
 				return err
 			}
+			ar.Service.Changes = []string{fmt.Sprintf("taskDefinition: %s → %s", shortARN(t.current), shortARN(t.to))}
 		}
-		ar := rep.agent(t.agent.Name)
 		ar.TaskDefinition = TaskDefReport{Family: t.agent.Name, ARN: t.to, Revision: revision(t.to), Action: "reused", Reused: true}
-		ar.Service = ServiceReport{Name: t.agent.Name, ARN: s.ServiceARN, Action: s.Action, DeploymentID: s.DeploymentID}
-		if change != "" {
-			ar.Service.Changes = []string{change}
-		}
+		ar.Service.Name, ar.Service.ARN, ar.Service.Action, ar.Service.DeploymentID = t.agent.Name, s.ServiceARN, s.Action, s.DeploymentID
 		p.Agents = append(p.Agents, AgentPlan{Agent: t.agent})
 		started = append(started, s)
 	}
@@ -83,7 +101,7 @@ func Rollback(ctx context.Context, c Clients, sp *spec.Spec, agentName string, o
 	return follow(ctx, c, p, opts, started, out, rep)
 }
 
-func rollbackTargetFor(ctx context.Context, c Clients, cluster string, a spec.Agent) (rollbackTarget, error) {
+func rollbackTargetFor(ctx context.Context, c Clients, cluster string, a spec.Agent, toRevision int) (rollbackTarget, error) {
 	svc, err := service.Read(ctx, c.ECS, cluster, a.Name)
 	if err != nil {
 		return rollbackTarget{}, err
@@ -92,15 +110,20 @@ func rollbackTargetFor(ctx context.Context, c Clients, cluster string, a spec.Ag
 		return rollbackTarget{}, fmt.Errorf("service %s does not exist in cluster %s: nothing to roll back", a.Name, cluster)
 	}
 	t := rollbackTarget{agent: a, svc: svc, current: aws.ToString(svc.TaskDefinition)}
+	if toRevision > 0 {
+		t.to, err = activeRevision(ctx, c, t.current, toRevision)
+		if err == nil && t.to == t.current {
+			t.done = true // already there: just follow
+		}
+		return t, err
+	}
 	latest, err := taskdef.Latest(ctx, c.ECS, a.Name)
 	if err != nil {
 		return t, err
 	}
-	if d := service.Primary(svc); d != nil && d.RolloutState == ecstypes.DeploymentRolloutStateInProgress &&
-		latest != nil && aws.ToString(latest.Definition.TaskDefinitionArn) != t.current {
-		// Moving to an older revision than the newest one: a rollback (an
-		// interrupted `launch rollback`, or the circuit breaker's) is under way.
-		t.to, t.inFlight = t.current, true
+	from := service.TagValue(svc, service.RolledBackFromTag)
+	if latest != nil && from == aws.ToString(latest.Definition.TaskDefinitionArn) && revision(t.current) < revision(from) {
+		t.to, t.done = t.current, true
 		return t, nil
 	}
 	if t.to, err = taskdef.Previous(ctx, c.ECS, a.Name, t.current); err != nil {
@@ -110,4 +133,22 @@ func rollbackTargetFor(ctx context.Context, c Clients, cluster string, a spec.Ag
 		return t, fmt.Errorf("service %s runs %s and the family has no older ACTIVE revision to roll back to", a.Name, shortARN(t.current))
 	}
 	return t, nil
+}
+
+// activeRevision returns the ARN of revision rev of current's family, and
+// an error unless it is ACTIVE.
+func activeRevision(ctx context.Context, c Clients, current string, rev int) (string, error) {
+	i := strings.LastIndex(current, ":")
+	if i < 0 {
+		return "", fmt.Errorf("%s is not a task definition ARN", current)
+	}
+	arn := fmt.Sprintf("%s:%d", current[:i], rev)
+	out, err := c.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
+	if err != nil {
+		return "", fmt.Errorf("revision %s: %w", shortARN(arn), err)
+	}
+	if out.TaskDefinition.Status != ecstypes.TaskDefinitionStatusActive {
+		return "", fmt.Errorf("revision %s is %s; roll back to an ACTIVE revision", shortARN(arn), out.TaskDefinition.Status)
+	}
+	return arn, nil
 }

@@ -244,6 +244,11 @@ func WidenGrant(current, desired string) (string, bool, error) {
 		}
 		out := map[string][]string{}
 		for _, s := range d.Statement {
+			// Only launch's own shape can be merged: a Deny, a condition
+			// or a NotResource (added by hand) must not turn into an Allow.
+			if s["Effect"] != "Allow" || s["Condition"] != nil || s["NotResource"] != nil || s["Resource"] == nil {
+				return nil, fmt.Errorf("statement %v is not one launch writes", s["Sid"])
+			}
 			for _, a := range policy.Strings(s["Action"]) {
 				out[a] = append(out[a], policy.Strings(s["Resource"])...)
 			}

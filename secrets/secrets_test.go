@@ -143,6 +143,11 @@ func TestWidenGrant(t *testing.T) {
 	if _, differs, _ := WidenGrant(GrantPolicy([]Secret{{ARN: "a"}}, false), desired); differs {
 		t.Error("an added secret needs no widening")
 	}
+	// A hand-edited grant (a Deny) is not merged: the exact one is written.
+	denied := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"x"}]}`
+	if _, _, err := WidenGrant(denied, desired); err == nil {
+		t.Error("a Deny statement was merged into an Allow")
+	}
 	// From "*" to a list: keep "*" until the deployments completed.
 	wide, differs, _ = WidenGrant(GrantPolicy(nil, true), desired)
 	if !differs || !strings.Contains(wide, `"Resource": "*"`) {

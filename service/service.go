@@ -25,6 +25,32 @@ type API interface {
 	UpdateService(context.Context, *ecs.UpdateServiceInput, ...func(*ecs.Options)) (*ecs.UpdateServiceOutput, error)
 	ListTasks(context.Context, *ecs.ListTasksInput, ...func(*ecs.Options)) (*ecs.ListTasksOutput, error)
 	DescribeTasks(context.Context, *ecs.DescribeTasksInput, ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
+	TagResource(context.Context, *ecs.TagResourceInput, ...func(*ecs.Options)) (*ecs.TagResourceOutput, error)
+}
+
+// RolledBackFromTag marks a service `launch rollback` moved off a
+// revision: its value is that revision's ARN. A rerun that finds the
+// service on an older revision than this one knows the rollback happened.
+const RolledBackFromTag = "launch:rolled-back-from"
+
+// MarkRollback tags the service with the revision it is rolled back from.
+func MarkRollback(ctx context.Context, api API, serviceARN, fromARN string) error {
+	_, err := api.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String(serviceARN),
+		Tags: []types.Tag{{Key: aws.String(RolledBackFromTag), Value: aws.String(fromARN)}}})
+	if err != nil {
+		return fmt.Errorf("mark service %s as rolled back: %w", shortTD(serviceARN), err)
+	}
+	return nil
+}
+
+// TagValue returns the value of one of the service's tags, or "".
+func TagValue(s *types.Service, key string) string {
+	for _, t := range s.Tags {
+		if aws.ToString(t.Key) == key {
+			return aws.ToString(t.Value)
+		}
+	}
+	return ""
 }
 
 // ErrClusterMissing is returned when the cluster does not exist and the spec

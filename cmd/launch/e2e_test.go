@@ -487,8 +487,8 @@ func TestRollbackReturnsToThePreviousRevision(t *testing.T) {
 	if aws.ToString(p.TaskDefinition) != revA || p.RolloutState != ecstypes.DeploymentRolloutStateCompleted {
 		t.Errorf("after rollback PRIMARY runs %s %s, want %s COMPLETED", aws.ToString(p.TaskDefinition), p.RolloutState, revA)
 	}
-	if w := r.report.Calls.Writes; w["ecs:UpdateService"] != 1 || r.report.Calls.TotalWrites != 1 {
-		t.Errorf("rollback writes %v, want one UpdateService", w)
+	if w := r.report.Calls.Writes; w["ecs:UpdateService"] != 1 || w["ecs:TagResource"] != 1 || r.report.Calls.TotalWrites != 2 {
+		t.Errorf("rollback writes %v, want one UpdateService and the rollback mark", w)
 	}
 	if r := w.launch("rollback", rootSpec, "--agent", "nope"); r.code != 2 {
 		t.Errorf("rollback of an unknown agent: exit %d, want 2", r.code)
@@ -639,12 +639,24 @@ func TestRollbackRerunFollowsTheRollbackInFlight(t *testing.T) {
 	// Rerun while the rollback to A is still in progress: follow it, do not
 	// go back another revision (there is none: that would be an error).
 	r := w.launch("rollback", rootSpec, "--output", "json", "--poll-interval", "200ms")
-	if r.code != 0 || r.report.Calls.TotalWrites != 0 || !strings.Contains(r.stderr, "already in progress") {
+	if r.code != 0 || r.report.Calls.TotalWrites != 0 || !strings.Contains(r.stderr, "by an earlier launch rollback; following it") {
 		t.Fatalf("rerun: exit %d, writes %v", r.code, r.report.Calls.Writes)
 	}
 	p := primary(w.describeService("matillion-streaming", "streaming-agent"))
 	if aws.ToString(p.TaskDefinition) != a.report.Agents[0].TaskDefinition.ARN || p.RolloutState != ecstypes.DeploymentRolloutStateCompleted {
 		t.Errorf("PRIMARY on %s %s", aws.ToString(p.TaskDefinition), p.RolloutState)
+	}
+	// Once it completed, the same command still does not go further back.
+	again := w.launch("rollback", rootSpec, "--output", "json")
+	if again.code != 0 || again.report.Calls.TotalWrites != 0 {
+		t.Errorf("rollback after a completed rollback: exit %d writes %v", again.code, again.report.Calls.Writes)
+	}
+	// --to picks a revision explicitly (here: forward again to B).
+	w.h.SetDeploymentDuration(t, 300*time.Millisecond)
+	to := w.launch("rollback", rootSpec, "--to", "2", "--output", "json")
+	p = primary(w.describeService("matillion-streaming", "streaming-agent"))
+	if to.code != 0 || !strings.HasSuffix(aws.ToString(p.TaskDefinition), ":2") {
+		t.Errorf("rollback --to 2: exit %d, PRIMARY on %s", to.code, aws.ToString(p.TaskDefinition))
 	}
 }
 

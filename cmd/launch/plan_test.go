@@ -107,10 +107,15 @@ func TestMissingSubnetFailsPreflightInPlanAndDeploy(t *testing.T) {
 		if r.code != 1 {
 			t.Errorf("launch %v: exit %d, want 1", args, r.code)
 		}
+		// plan prints the plan with its preflight tree on stdout; deploy
+		// prints the tree with its progress on stderr.
 		for _, want := range []string{"FAIL", "subnet-0123456789abcdef0", "preflight failed"} {
-			if !strings.Contains(r.stderr, want) {
-				t.Errorf("launch %v: stderr lacks %q", args, want)
+			if !strings.Contains(r.stdout+r.stderr, want) {
+				t.Errorf("launch %v: output lacks %q", args, want)
 			}
+		}
+		if !strings.Contains(r.stderr, "preflight failed, nothing was changed") {
+			t.Errorf("launch %v: the error does not say nothing was changed", args)
 		}
 	}
 	for _, req := range w.h.Requests(t) {

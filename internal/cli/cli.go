@@ -301,24 +301,32 @@ func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		})
 }
 
-const rollbackUsage = `Usage: launch rollback FILE [--agent NAME] [flags]
+const rollbackUsage = `Usage: launch rollback FILE [--agent NAME] [--to REVISION] [flags]
 
 Points each agent's service (or only --agent's) back at the newest ACTIVE
-task definition revision older than the one it runs, in one UpdateService,
-then follows the deployment exactly as deploy does, with the same exit codes.
+task definition revision older than the one it runs (or at --to), in one
+UpdateService, then follows the deployment exactly as deploy does, with the
+same exit codes. A rerun after an earlier rollback follows that rollback
+instead of going back another revision; use --to to go further back.
 
 Flags:
 `
 
 func runRollback(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var agent string
+	var ro rollout.RollbackOptions
 	return runRollout(ctx, "rollback", rollbackUsage, args, stdout, stderr,
-		func(fs *flag.FlagSet) { fs.StringVar(&agent, "agent", "", "roll back only this agent's service") },
+		func(fs *flag.FlagSet) {
+			fs.StringVar(&ro.Agent, "agent", "", "roll back only this agent's service")
+			fs.IntVar(&ro.ToRevision, "to", 0, "roll back to this task definition revision (default: the one before the revision the service runs)")
+		},
 		func(ctx context.Context, c rollout.Clients, sp *spec.Spec, opts rollout.Options, out rollout.Reporter, rep *rollout.Report) error {
-			if agent != "" && !hasAgent(sp, agent) {
-				return usageError{fmt.Sprintf("no agent named %q in %s", agent, sp.Path)}
+			if ro.Agent != "" && !hasAgent(sp, ro.Agent) {
+				return usageError{fmt.Sprintf("no agent named %q in %s", ro.Agent, sp.Path)}
 			}
-			return rollout.Rollback(ctx, c, sp, agent, opts, out, rep)
+			if ro.ToRevision < 0 {
+				return usageError{"--to takes a revision number, such as --to 7"}
+			}
+			return rollout.Rollback(ctx, c, sp, ro, opts, out, rep)
 		})
 }
 
@@ -477,7 +485,6 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		view.Preflight = &pf
 		if pf.Failed() {
 			// The plan is still worth reading, but it cannot be applied.
-			fmt.Fprint(stderr, pf.Tree())
 			return view, &rollout.PreflightError{Result: pf}
 		}
 		calls := counter.Snapshot()
@@ -487,31 +494,34 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		out.Printf("plan made %d read calls and no write", calls.TotalReads())
 		return view, nil
 	}()
+	var pfErr *rollout.PreflightError
+	planned := err == nil || errors.As(err, &pfErr) // a plan that failed preflight is still shown
+	if planned {
+		if *output == "json" {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if encErr := enc.Encode(view); encErr != nil && err == nil {
+				err = encErr
+			}
+		} else {
+			fmt.Fprint(stdout, view.Text())
+		}
+	}
 	code := exit(stderr, err)
 	summary, outputs := "", map[string]string{}
-	if err == nil {
+	if planned {
 		summary = view.Markdown()
 		outputs["changes"] = fmt.Sprint(view.Changes)
 	}
 	if err := reportToActions(err, stderr, summary, outputs); err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
 	}
-	if err != nil {
-		if *detailed {
-			return ExitFailed
-		}
+	switch {
+	case err != nil && *detailed:
+		return ExitFailed
+	case err != nil:
 		return code
-	}
-	if *output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(view); err != nil {
-			return exit(stderr, err)
-		}
-	} else {
-		fmt.Fprint(stdout, view.Text())
-	}
-	if *detailed && view.Changes {
+	case *detailed && view.Changes:
 		return 2
 	}
 	return ExitOK
