@@ -143,31 +143,14 @@ func mergeVariables(env []types.KeyValuePair, secrets []types.Secret, specEnv, s
 		return isEnv
 	})
 
-	seen := map[string]bool{}
-	for i, kv := range env {
-		if v, ok := specEnv[aws.ToString(kv.Name)]; ok {
-			env[i].Value = aws.String(v)
-			seen[aws.ToString(kv.Name)] = true
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(specEnv)) {
-		if !seen[name] {
-			env = append(env, types.KeyValuePair{Name: aws.String(name), Value: aws.String(specEnv[name])})
-		}
-	}
-
-	clear(seen)
-	for i, s := range secrets {
-		if v, ok := specSecrets[aws.ToString(s.Name)]; ok {
-			secrets[i].ValueFrom = aws.String(v)
-			seen[aws.ToString(s.Name)] = true
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(specSecrets)) {
-		if !seen[name] {
-			secrets = append(secrets, types.Secret{Name: aws.String(name), ValueFrom: aws.String(specSecrets[name])})
-		}
-	}
+	env = mergeNamed(env, specEnv, func(kv types.KeyValuePair) string { return aws.ToString(kv.Name) },
+		func(kv *types.KeyValuePair, v string) { kv.Value = aws.String(v) },
+		func(n, v string) types.KeyValuePair {
+			return types.KeyValuePair{Name: aws.String(n), Value: aws.String(v)}
+		})
+	secrets = mergeNamed(secrets, specSecrets, func(s types.Secret) string { return aws.ToString(s.Name) },
+		func(s *types.Secret, v string) { s.ValueFrom = aws.String(v) },
+		func(n, v string) types.Secret { return types.Secret{Name: aws.String(n), ValueFrom: aws.String(v)} })
 	return env, secrets
 }
 
@@ -176,19 +159,28 @@ func mergeTags(base []types.Tag, spec map[string]string) []types.Tag {
 	// RegisterTaskDefinition rejects them: a base copied from such a
 	// definition must not carry them over.
 	base = slices.DeleteFunc(base, func(t types.Tag) bool { return strings.HasPrefix(aws.ToString(t.Key), "aws:") })
+	return mergeNamed(base, spec, func(t types.Tag) string { return aws.ToString(t.Key) },
+		func(t *types.Tag, v string) { t.Value = aws.String(v) },
+		func(k, v string) types.Tag { return types.Tag{Key: aws.String(k), Value: aws.String(v)} })
+}
+
+// mergeNamed sets the value of every item of list whose name is in want, in
+// place, and appends the names list lacks in sorted order: spec values win,
+// the base's order and other items stay.
+func mergeNamed[T any](list []T, want map[string]string, name func(T) string, set func(*T, string), newItem func(name, value string) T) []T {
 	seen := map[string]bool{}
-	for i, t := range base {
-		if v, ok := spec[aws.ToString(t.Key)]; ok {
-			base[i].Value = aws.String(v)
-			seen[aws.ToString(t.Key)] = true
+	for i := range list {
+		if v, ok := want[name(list[i])]; ok {
+			set(&list[i], v)
+			seen[name(list[i])] = true
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(spec)) {
-		if !seen[k] {
-			base = append(base, types.Tag{Key: aws.String(k), Value: aws.String(spec[k])})
+	for _, n := range slices.Sorted(maps.Keys(want)) {
+		if !seen[n] {
+			list = append(list, newItem(n, want[n]))
 		}
 	}
-	return base
+	return list
 }
 
 // awslogs returns the agent's log configuration: the awslogs driver with the

@@ -204,6 +204,15 @@ func flagErr(err error) error {
 	return usageError{err.Error()}
 }
 
+// loadArgs parses the flags and the one FILE argument and loads the spec.
+func loadArgs(fs *flag.FlagSet, args []string, output *string) (*spec.Spec, error) {
+	path, err := parseArgs(fs, args, output)
+	if err != nil {
+		return nil, err
+	}
+	return spec.Load(path, os.LookupEnv)
+}
+
 // parseArgs parses the flags and the one FILE argument. When output is
 // not nil it must be text or json.
 func parseArgs(fs *flag.FlagSet, args []string, output *string) (string, error) {
@@ -220,14 +229,11 @@ func parseArgs(fs *flag.FlagSet, args []string, output *string) (string, error) 
 
 func runValidate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("validate", "Usage: launch validate FILE\n\nChecks FILE offline (no AWS call) and prints every problem with file:line.\n", stderr)
-	path, err := parseArgs(fs, args, nil)
+	sp, err := loadArgs(fs, args, nil)
 	if err != nil {
 		return err
 	}
-	sp, err := spec.Load(path, os.LookupEnv)
-	if err != nil {
-		return err
-	}
+	path := sp.Path
 	fmt.Fprintf(stdout, "%s is valid: %d agent(s) in cluster %s\n", path, len(sp.Agents), sp.Cluster.Name)
 	return nil
 }
@@ -236,14 +242,11 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("render", "Usage: launch render FILE [--agent NAME] [--region R]\n\nPrints, per agent, the RegisterTaskDefinition input as JSON, offline: roles by name, secrets as written.\n", stderr)
 	agent := fs.String("agent", "", "render only this agent")
 	region := fs.String("region", "", "region for the awslogs configuration (default: the spec's region)")
-	path, err := parseArgs(fs, args, nil)
+	sp, err := loadArgs(fs, args, nil)
 	if err != nil {
 		return err
 	}
-	sp, err := spec.Load(path, os.LookupEnv)
-	if err != nil {
-		return err
-	}
+	path := sp.Path
 	r := *region
 	if r == "" {
 		r = os.Getenv("AWS_REGION")
@@ -565,14 +568,11 @@ func runDestroy(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	yes := fs.Bool("yes", false, "do not ask for confirmation (required when not on a terminal)")
 	output := outputFlag(fs, "the list of deleted and skipped resources")
 	awsFlags(fs, &opts)
-	path, err := parseArgs(fs, args, output)
+	sp, err := loadArgs(fs, args, output)
 	if err != nil {
 		return err
 	}
-	sp, err := spec.Load(path, os.LookupEnv)
-	if err != nil {
-		return err
-	}
+	path := sp.Path
 	if !*yes {
 		if !isTerminal(os.Stdin) {
 			return usageError{"destroy deletes AWS resources: pass --yes when not running on a terminal"}
@@ -622,11 +622,7 @@ func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	account := fs.String("account", "", "AWS account ID of the deployment (default: from STS)")
 	partition := fs.String("partition", "", "AWS partition: aws, aws-cn, aws-us-gov (default: from STS, else aws)")
 	awsFlags(fs, &opts)
-	path, err := parseArgs(fs, args, nil)
-	if err != nil {
-		return err
-	}
-	sp, err := spec.Load(path, os.LookupEnv)
+	sp, err := loadArgs(fs, args, nil)
 	if err != nil {
 		return err
 	}
