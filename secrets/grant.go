@@ -174,18 +174,3 @@ func WidenGrant(current, desired string) (string, bool, error) {
 	}
 	return widened, !same, nil
 }
-
-// Uncovered returns the part of legacy that none of others allows: what a
-// launch version before per-instance grants gave and no instance's own grant
-// gives now. Removing the rest from legacy changes nothing the role may do.
-func Uncovered(legacy Grant, others []Grant) Grant {
-	out := Grant{}
-	for a, rs := range legacy {
-		for _, r := range rs {
-			if !slices.ContainsFunc(others, func(o Grant) bool { return o.Allows(a, r) }) {
-				out.add(a, r)
-			}
-		}
-	}
-	return out
-}
