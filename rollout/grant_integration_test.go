@@ -142,7 +142,6 @@ func createReads(t *testing.T, e *env, skip ...string) readsFixture {
 	return f
 }
 
-
 // withBase writes base as base.json beside the spec and adds it to the agent.
 func withBase(t *testing.T, e *env, yaml, base string) string {
 	t.Helper()
@@ -261,7 +260,6 @@ func (e *env) deployIn(r region, yaml string, opts rollout.Options) awsconf.Call
 	}
 	return counter.Snapshot()
 }
-
 
 func TestTwoRegionsKeepTheirOwnGrants(t *testing.T) {
 	e := newEnv(t)
