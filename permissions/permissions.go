@@ -15,7 +15,9 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/launchdeploy/launch/secrets"
 	"github.com/launchdeploy/launch/spec"
+	"github.com/launchdeploy/launch/taskdef"
 )
 
 // Version is the IAM policy language version.
@@ -138,12 +140,28 @@ func For(in Input) Policy {
 		})
 	}
 
-	// Secrets Manager: DescribeSecret resolves every reference; launch never
-	// calls GetSecretValue. Resource type: secret, whose ARN ends in "-" and
-	// six random characters that a name or partial ARN does not know.
-	if len(sp.Secrets) > 0 {
+	// Secrets Manager: DescribeSecret resolves every reference, the spec's
+	// and those of the base task definitions; launch never calls
+	// GetSecretValue. Resource type: secret, whose ARN ends in "-" and six
+	// random characters that a name or partial ARN does not know.
+	reads := baseReads(sp, secrets.Location{Partition: p, Region: r, Account: a})
+	secretRefs := slices.Collect(maps.Values(sp.Secrets))
+	var parameters bool
+	var objects []string
+	for _, ref := range reads {
+		switch {
+		case ref.Problem != "":
+		case ref.Kind == secrets.KindSecret:
+			secretRefs = append(secretRefs, ref.Ref)
+		case ref.Kind == secrets.KindParameter:
+			parameters = true
+		case ref.Kind == secrets.KindS3Object:
+			objects = append(objects, ref.ARN)
+		}
+	}
+	if len(secretRefs) > 0 {
 		var secretARNs, keyARNs []string
-		for _, ref := range sp.Secrets {
+		for _, ref := range secretRefs {
 			res, keys := secretResources(p, r, a, ref)
 			secretARNs = append(secretARNs, res...)
 			keyARNs = append(keyARNs, keys)
@@ -225,6 +243,16 @@ func For(in Input) Policy {
 	add(Statement{Sid: "PreflightReadNetwork", Action: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets"}, Resource: []string{"*"}})
 	if repos := ownRepositories(sp, p, a); len(repos) > 0 {
 		add(Statement{Sid: "PreflightReadAgentImages", Action: []string{"ecr:DescribeImages"}, Resource: repos})
+	}
+	// What the base task definitions read through the execution role:
+	// preflight checks each exists. ssm:DescribeParameters has no resource
+	// type ("*") and returns metadata, never a value; S3's HeadObject is
+	// authorized as s3:GetObject on the object (launch reads no content).
+	if parameters {
+		add(Statement{Sid: "PreflightReadAgentParameters", Action: []string{"ssm:DescribeParameters"}, Resource: []string{"*"}})
+	}
+	if len(objects) > 0 {
+		add(Statement{Sid: "PreflightReadAgentEnvironmentFiles", Action: []string{"s3:GetObject"}, Resource: objects})
 	}
 	return Policy{Version: Version, Statement: st}
 }
@@ -384,6 +412,24 @@ func ownRepositories(sp *spec.Spec, partition, account string) []string {
 			continue
 		}
 		out = append(out, fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition, m[2], m[1], m[3]))
+	}
+	return out
+}
+
+// baseReads lists what the agents' base task definitions make the execution
+// role read (secrets.References); a base that does not decode adds nothing
+// (validate and deploy refuse it).
+func baseReads(sp *spec.Spec, loc secrets.Location) []secrets.Reference {
+	var out []secrets.Reference
+	for _, ag := range sp.Agents {
+		if len(ag.BaseTaskDefinitionJSON) == 0 {
+			continue
+		}
+		base, err := taskdef.DecodeBase(ag.BaseTaskDefinitionJSON)
+		if err != nil {
+			continue
+		}
+		out = append(out, secrets.References(base, loc, nil)...)
 	}
 	return out
 }

@@ -257,3 +257,38 @@ func TestWithout(t *testing.T) {
 		t.Errorf("Without removed more than one action")
 	}
 }
+
+func TestBaseReadsArePreflightable(t *testing.T) {
+	sp := load(t, "../deploy.yaml")
+	sp.Agents[0].BaseTaskDefinitionJSON = []byte(`{"family":"x","containerDefinitions":[{"name":"c","image":"i",
+	  "secrets":[{"name":"P","valueFrom":"/app/p"},{"name":"S","valueFrom":"arn:aws:secretsmanager:eu-west-1:123456789012:secret:other-AbCdEf:k::"}],
+	  "repositoryCredentials":{"credentialsParameter":"registry/creds"},
+	  "environmentFiles":[{"value":"arn:aws:s3:::cfg/app.env","type":"s3"}]}]}`)
+	pol := permissions.For(input(sp))
+	got := map[string][]string{}
+	for _, a := range pol.Actions() {
+		got[a.Action] = a.Resources
+	}
+	describe := got["secretsmanager:DescribeSecret"]
+	for _, want := range []string{
+		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:other-AbCdEf",
+		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry/creds-??????",
+	} {
+		if !slices.Contains(describe, want) {
+			t.Errorf("DescribeSecret resources %v lack %s", describe, want)
+		}
+	}
+	if !slices.Equal(got["ssm:DescribeParameters"], []string{"*"}) {
+		t.Errorf("ssm:DescribeParameters on %v", got["ssm:DescribeParameters"])
+	}
+	if !slices.Equal(got["s3:GetObject"], []string{"arn:aws:s3:::cfg/app.env"}) {
+		t.Errorf("s3:GetObject on %v", got["s3:GetObject"])
+	}
+	// Without a base reading them, neither is asked for.
+	plain := permissions.For(input(load(t, "../deploy.yaml")))
+	for _, a := range plain.Actions() {
+		if a.Action == "ssm:DescribeParameters" || a.Action == "s3:GetObject" {
+			t.Errorf("the root spec asks for %s", a.Action)
+		}
+	}
+}

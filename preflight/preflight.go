@@ -29,7 +29,8 @@ type Check struct {
 }
 
 // Result is every check, in a fixed order: networks (in agent order),
-// cluster, secrets, images (in agent order), permissions, policy sizes.
+// cluster, secrets, what the task definitions read, images (in agent
+// order), permissions, policy sizes.
 type Result struct {
 	Checks []Check `json:"checks"`
 	// Err is the context's error when the run was interrupted (cancelled or
@@ -64,6 +65,9 @@ type Input struct {
 	// Actions are the calls deploy will make and on what.
 	Actions []ActionCheck
 	Sizes   []Size
+	// References are what the final task definitions read through the
+	// execution role (see references.go).
+	References []Reference
 }
 
 // Agent is one agent's image and network.
@@ -127,6 +131,8 @@ type Clients struct {
 	EC2 EC2API
 	ECR ECRAPI
 	IAM IAMAPI
+	SSM SSMAPI
+	S3  S3API
 }
 
 // concurrency bounds the AWS reads in flight.
@@ -173,14 +179,22 @@ func Run(ctx context.Context, c Clients, in Input) Result {
 	// overlap with the reads above without holding one of their slots.
 	done := make(chan struct{})
 	go func() { defer close(done); perms = r.permissions(ctx) }()
+	var refs Check
+	var hasRefs bool
+	refsDone := make(chan struct{})
+	go func() { defer close(refsDone); refs, hasRefs = r.referencesCheck(ctx) }()
 	_ = g.Wait()
 	<-done
+	<-refsDone
 
 	var res Result
 	res.Checks = append(res.Checks, netChecks...)
 	res.Checks = append(res.Checks, clusterCheck(in.Cluster))
 	if c, ok := secretsCheck(in.Secrets); ok {
 		res.Checks = append(res.Checks, c)
+	}
+	if hasRefs {
+		res.Checks = append(res.Checks, refs)
 	}
 	res.Checks = append(res.Checks, imageChecks...)
 	res.Checks = append(res.Checks, perms...)

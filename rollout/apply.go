@@ -65,6 +65,11 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 			out.Printf("role %s unchanged", rp.Name)
 		}
 	}
+	if p.LegacyGrant != "" {
+		out.Warnf("role %s still has %s, the grant of launch versions before per-instance grants: launch leaves it, since instances that have not run since may rely on it; "+
+			"once every instance (region and cluster) of every spec using this role has deployed with this version, delete it: aws iam delete-role-policy --role-name %s --policy-name %s",
+			p.ExecRole.Name, secrets.PolicyName, p.ExecRole.Name, secrets.PolicyName)
+	}
 	wait := iamWaiter{enabled: iamChanged, limit: opts.IAMPropagation, out: out}
 
 	for i := range p.Agents {
@@ -137,7 +142,7 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 	if opts.NoWait {
 		out.Printf("not waiting for the deployments (--no-wait)")
 		if p.Narrow != nil {
-			out.Warnf("the secrets grant of role %s still allows the secrets the spec removed: it is narrowed after a deploy that waits for its deployments", p.ExecRole.Name)
+			out.Warnf("grant %s of role %s still allows what the task definitions no longer read: it is narrowed after a deploy that waits for its deployments", p.Narrow.Policy, p.ExecRole.Name)
 		}
 		return nil
 	}
@@ -155,15 +160,15 @@ func narrowGrant(ctx context.Context, c Clients, p *Plan, out Reporter, rep *Rep
 	}
 	rp := roles.Plan{Name: p.ExecRole.Name, ARN: p.ExecRole.ARN, Put: map[string]string{}}
 	if p.Narrow.Delete {
-		rp.Delete = []string{secrets.PolicyName}
+		rp.Delete = []string{p.Narrow.Policy}
 	} else {
-		rp.Put[secrets.PolicyName] = p.Narrow.Doc
+		rp.Put[p.Narrow.Policy] = p.Narrow.Doc
 	}
 	res, err := roles.Apply(ctx, c.IAM, rp)
 	if err != nil {
 		return fmt.Errorf("narrow the secrets grant after the deployments completed: %w", err)
 	}
-	out.Printf("role %s: secrets grant narrowed to the spec's secrets now that every deployment completed%s", rp.Name, roleDetail(res))
+	out.Printf("role %s: grant %s narrowed to what the task definitions read now that every deployment completed%s", rp.Name, p.Narrow.Policy, roleDetail(res))
 	rep.mergeRole(res)
 	return nil
 }

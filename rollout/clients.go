@@ -8,7 +8,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/launchdeploy/launch/preflight"
@@ -27,6 +29,10 @@ func NewClients(cfg aws.Config) Clients {
 			EC2: ec2.NewFromConfig(cfg),
 			ECR: ecr.NewFromConfig(cfg),
 			IAM: iam.NewFromConfig(cfg),
+			SSM: ssm.NewFromConfig(cfg),
+			// An endpoint override (an emulator, a VPC endpoint) serves
+			// buckets by path, not as <bucket>.<host>.
+			S3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil }),
 		},
 		Region: cfg.Region,
 	}

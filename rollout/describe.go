@@ -56,13 +56,14 @@ func (p *Plan) View() PlanView {
 	exec := roleChange(p.ExecRole)
 	if n := p.Narrow; n != nil {
 		exec.Action = PlanUpdate
-		after, what := pretty(n.Doc), "narrow inline policy "+secrets.PolicyName+" to the spec's secrets"
+		after, what := pretty(n.Doc), "narrow inline policy "+n.Policy+" to what the task definitions read"
 		if n.Delete {
-			after, what = "", "delete inline policy "+secrets.PolicyName+" (no secret left to grant)"
+			after, what = "", "delete inline policy "+n.Policy+" (nothing left to grant)"
 		}
 		exec.Detail = append(exec.Detail, what+" once every deployment completed (until then it keeps the removed ones for the old tasks and a rollback)")
-		exec.Diff += textdiff.Unified(pretty(n.Before), after, "inline policy "+secrets.PolicyName+" (current)", "inline policy "+secrets.PolicyName+" (after the deployments)")
+		exec.Diff += textdiff.Unified(pretty(n.Before), after, "inline policy "+n.Policy+" (current)", "inline policy "+n.Policy+" (after the deployments)")
 	}
+	exec.Detail = append(exec.Detail, grantDetail(p)...)
 	v.Items = append(v.Items, roleChange(p.TaskRole), exec)
 	cluster := PlannedChange{Kind: "cluster", Name: p.Spec.Cluster.Name, Action: PlanNoChange}
 	if p.CreateCluster {
@@ -227,4 +228,27 @@ func (v PlanView) Text() string {
 		b.WriteString("No changes: AWS already matches " + v.Spec + ".\n")
 	}
 	return b.String()
+}
+
+// grantDetail says what the execution role grant of this instance covers:
+// one line per reference the task definitions read, and the legacy grant.
+func grantDetail(p *Plan) []string {
+	var out []string
+	if len(p.Reads) > 0 {
+		out = append(out, fmt.Sprintf("grant %s (instance %s) covers what the task definitions read:", p.Instance.GrantPolicyName(), p.Instance))
+	}
+	for _, r := range p.Reads {
+		what := r.ARN
+		switch {
+		case r.Problem != "":
+			what = "NOT GRANTED: " + r.Problem
+		case what == "":
+			what = r.Ref
+		}
+		out = append(out, fmt.Sprintf("  %s %s ← %s", r.Kind, what, strings.Join(r.Where, ", ")))
+	}
+	if p.LegacyGrant != "" {
+		out = append(out, "warning: "+secrets.PolicyName+" (the grant of launch versions before per-instance grants) is left as it is: other instances may still rely on it; delete it by hand once every instance has deployed with this version")
+	}
+	return out
 }

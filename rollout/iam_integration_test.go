@@ -66,9 +66,9 @@ agents:
 // the GetSecretValue resources and the kms:Decrypt resources.
 func grantedARNs(t *testing.T, e *env) (secretARNs, keyARNs []string) {
 	t.Helper()
-	doc := e.inlinePolicy("app-exec", "launch-secrets-access")
+	doc := e.inlinePolicy("app-exec", grantName(e.cfg.Region, "apps"))
 	if doc == "" {
-		t.Fatal("execution role has no launch-secrets-access policy")
+		t.Fatal("execution role has no grant for this instance")
 	}
 	var p struct {
 		Statement []struct {
@@ -376,7 +376,7 @@ func TestLastSecretRemovedDeletesTheGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if doc := e.inlinePolicy("app-exec", "launch-secrets-access"); doc != "" {
+	if doc := e.inlinePolicy("app-exec", grantName(e.cfg.Region, "apps")); doc != "" {
 		t.Errorf("the grant survived removing the last secret:\n%s", doc)
 	}
 	if calls.Writes["iam:DeleteRolePolicy"] != 1 {

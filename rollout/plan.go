@@ -91,11 +91,23 @@ type Plan struct {
 	// CreateCluster is set when the cluster is missing and the spec allows
 	// launch to create it.
 	CreateCluster bool
-	// Narrow is the secrets grant to put (or delete) once every deployment
-	// completed, when the spec removes secrets: until then ExecRole keeps
-	// the old ones too, for the old tasks and a circuit-breaker rollback.
+	// Instance is the account, region and cluster this run deploys; its
+	// grant is the execution role's inline policy Instance.GrantPolicyName().
+	Instance Instance
+	// Reads is everything the final task definitions make ECS read with the
+	// execution role (secrets, SSM parameters, S3 environment files), once
+	// each, resolved: the grant is exactly these.
+	Reads []secrets.Reference
+	// Narrow is this instance's grant to put (or delete) once every
+	// deployment completed, when the task definitions stop reading
+	// something: until then ExecRole keeps it too, for the old tasks and a
+	// circuit-breaker rollback.
 	Narrow *GrantChange
-	Agents []AgentPlan
+	// LegacyGrant is the single grant of launch versions before per-instance
+	// grants (secrets.PolicyName), when the role still has it: launch leaves
+	// it alone, since it may serve instances that have not run since.
+	LegacyGrant string
+	Agents      []AgentPlan
 }
 
 // Identify asks STS who the caller is; the partition comes from its ARN.
@@ -184,21 +196,20 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 	if p.TaskRole, err = roles.PlanFor(taskRoleDesired(sp, id), cur.taskRole); err != nil {
 		return nil, err
 	}
-	execDesired := execRoleDesired(sp, id, cur.secrets)
-	p.Narrow = widenForRollout(&execDesired, cur.execRole)
-	if p.ExecRole, err = roles.PlanFor(execDesired, cur.execRole); err != nil {
-		return nil, err
-	}
+	// The task definitions come first: the execution role's grant is what
+	// they read. They name the roles by ARN, known before the roles exist.
 	p.TaskRoleARN = roleARN(id, sp.TaskRole.Name, cur.taskRole)
 	p.ExecRoleARN = roleARN(id, sp.ExecutionRole.Name, cur.execRole)
-
+	unresolved := map[string]bool{} // the spec's secrets preflight already fails
 	for i, a := range sp.Agents {
 		in, err := taskDefInput(sp, a, id.Region, p.TaskRoleARN, p.ExecRoleARN, func(ref spec.SecretRef) string {
 			written := sp.Secrets[ref.Secret]
 			if s, ok := cur.secrets[written]; ok {
 				return secrets.ValueFrom(s.ARN, ref.Key)
 			}
-			return secrets.ValueFrom(written, ref.Key) // unresolved: preflight fails the plan
+			v := secrets.ValueFrom(written, ref.Key) // unresolved: preflight fails the plan
+			unresolved[v] = true
+			return v
 		})
 		if err != nil {
 			return nil, err
@@ -219,6 +230,17 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 			Service:     cur.services[i],
 		})
 	}
+
+	p.Instance = InstanceOf(id, sp)
+	if p.Reads, err = readsOf(ctx, c, p, cur.secrets, unresolved); err != nil {
+		return nil, err
+	}
+	execDesired := execRoleDesired(sp, id, p.Instance, p.Reads)
+	p.Narrow = widenForRollout(&execDesired, cur.execRole, p.Instance.GrantPolicyName())
+	if p.ExecRole, err = roles.PlanFor(execDesired, cur.execRole); err != nil {
+		return nil, err
+	}
+	p.LegacyGrant = cur.execRole.Inline[secrets.PolicyName]
 	return p, nil
 }
 
@@ -270,7 +292,36 @@ func taskRoleDesired(sp *spec.Spec, id Identity) roles.Desired {
 	return d
 }
 
-func execRoleDesired(sp *spec.Spec, id Identity, resolved map[string]secrets.Secret) roles.Desired {
+// readsOf collects what every agent's final task definition reads through
+// the execution role and resolves the secrets among them (the spec's own
+// are already resolved and cost no call). Each place is named with its agent.
+func readsOf(ctx context.Context, c Clients, p *Plan, resolved map[string]secrets.Secret, unresolved map[string]bool) ([]secrets.Reference, error) {
+	loc := secrets.Location{Partition: p.Identity.Partition, Region: p.Identity.Region, Account: p.Identity.Account}
+	var all []secrets.Reference
+	for _, ap := range p.Agents {
+		for _, r := range secrets.References(ap.TaskDef, loc, unresolved) {
+			for i := range r.Where {
+				r.Where[i] = "agent " + ap.Agent.Name + " " + r.Where[i]
+			}
+			k := slices.IndexFunc(all, func(o secrets.Reference) bool { return o.Kind == r.Kind && o.Ref == r.Ref && o.Problem == r.Problem })
+			if k < 0 {
+				all = append(all, r)
+				continue
+			}
+			all[k].Where = append(all[k].Where, r.Where...)
+		}
+	}
+	known := make([]secrets.Secret, 0, len(resolved))
+	for _, ref := range slices.Sorted(maps.Keys(resolved)) {
+		known = append(known, resolved[ref])
+	}
+	return secrets.ResolveReferences(ctx, c.Secrets, c.KMS, all, known)
+}
+
+// execRoleDesired is the execution role with this instance's grant: exactly
+// what the task definitions read (reads), in the instance's own inline
+// policy. Other instances' grants on the role are left as they are.
+func execRoleDesired(sp *spec.Spec, id Identity, inst Instance, reads []secrets.Reference) roles.Desired {
 	d := roles.Desired{
 		Name:           sp.ExecutionRole.Name,
 		Trusted:        []roles.TrustedService{{Service: roles.ECSTasksService}},
@@ -280,46 +331,44 @@ func execRoleDesired(sp *spec.Spec, id Identity, resolved map[string]secrets.Sec
 	for _, m := range sp.ExecutionRole.ManagedPolicies {
 		d.ManagedPolicies = append(d.ManagedPolicies, policyARN(id.Partition, m))
 	}
-	if len(resolved) > 0 || sp.ExecutionRole.GrantAllSecrets {
-		var list []secrets.Secret
-		for _, ref := range slices.Sorted(maps.Keys(resolved)) {
-			list = append(list, resolved[ref])
-		}
-		d.InlinePolicies[secrets.PolicyName] = secrets.GrantPolicy(list, sp.ExecutionRole.GrantAllSecrets)
+	name := inst.GrantPolicyName()
+	if g := secrets.GrantFor(reads, sp.ExecutionRole.GrantAllSecrets); !g.Empty() {
+		d.InlinePolicies[name] = g.Policy()
 	} else {
 		// Nothing to grant: a grant left from an earlier spec must go
 		// (IAM rejects a policy without statements, so delete it).
-		d.RemoveInline = []string{secrets.PolicyName}
+		d.RemoveInline = []string{name}
 	}
 	return d
 }
 
-// GrantChange is a change to launch's secrets grant made after the wait.
+// GrantChange is a change to this instance's grant made after the wait.
 type GrantChange struct {
+	Policy string // the inline policy: the instance's grant
 	Doc    string // the grant to put; "" with Delete
 	Delete bool
 	Before string // the grant in IAM before this run
 }
 
-// widenForRollout keeps the secrets a spec removes in d's grant for now and
-// returns the change that narrows it after the deployments completed, or
-// nil when the spec removes nothing.
-func widenForRollout(d *roles.Desired, st *roles.State) *GrantChange {
-	current, has := st.Inline[secrets.PolicyName]
+// widenForRollout keeps what the task definitions stop reading in d's grant
+// (the inline policy name) for now and returns the change that narrows it
+// after the deployments completed, or nil when nothing is removed.
+func widenForRollout(d *roles.Desired, st *roles.State, name string) *GrantChange {
+	current, has := st.Inline[name]
 	if !has {
 		return nil
 	}
-	want, granting := d.InlinePolicies[secrets.PolicyName]
-	if !granting { // every secret removed: delete later
+	want, granting := d.InlinePolicies[name]
+	if !granting { // nothing left to read: delete later
 		d.RemoveInline = nil
-		return &GrantChange{Delete: true, Before: current}
+		return &GrantChange{Policy: name, Delete: true, Before: current}
 	}
 	wide, differs, err := secrets.WidenGrant(current, want)
 	if err != nil || !differs {
 		return nil // a grant edited by hand into something else: write the exact one now
 	}
-	d.InlinePolicies[secrets.PolicyName] = wide
-	return &GrantChange{Doc: want, Before: current}
+	d.InlinePolicies[name] = wide
+	return &GrantChange{Policy: name, Doc: want, Before: current}
 }
 
 // taskDefInput maps one agent of the spec onto taskdef's input. valueFrom

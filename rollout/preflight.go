@@ -49,6 +49,10 @@ func (p *Plan) Preflight(ctx context.Context, c Clients) preflight.Result {
 		s := preflight.Secret{ID: id, Ref: ref, ARN: p.Secrets[ref].ARN, Problem: p.SecretProblems[ref]}
 		in.Secrets = append(in.Secrets, s)
 	}
+	for _, r := range p.Reads {
+		in.References = append(in.References, preflight.Reference{Kind: string(r.Kind), Ref: r.Ref, ARN: r.ARN, Region: r.Region,
+			Where: r.Where, Problem: r.Problem, Unchecked: r.Unchecked})
+	}
 	pol := permissions.For(permissions.Input{Spec: sp, Partition: p.Identity.Partition, Region: p.Identity.Region, Account: p.Identity.Account})
 	for _, a := range pol.Actions() {
 		if a.Action == "iam:PassRole" {

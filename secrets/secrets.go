@@ -6,7 +6,6 @@ package secrets
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -20,8 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"golang.org/x/sync/errgroup"
-
-	"github.com/launchdeploy/launch/internal/policy"
 )
 
 // API is the part of Secrets Manager this package calls.
@@ -35,7 +32,8 @@ type KeyAPI interface {
 	DescribeKey(context.Context, *kms.DescribeKeyInput, ...func(*kms.Options)) (*kms.DescribeKeyOutput, error)
 }
 
-// PolicyName is the inline policy launch owns on the execution role.
+// PolicyName is the single inline policy launch versions before per-instance
+// grants put on the execution role; see InstancePolicyName and Uncovered.
 const PolicyName = "launch-secrets-access"
 
 // Secret is a resolved reference.
@@ -184,43 +182,6 @@ func keyARN(ctx context.Context, keys KeyAPI, secretARN, id string) (string, err
 	return aws.ToString(out.KeyMetadata.Arn), nil
 }
 
-// GrantPolicy is the execution role's inline policy: GetSecretValue on
-// exactly the secrets' ARNs (or on "*" when allSecrets), and kms:Decrypt on
-// the customer-managed keys those secrets use.
-func GrantPolicy(secrets []Secret, allSecrets bool) string {
-	var arns, keys []string
-	for _, s := range secrets {
-		if s.ARN != "" && !slices.Contains(arns, s.ARN) {
-			arns = append(arns, s.ARN)
-		}
-		if s.KMSKeyARN != "" && !slices.Contains(keys, s.KMSKeyARN) {
-			keys = append(keys, s.KMSKeyARN)
-		}
-	}
-	sort.Strings(arns)
-	sort.Strings(keys)
-	var resource any = arns
-	if allSecrets {
-		resource = "*"
-	}
-	stmts := []map[string]any{}
-	if allSecrets || len(arns) > 0 {
-		stmts = append(stmts, map[string]any{
-			"Sid": "ReadAgentSecrets", "Effect": "Allow",
-			"Action": "secretsmanager:GetSecretValue", "Resource": resource,
-		})
-	}
-	if len(keys) > 0 {
-		stmts = append(stmts, map[string]any{
-			"Sid": "DecryptAgentSecrets", "Effect": "Allow",
-			"Action": "kms:Decrypt", "Resource": keys,
-		})
-	}
-	doc := map[string]any{"Version": policy.Version, "Statement": stmts}
-	b, _ := json.MarshalIndent(doc, "", "  ")
-	return string(b)
-}
-
 // ValueFrom is what a task definition's secrets entry points at: the full
 // ARN, and for a JSON key the ARN followed by ":<key>::" (json-key, then
 // empty version-stage and version-id).
@@ -231,65 +192,68 @@ func ValueFrom(secretARN, jsonKey string) string {
 	return secretARN + ":" + jsonKey + "::"
 }
 
-// WidenGrant returns the grant that allows everything current and desired
-// both allow, and whether it differs from desired (so desired removes
-// something). While a deployment is in flight, the old revision's tasks and
-// a circuit-breaker rollback still need the old secrets: launch puts the
-// wider grant first and narrows it once the deployments completed.
-func WidenGrant(current, desired string) (string, bool, error) {
-	resources := func(doc string) (map[string][]string, error) {
-		d, err := policy.Parse(doc)
-		if err != nil {
-			return nil, err
-		}
-		out := map[string][]string{}
-		for _, s := range d.Statement {
-			// Only launch's own shape can be merged: a Deny, a condition
-			// or a NotResource (added by hand) must not turn into an Allow.
-			if s["Effect"] != "Allow" || s["Condition"] != nil || s["NotResource"] != nil || s["Resource"] == nil {
-				return nil, fmt.Errorf("statement %v is not one launch writes", s["Sid"])
-			}
-			for _, a := range policy.Strings(s["Action"]) {
-				out[a] = append(out[a], policy.Strings(s["Resource"])...)
-			}
-		}
-		return out, nil
-	}
-	cur, err := resources(current)
-	if err != nil {
-		return "", false, fmt.Errorf("current %s: %w", PolicyName, err)
-	}
-	want, err := resources(desired)
-	if err != nil {
-		return "", false, fmt.Errorf("desired %s: %w", PolicyName, err)
-	}
-	var all []Secret
-	wide := false
-	for _, arn := range union(cur["secretsmanager:GetSecretValue"], want["secretsmanager:GetSecretValue"]) {
-		if arn == "*" {
-			wide = true
+// ResolveReferences resolves the KindSecret references of refs with
+// DescribeSecret, concurrently, and returns refs with each secret's full ARN
+// and customer-managed key filled in. known are secrets already resolved
+// (the spec's): a reference to one of them costs no call. A missing,
+// deleted or ambiguous secret gets a Problem. When AWS does not answer
+// (access denied, throttled), a full ARN is granted as written and marked
+// Unchecked; a name or partial ARN cannot be granted exactly and gets a
+// Problem. Only the context ending is an error.
+func ResolveReferences(ctx context.Context, api API, keys KeyAPI, refs []Reference, known []Secret) ([]Reference, error) {
+	out := slices.Clone(refs)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i := range out {
+		r := &out[i]
+		if r.Kind != KindSecret || r.Problem != "" {
 			continue
 		}
-		all = append(all, Secret{ARN: arn})
+		if k := slices.IndexFunc(known, func(s Secret) bool { return s.ARN != "" && (s.ARN == r.Ref || s.Ref == r.Ref) }); k >= 0 {
+			r.ARN, r.KMSKeyARN = known[k].ARN, known[k].KMSKeyARN
+			continue
+		}
+		g.Go(func() error {
+			s, problem, err := resolveOne(gctx, api, keys, r.Ref)
+			switch {
+			case gctx.Err() != nil:
+				return gctx.Err()
+			case err != nil && looksFullARN(r.Ref):
+				r.ARN, r.Unchecked = r.Ref, "DescribeSecret failed ("+err.Error()+"); granted as written, without any customer-managed key"
+			case err != nil:
+				r.Problem = fmt.Sprintf("cannot resolve %q to a full secret ARN (%v); write the secret's full ARN, with its 6-character suffix", r.Ref, err)
+			case strings.Contains(problem, "not found"):
+				r.Problem = fmt.Sprintf("secret %q not found (DescribeSecret); create it, or fix the reference in the base task definition", r.Ref)
+			case problem != "":
+				r.Problem = problem
+			default:
+				r.ARN, r.KMSKeyARN = s.ARN, s.KMSKeyARN
+			}
+			return nil
+		})
 	}
-	for _, key := range union(cur["kms:Decrypt"], want["kms:Decrypt"]) {
-		all = append(all, Secret{KMSKeyARN: key})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
-	widened := GrantPolicy(all, wide)
-	same, err := policy.Equal(widened, desired)
-	if err != nil {
-		return "", false, err
-	}
-	return widened, !same, nil
+	return out, nil
 }
 
-func union(a, b []string) []string {
-	out := slices.Clone(a)
-	for _, s := range b {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
+// looksFullARN reports whether ref is a secret ARN whose name ends in "-"
+// and six letters or digits, as a full ARN does (a partial ARN may too).
+func looksFullARN(ref string) bool {
+	parts := strings.Split(ref, ":")
+	if len(parts) != 7 {
+		return false
+	}
+	name := parts[6]
+	i := len(name) - 7
+	if i < 1 || name[i] != '-' {
+		return false
+	}
+	for _, c := range name[i+1:] {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
 		}
 	}
-	sort.Strings(out)
-	return out
+	return true
 }

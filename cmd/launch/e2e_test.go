@@ -354,7 +354,7 @@ agents:
 			t.Errorf("%s: %s", name, p.RolloutState)
 		}
 	}
-	doc, err := iam.NewFromConfig(w.cfg).GetRolePolicy(context.Background(), &iam.GetRolePolicyInput{RoleName: aws.String("fleet-exec"), PolicyName: aws.String("launch-secrets-access")})
+	doc, err := iam.NewFromConfig(w.cfg).GetRolePolicy(context.Background(), &iam.GetRolePolicyInput{RoleName: aws.String("fleet-exec"), PolicyName: aws.String("launch-secrets-" + w.cfg.Region + "-fleet")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,9 +136,9 @@ func (c *Counter) Snapshot() Calls {
 
 // IsRead reports whether an AWS action only reads. Every AWS API launch
 // uses follows the naming convention: reads are Describe*, Get*, List*, and
-// STS's GetCallerIdentity and IAM's SimulatePrincipalPolicy.
+// STS's GetCallerIdentity, IAM's SimulatePrincipalPolicy and S3's HeadObject.
 func IsRead(action string) bool {
-	for _, p := range []string{"Describe", "Get", "List", "Simulate"} {
+	for _, p := range []string{"Describe", "Get", "List", "Simulate", "Head"} {
 		if strings.HasPrefix(action, p) {
 			return true
 		}
