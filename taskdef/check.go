@@ -23,6 +23,17 @@ import (
 
 var containerNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
+// CheckBase returns the problems of a base task definition that Build
+// would hide by setting the value itself: a networkMode other than awsvpc
+// (Build sets awsvpc, but a base written for bridge or host networking
+// relies on it: its ports, links and DNS do not work the same way).
+func CheckBase(base *ecs.RegisterTaskDefinitionInput) []Problem {
+	if base.NetworkMode != "" && base.NetworkMode != types.NetworkModeAwsvpc {
+		return []Problem{{Path: "networkMode", Message: fmt.Sprintf(`network mode %q is for EC2 tasks; Fargate runs only "awsvpc": set networkMode to "awsvpc" (and check ports and links) or remove it`, base.NetworkMode)}}
+	}
+	return nil
+}
+
 // Check returns every rule of ECS and Fargate that in breaks, each with the
 // JSON path of the offending value (relative to the task definition) and what
 // to change. It reads in only. Task cpu/memory pairs are the caller's to
@@ -33,9 +44,7 @@ func Check(in *ecs.RegisterTaskDefinitionInput) []Problem {
 		ps = append(ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 	}
 
-	if in.NetworkMode != "" && in.NetworkMode != types.NetworkModeAwsvpc {
-		add("networkMode", `network mode %q is for EC2 tasks; Fargate runs only "awsvpc": set networkMode to "awsvpc" or remove it`, in.NetworkMode)
-	}
+	ps = append(ps, CheckBase(in)...)
 	if in.IpcMode != "" {
 		add("ipcMode", "Fargate does not support ipcMode; remove it")
 	}
