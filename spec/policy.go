@@ -193,12 +193,20 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// suggest is " (did you mean X?)" when k is one of names in another case.
+// suggest is " (did you mean X?)" when k is one of names in another case,
+// or a letter or two away from one (Resources for Resource).
 func suggest(k string, names []string) string {
+	best, bestDist := "", 3
 	for _, n := range names {
 		if strings.EqualFold(n, k) {
 			return fmt.Sprintf(" (did you mean %s?)", n)
 		}
+		if d := editDistance(strings.ToLower(n), strings.ToLower(k)); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf(" (did you mean %s?)", best)
 	}
 	return ""
 }
