@@ -49,6 +49,12 @@ func (p *Plan) Preflight(ctx context.Context, c Clients) preflight.Result {
 		s := preflight.Secret{ID: id, Ref: ref, ARN: p.Secrets[ref].ARN, Problem: p.SecretProblems[ref]}
 		in.Secrets = append(in.Secrets, s)
 	}
+	for _, m := range sp.TaskRole.ManagedPolicies {
+		in.ManagedPolicies = append(in.ManagedPolicies, preflight.ManagedPolicy{Role: sp.TaskRole.Name, ARN: policyARN(p.Identity.Partition, m)})
+	}
+	for _, m := range sp.ExecutionRole.ManagedPolicies {
+		in.ManagedPolicies = append(in.ManagedPolicies, preflight.ManagedPolicy{Role: sp.ExecutionRole.Name, ARN: policyARN(p.Identity.Partition, m)})
+	}
 	pol := permissions.For(permissions.Input{Spec: sp, Partition: p.Identity.Partition, Region: p.Identity.Region, Account: p.Identity.Account})
 	for _, a := range pol.Actions() {
 		if a.Action == "iam:PassRole" {
