@@ -45,7 +45,6 @@ func checkAgentOffline(sp *spec.Spec, i int, a spec.Agent) spec.Errors {
 		if !filepath.IsAbs(baseName) {
 			baseName = filepath.Join(sp.Dir, baseName)
 		}
-		file = taskdef.LocateBase(a.BaseTaskDefinitionJSON)
 		base, err := taskdef.DecodeBase(a.BaseTaskDefinitionJSON)
 		if err != nil {
 			var de *taskdef.DecodeError
@@ -57,6 +56,7 @@ func checkAgentOffline(sp *spec.Spec, i int, a spec.Agent) spec.Errors {
 			}
 			return errs
 		}
+		file = taskdef.LocateBase(a.BaseTaskDefinitionJSON)
 		baseProblems = taskdef.CheckBase(base)
 	}
 

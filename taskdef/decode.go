@@ -125,16 +125,16 @@ func (b BaseFile) problem(path, msg string) Problem {
 // does not silently vanish.
 func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
-	file := LocateBase(data)
-	fail := func(path, msg string) error {
-		return &DecodeError{Problems: []Problem{file.problem(path, msg)}}
-	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, fmt.Errorf("decode base task definition: %w", err)
 	}
 	if top == nil {
 		return nil, errors.New("decode base task definition: expected a JSON object")
+	}
+	file := LocateBase(data) // after encoding/json has bounded the nesting
+	fail := func(path, msg string) error {
+		return &DecodeError{Problems: []Problem{file.problem(path, msg)}}
 	}
 	delete(top, responseMetadata)
 	def := top

@@ -71,10 +71,15 @@ func Member(path, name string) string {
 func Element(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
 type scanner struct {
-	data []byte
-	i    int
-	at   map[string]int
+	data  []byte
+	i     int
+	at    map[string]int
+	depth int
 }
+
+// maxDepth bounds nesting as encoding/json does, so a hostile document
+// cannot exhaust the stack.
+const maxDepth = 10000
 
 type syntaxError struct{}
 
@@ -101,6 +106,11 @@ func (s *scanner) peek() byte {
 // value scans the value at s.i (whitespace already skipped) and records it
 // under path unless path was recorded by its key.
 func (s *scanner) value(path string) {
+	s.depth++
+	defer func() { s.depth-- }()
+	if s.depth > maxDepth {
+		s.fail()
+	}
 	if _, ok := s.at[path]; !ok {
 		s.at[path] = s.i
 	}

@@ -1,6 +1,9 @@
 package jsonpos
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestPositions(t *testing.T) {
 	doc := "{\n  \"a\": 1,\n  \"list\": [\n    {\"n\\u0061me\": \"é\", \"x\": [true, null]},\n    \"s\"\n  ],\n  \"é\": {\"k\": \"v\"}\n}\n"
@@ -31,5 +34,13 @@ func TestSyntaxErrorKeepsWhatCameBefore(t *testing.T) {
 	ix := New([]byte(`{"a": 1, "b": [1, }`))
 	if _, _, ok := ix.Position("a"); !ok {
 		t.Error("a was not indexed before the syntax error")
+	}
+}
+
+func TestDeepNestingStops(t *testing.T) {
+	deep := strings.Repeat("[", 1<<20)
+	ix := New([]byte(deep))
+	if _, ok := ix.Offset(""); !ok {
+		t.Error("the document itself was not indexed")
 	}
 }
