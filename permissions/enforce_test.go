@@ -333,6 +333,7 @@ var notCheckedByMoto = map[string]string{
 // iam:SimulatePrincipalPolicy is not granted at all (see permissions.go).
 var preflightOnly = map[string]bool{
 	"ec2:DescribeSubnets": true, "ec2:DescribeSecurityGroups": true, "ecr:DescribeImages": true, "iam:SimulatePrincipalPolicy": true,
+	"iam:GetPolicy": true,
 }
 
 func TestDeployUnderGeneratedPolicy(t *testing.T) {

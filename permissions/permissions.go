@@ -254,6 +254,19 @@ func For(in Input) Policy {
 	if len(objects) > 0 {
 		add(Statement{Sid: "PreflightReadAgentEnvironmentFiles", Action: []string{"s3:GetObject"}, Resource: objects})
 	}
+	// Preflight checks that each managed policy the roles get exists
+	// (iam:GetPolicy, resource type policy).
+	var managed []string
+	for _, m := range slices.Concat(sp.TaskRole.ManagedPolicies, sp.ExecutionRole.ManagedPolicies) {
+		if strings.HasPrefix(m, "arn:") {
+			managed = append(managed, m)
+		} else {
+			managed = append(managed, fmt.Sprintf("arn:%s:iam::aws:policy/%s", p, strings.TrimPrefix(m, "/")))
+		}
+	}
+	if len(managed) > 0 {
+		add(Statement{Sid: "PreflightReadManagedPolicies", Action: []string{"iam:GetPolicy"}, Resource: managed})
+	}
 	return Policy{Version: Version, Statement: st}
 }
 

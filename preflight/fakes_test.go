@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -101,9 +102,12 @@ func (f *fakeECR) DescribeImages(ctx context.Context, in *ecr.DescribeImagesInpu
 	return &ecr.DescribeImagesOutput{ImageDetails: []ecrtypes.ImageDetail{{ImageDigest: aws.String(d), RepositoryName: aws.String(repo)}}}, nil
 }
 
-// fakeIAM answers SimulatePrincipalPolicy with fn and records the inputs.
+// fakeIAM answers SimulatePrincipalPolicy with fn and records the inputs;
+// GetPolicy finds the ARNs in policies, or answers policyErr when set.
 type fakeIAM struct {
-	fn func(*iam.SimulatePrincipalPolicyInput) (*iam.SimulatePrincipalPolicyOutput, error)
+	fn        func(*iam.SimulatePrincipalPolicyInput) (*iam.SimulatePrincipalPolicyOutput, error)
+	policies  []string
+	policyErr error
 
 	mu    sync.Mutex
 	calls []*iam.SimulatePrincipalPolicyInput
@@ -117,4 +121,17 @@ func (f *fakeIAM) SimulatePrincipalPolicy(ctx context.Context, in *iam.SimulateP
 		return nil, err
 	}
 	return f.fn(in)
+}
+
+func (f *fakeIAM) GetPolicy(ctx context.Context, in *iam.GetPolicyInput, _ ...func(*iam.Options)) (*iam.GetPolicyOutput, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if f.policyErr != nil {
+		return nil, f.policyErr
+	}
+	if !slices.Contains(f.policies, aws.ToString(in.PolicyArn)) {
+		return nil, &iamtypes.NoSuchEntityException{Message: aws.String("Policy " + aws.ToString(in.PolicyArn) + " was not found.")}
+	}
+	return &iam.GetPolicyOutput{Policy: &iamtypes.Policy{Arn: in.PolicyArn}}, nil
 }

@@ -171,3 +171,16 @@ func TestEmulatorPermissions(t *testing.T) {
 		}
 	})
 }
+
+// createPolicy creates a customer-managed policy and returns its ARN.
+func createPolicy(t *testing.T, cfg aws.Config, name string) string {
+	t.Helper()
+	out, err := iam.NewFromConfig(cfg).CreatePolicy(context.Background(), &iam.CreatePolicyInput{
+		PolicyName:     aws.String(name),
+		PolicyDocument: aws.String(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.Policy.Arn)
+}

@@ -30,6 +30,7 @@ type Check struct {
 
 // Result is every check, in a fixed order: networks (in agent order),
 // cluster, secrets, what the task definitions read, images (in agent
+// order), managed policies (in spec
 // order), permissions, policy sizes.
 type Result struct {
 	Checks []Check `json:"checks"`
@@ -68,6 +69,9 @@ type Input struct {
 	// References are what the final task definitions read through the
 	// execution role (see references.go).
 	References []Reference
+	// ManagedPolicies are the managed policies the roles will have
+	// attached; each must exist.
+	ManagedPolicies []ManagedPolicy
 }
 
 // Agent is one agent's image and network.
@@ -123,6 +127,7 @@ type ECRAPI interface {
 // IAMAPI is the part of IAM preflight calls.
 type IAMAPI interface {
 	SimulatePrincipalPolicy(context.Context, *iam.SimulatePrincipalPolicyInput, ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
+	GetPolicy(context.Context, *iam.GetPolicyInput, ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
 }
 
 // Clients are the AWS clients of Input.Region. A nil client skips the
@@ -162,9 +167,11 @@ func Run(ctx context.Context, c Clients, in Input) Result {
 	r := &run{in: in, c: c}
 	nets := groupNetworks(in.Agents)
 	images := distinctImages(in.Agents)
+	policies := distinctPolicies(in.ManagedPolicies)
 
 	netChecks := make([]Check, len(nets))
 	imageChecks := make([]Check, len(images))
+	policyChecks := make([]Check, len(policies))
 	var perms []Check
 
 	var g errgroup.Group
@@ -174,6 +181,9 @@ func Run(ctx context.Context, c Clients, in Input) Result {
 	}
 	for i, img := range images {
 		g.Go(func() error { imageChecks[i] = r.image(ctx, img); return nil })
+	}
+	for i, p := range policies {
+		g.Go(func() error { policyChecks[i] = r.managedPolicy(ctx, p); return nil })
 	}
 	// Permissions fan out on their own (bounded) group: started here so they
 	// overlap with the reads above without holding one of their slots.
@@ -197,6 +207,9 @@ func Run(ctx context.Context, c Clients, in Input) Result {
 		res.Checks = append(res.Checks, refs)
 	}
 	res.Checks = append(res.Checks, imageChecks...)
+	if len(policyChecks) > 0 {
+		res.Checks = append(res.Checks, group("managed policies", policyChecks))
+	}
 	res.Checks = append(res.Checks, perms...)
 	if c, ok := sizesCheck(in.Sizes); ok {
 		res.Checks = append(res.Checks, c)

@@ -35,6 +35,7 @@ func fullInput() Input {
 	in.RoleARNs = []string{"arn:aws:iam::123456789012:role/task"}
 	in.Actions = []ActionCheck{{Action: "ecs:CreateCluster"}}
 	in.Sizes = []Size{{What: "trust policy of role task", Chars: 312, Limit: 2048}}
+	in.ManagedPolicies = []ManagedPolicy{{Role: "exec", ARN: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}, {Role: "task", ARN: "arn:aws:iam::123456789012:policy/team/typo"}}
 	return in
 }
 
@@ -42,7 +43,7 @@ func fullClients() Clients {
 	return Clients{
 		EC2: &fakeEC2{subnets: map[string]string{"subnet-a": "vpc-123", "subnet-b": "vpc-123"}, groups: map[string]string{"sg-1": "vpc-123"}},
 		ECR: &fakeECR{repos: []string{"team/agent"}, images: map[string]string{"team/agent:v1": "sha256:1"}},
-		IAM: &fakeIAM{fn: allow(func(a, r string) iamtypes.PolicyEvaluationDecisionType {
+		IAM: &fakeIAM{policies: []string{"arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}, fn: allow(func(a, r string) iamtypes.PolicyEvaluationDecisionType {
 			if a == "iam:PassRole" {
 				return iamtypes.PolicyEvaluationDecisionTypeImplicitDeny
 			}

@@ -53,6 +53,12 @@ func (p *Plan) Preflight(ctx context.Context, c Clients) preflight.Result {
 		in.References = append(in.References, preflight.Reference{Kind: string(r.Kind), Ref: r.Ref, ARN: r.ARN, Region: r.Region,
 			Where: r.Where, Problem: r.Problem, Unchecked: r.Unchecked})
 	}
+	for _, m := range sp.TaskRole.ManagedPolicies {
+		in.ManagedPolicies = append(in.ManagedPolicies, preflight.ManagedPolicy{Role: sp.TaskRole.Name, ARN: policyARN(p.Identity.Partition, m)})
+	}
+	for _, m := range sp.ExecutionRole.ManagedPolicies {
+		in.ManagedPolicies = append(in.ManagedPolicies, preflight.ManagedPolicy{Role: sp.ExecutionRole.Name, ARN: policyARN(p.Identity.Partition, m)})
+	}
 	pol := permissions.For(permissions.Input{Spec: sp, Partition: p.Identity.Partition, Region: p.Identity.Region, Account: p.Identity.Account})
 	for _, a := range pol.Actions() {
 		if a.Action == "iam:PassRole" {

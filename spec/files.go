@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/launchdeploy/launch/internal/jsonpos"
+	"github.com/launchdeploy/launch/internal/policy"
 )
 
 // checkJSONObject returns "" when data is one JSON object, else the rest of
@@ -28,17 +31,51 @@ func checkJSONObject(data []byte, where string) string {
 	return ""
 }
 
-// checkPolicy checks that data looks like an IAM policy document.
-func checkPolicy(data []byte, where string) string {
+// utf8BOM is the byte order mark some Windows editors write at the start of
+// a UTF-8 file. It is not JSON (encoding/json stops at "invalid character
+// 'ï'") and IAM would refuse it in a policy, so it is dropped on reading.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// readJSONFile reads a JSON file the spec names (a policy or a base task
+// definition), without a leading byte order mark.
+func readJSONFile(path string) ([]byte, error) {
+	data, err := readLimited(path)
+	return bytes.TrimPrefix(data, utf8BOM), err
+}
+
+// checkPolicy checks that data is a JSON object that follows IAM's grammar
+// for an identity policy, and returns every problem as the rest of a
+// sentence ("is not valid JSON: …"); a grammar problem starts with its
+// position and JSON path (":3:5: Statement[0]: the statement has no Effect;
+// …", or ": Statement: …" when the position is unknown). where follows a line and column of a JSON syntax error.
+func checkPolicy(data []byte, where string) []string {
 	if msg := checkJSONObject(data, where); msg != "" {
-		return msg
+		return []string{msg}
 	}
-	var doc map[string]json.RawMessage
-	_ = json.Unmarshal(data, &doc)
-	if _, ok := doc["Statement"]; !ok {
-		return `has no "Statement"; an IAM policy is {"Version": "2012-10-17", "Statement": [...]}`
+	ix := jsonpos.New(data)
+	var out []string
+	for _, p := range policyGrammar(data) {
+		if p.path == "" {
+			out = append(out, p.msg)
+			continue
+		}
+		at := ""
+		if line, col, ok := ix.Position(p.path); ok {
+			at = fmt.Sprintf(":%d:%d", line, col)
+		}
+		out = append(out, fmt.Sprintf("%s: %s: %s", at, p.path, p.msg))
 	}
-	return ""
+	return out
+}
+
+// policyDocsSize is the size IAM counts against a role's inline policy
+// quota: every character of every document but whitespace.
+func policyDocsSize(docs []string) int {
+	n := 0
+	for _, d := range docs {
+		n += policy.Size(d)
+	}
+	return n
 }
 
 // lineCol converts a byte offset (just past the offending byte, as
@@ -69,6 +106,7 @@ func firstToken(data []byte) string {
 // {"taskDefinition": {…}} wrapper that `aws ecs describe-task-definition`
 // prints.
 func baseContainers(data []byte) []string {
+	data = bytes.TrimPrefix(data, utf8BOM)
 	var td struct {
 		TaskDefinition *struct {
 			ContainerDefinitions []struct {

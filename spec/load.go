@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -318,18 +319,27 @@ func (l *loader) readFiles(s *Spec) {
 			l.problemAt(l.at(path), path, "neither file nor document is set; set file to a JSON policy file, or document to the policy JSON")
 		case p.File != "":
 			resolved := l.resolve(p.File)
-			data, err := readLimited(resolved)
+			data, err := readJSONFile(resolved)
 			if err != nil {
 				l.problemAt(l.at(path+".file"), path+".file", fmt.Sprintf("policy file %s %s; %s", resolved, err, l.pathHint()))
 				continue
 			}
-			if msg := checkPolicy(data, ""); msg != "" {
-				l.problemAt(l.at(path+".file"), path+".file", fmt.Sprintf("policy file %s %s", resolved, msg))
+			if msgs := checkPolicy(data, ""); len(msgs) > 0 {
+				for _, msg := range msgs {
+					sep := " "
+					if strings.HasPrefix(msg, ":") {
+						sep = ""
+					}
+					l.problemAt(l.at(path+".file"), path+".file", fmt.Sprintf("policy file %s%s%s", resolved, sep, msg))
+				}
 				continue
 			}
 			p.Document = string(data)
 		default:
-			if msg := checkPolicy([]byte(p.Document), " of the document"); msg != "" {
+			for _, msg := range checkPolicy([]byte(p.Document), " of the document") {
+				if rest, ok := strings.CutPrefix(msg, ":"); ok {
+					msg = "at " + rest // "at 3:5: Statement[0]: …"
+				}
 				l.problemAt(l.at(path+".document"), path+".document", "the policy document "+msg)
 			}
 		}
@@ -351,7 +361,7 @@ func (l *loader) readFiles(s *Spec) {
 			continue
 		}
 		resolved := l.resolve(a.BaseTaskDefinition)
-		data, err := readLimited(resolved)
+		data, err := readJSONFile(resolved)
 		if err != nil {
 			l.problemAt(l.at(bp), bp, fmt.Sprintf("base task definition %s %s; %s", resolved, err, l.pathHint()))
 			continue

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
+
+	"github.com/launchdeploy/launch/internal/imageref"
 )
 
 // Names and shapes AWS accepts.
@@ -95,18 +98,7 @@ func (l *loader) validate(s *Spec) {
 		l.report("cluster.name", "%s is not a valid ECS cluster name; use 1–255 letters, digits, hyphens and underscores", quoteShort(s.Cluster.Name))
 	}
 
-	for _, k := range sortedKeys(s.Tags) {
-		p := joinKey("tags", k)
-		switch {
-		case k == "" || len(k) > 128:
-			l.report(p, "tag key %s is %d characters long; use 1–128", quoteShort(k), len(k))
-		case strings.HasPrefix(strings.ToLower(k), "aws:"):
-			l.report(p, `tag key %s starts with "aws:", which AWS reserves; rename it`, quoteShort(k))
-		}
-		if v := s.Tags[k]; len(v) > 256 {
-			l.report(p, "the value of tag %s is %d characters long; use at most 256", quoteShort(k), len(v))
-		}
-	}
+	l.validateTags(s.Tags)
 
 	l.validateRoleName("taskRole.name", "taskRole", s.TaskRole.Name)
 	l.validateRoleName("executionRole.name", "executionRole", s.ExecutionRole.Name)
@@ -118,6 +110,7 @@ func (l *loader) validate(s *Spec) {
 			l.report(joinIndex("taskRole.trustedServices", i), "%s is not an AWS service principal; write one such as ec2.amazonaws.com", quoteShort(svc))
 		}
 	}
+	l.validateInlinePolicySize(s.TaskRole.InlinePolicies)
 	l.validateManagedPolicies("taskRole.managedPolicies", s.TaskRole.ManagedPolicies)
 	l.validateManagedPolicies("executionRole.managedPolicies", s.ExecutionRole.ManagedPolicies)
 	policyNames := map[string]int{}
@@ -213,12 +206,7 @@ func (l *loader) validateAgent(s *Spec, a *Agent, path string) {
 	case !ecsNameRe.MatchString(a.Name):
 		l.report(path+".name", "%s is not a valid ECS service and task definition family name; use 1–255 letters, digits, hyphens and underscores", quoteShort(a.Name))
 	}
-	switch {
-	case a.Image == "":
-		l.report(path+".image", "the agent has no image; set image to the container image, such as the one Matillion Hub shows for the agent")
-	case strings.IndexFunc(a.Image, unicode.IsSpace) >= 0:
-		l.report(path+".image", "image %s contains whitespace; write the image reference alone, such as public.ecr.aws/org/name:tag", quoteShort(a.Image))
-	}
+	l.validateImage(path+".image", a.Image)
 	if a.Container != "" && a.Container != a.Name && !ecsNameRe.MatchString(a.Container) { // a bad name is reported above
 		l.report(path+".container", "%s is not a valid container name; use 1–255 letters, digits, hyphens and underscores", quoteShort(a.Container))
 	}
@@ -344,5 +332,79 @@ func (l *loader) validateService(s Service, path string) {
 		if most <= keep {
 			l.report(maxP, "with desiredCount %d, minimumHealthyPercent %d keeps %d task(s) running and maximumPercent %d allows %d, so a deployment can never replace a task; lower minimumHealthyPercent or raise maximumPercent", s.DesiredCount, s.MinimumHealthyPercent, keep, s.MaximumPercent, most)
 		}
+	}
+}
+
+// Tag rules, from the IAM User Guide ("Tagging IAM resources": at most 50
+// tags per resource, keys 1–128 and values 0–256 characters of
+// [\p{L}\p{Z}\p{N}_.:/=+\-@], no aws: prefix). IAM's are the strictest of
+// the services launch tags (ECS and CloudWatch Logs accept the same set).
+var tagCharsRe = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+
+const (
+	maxTags = 50
+	// launchTags are the tags launch adds to what it creates besides the
+	// spec's: launch:managed-by on everything and launch:instance on
+	// regional resources (rollout/instance.go).
+	launchTags = 2
+)
+
+// reservedTagKeys are launch's own tags: a spec value would be overwritten.
+var reservedTagKeys = []string{"launch:managed-by", "launch:instance"}
+
+func (l *loader) validateTags(tags map[string]string) {
+	if n := len(tags); n > maxTags-launchTags {
+		l.report("tags", "%d tags are set; AWS allows %d per resource and launch adds its own %d (%s), so use at most %d", n, maxTags, launchTags, strings.Join(reservedTagKeys, ", "), maxTags-launchTags)
+	}
+	for _, k := range sortedKeys(tags) {
+		p := joinKey("tags", k)
+		n := utf8.RuneCountInString(k)
+		switch {
+		case n == 0 || n > 128:
+			l.report(p, "tag key %s is %d characters long; use 1–128", quoteShort(k), n)
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			l.report(p, `tag key %s starts with "aws:", which AWS reserves; rename it`, quoteShort(k))
+		case slices.Contains(reservedTagKeys, k):
+			l.report(p, "tag key %s is launch's own tag, which launch sets itself; rename it", quoteShort(k))
+		case !tagCharsRe.MatchString(k):
+			l.report(p, "tag key %s has a character AWS does not allow in tags; use letters, digits, spaces and _.:/=+-@", quoteShort(k))
+		}
+		v := tags[k]
+		switch {
+		case utf8.RuneCountInString(v) > 256:
+			l.report(p, "the value of tag %s is %d characters long; use at most 256", quoteShort(k), utf8.RuneCountInString(v))
+		case !tagCharsRe.MatchString(v):
+			l.report(p, "the value of tag %s, %s, has a character AWS does not allow in tags; use letters, digits, spaces and _.:/=+-@", quoteShort(k), quoteShort(v))
+		}
+	}
+}
+
+// validateImage checks the agent's image reference the way ECS and the
+// registry will read it (internal/imageref: the OCI distribution reference
+// grammar, at most 255 characters).
+func (l *loader) validateImage(path, image string) {
+	switch {
+	case image == "":
+		l.report(path, "the agent has no image; set image to the container image, such as the one Matillion Hub shows for the agent")
+	case strings.IndexFunc(image, unicode.IsSpace) >= 0:
+		l.report(path, "image %s contains whitespace; write the image reference alone, such as public.ecr.aws/org/name:tag", quoteShort(image))
+	default:
+		if msg := imageref.Check(image); msg != "" {
+			l.report(path, "%s", msg)
+		}
+	}
+}
+
+// validateInlinePolicySize checks IAM's quota on a role's inline policies
+// together: 10,240 characters, whitespace not counted (IAM User Guide, "IAM
+// and AWS STS quotas"; FIELD-NOTES.md).
+func (l *loader) validateInlinePolicySize(ps []InlinePolicy) {
+	const maxInlineChars = 10240
+	docs := make([]string, 0, len(ps))
+	for _, p := range ps {
+		docs = append(docs, p.Document)
+	}
+	if n := policyDocsSize(docs); n > maxInlineChars {
+		l.report("taskRole.inlinePolicies", "the inline policies together are %d characters (whitespace not counted); IAM allows %d per role: shorten them, or move some into a managed policy and list its ARN under managedPolicies", n, maxInlineChars)
 	}
 }

@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/launchdeploy/launch/internal/jsonpos"
 )
 
 // readOnlyKeys are the members DescribeTaskDefinition returns that
@@ -28,17 +31,100 @@ var readOnlyKeys = map[string]bool{
 	"deleteRequestedAt":  true,
 }
 
+// utf8BOM is the byte order mark some Windows editors write at the start of
+// a UTF-8 file; it is not JSON, so it is dropped before decoding.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// responseMetadata is what boto3 (and so `aws ... --debug` dumps and Python
+// scripts) adds to every response; it is not part of a task definition.
+const responseMetadata = "ResponseMetadata"
+
+// Problem is one thing wrong with a task definition, found offline. Path is
+// the JSON path as written in the base file ("containerDefinitions[1].links",
+// or "taskDefinition.containerDefinitions[1].links" in describe output);
+// Line and Column are 1-based, 0 when unknown (a value launch set, or no
+// base file).
+type Problem struct {
+	Path         string
+	Line, Column int
+	Message      string
+}
+
+// String formats the problem as "line:col: path: message".
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.Line > 0 {
+		fmt.Fprintf(&b, "%d:%d: ", p.Line, p.Column)
+	}
+	if p.Path != "" {
+		b.WriteString(p.Path + ": ")
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// DecodeError is every problem DecodeBase found in a base file.
+type DecodeError struct{ Problems []Problem }
+
+func (e *DecodeError) Error() string {
+	s := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		s[i] = p.String()
+	}
+	return "decode base task definition: " + strings.Join(s, "; ")
+}
+
+// BaseFile says where the members of a decoded base task definition are
+// written in its file.
+type BaseFile struct {
+	data   []byte
+	ix     *jsonpos.Index
+	prefix string // "taskDefinition." for describe output
+}
+
+// LocateBase indexes a base task definition file (as DecodeBase reads it).
+func LocateBase(data []byte) BaseFile {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	b := BaseFile{data: data, ix: jsonpos.New(data)}
+	if _, ok := b.ix.Offset("taskDefinition"); ok {
+		b.prefix = "taskDefinition."
+	}
+	return b
+}
+
+// Path is path (relative to the task definition, as Check names it) as
+// written in the file.
+func (b BaseFile) Path(path string) string { return b.prefix + path }
+
+// Locate returns where path (relative to the task definition) is written:
+// its member's key, or its array element. ok is false when the file does
+// not hold path.
+func (b BaseFile) Locate(path string) (line, col int, ok bool) {
+	if b.ix == nil {
+		return 0, 0, false
+	}
+	return b.ix.Position(b.Path(path))
+}
+
+func (b BaseFile) problem(path, msg string) Problem {
+	line, col, _ := b.Locate(path)
+	return Problem{Path: b.Path(path), Line: line, Column: col, Message: msg}
+}
+
 // DecodeBase decodes a base task definition as `aws ecs describe-task-definition`
 // prints it: either {"taskDefinition": {...}, "tags": [...]} or the bare task
 // definition object (which may carry "tags" itself, as register input JSON does).
 // It drops the members RegisterTaskDefinition rejects (taskDefinitionArn,
 // revision, status, requiresAttributes, compatibilities, registeredAt,
-// registeredBy, deregisteredAt, deleteRequestedAt) and keeps the tags.
+// registeredBy, deregisteredAt, deleteRequestedAt) and keeps the tags. A
+// UTF-8 byte order mark and boto3's top-level ResponseMetadata are ignored.
 //
 // Key names must be spelled as AWS spells them: an unknown key, or a known one
-// in the wrong case, is an error that names every such key with its path, so a
-// typo in a base file does not silently vanish.
+// in the wrong case, is a problem naming the key's path, line and column; the
+// error is a *DecodeError listing every such key, so a typo in a base file
+// does not silently vanish.
 func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
+	data = bytes.TrimPrefix(data, utf8BOM)
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, fmt.Errorf("decode base task definition: %w", err)
@@ -46,6 +132,11 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 	if top == nil {
 		return nil, errors.New("decode base task definition: expected a JSON object")
 	}
+	file := LocateBase(data) // after encoding/json has bounded the nesting
+	fail := func(path, msg string) error {
+		return &DecodeError{Problems: []Problem{file.problem(path, msg)}}
+	}
+	delete(top, responseMetadata)
 	def := top
 	var outerTags json.RawMessage
 	if raw, ok := top["taskDefinition"]; ok {
@@ -57,44 +148,57 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 		}
 		if len(unknown) > 0 {
 			sort.Strings(unknown)
-			return nil, fmt.Errorf("decode base task definition: unknown keys %s beside taskDefinition (expected only taskDefinition and tags)", quoteList(unknown))
+			e := &DecodeError{}
+			for _, k := range unknown {
+				line, col, _ := file.ix.Position(k)
+				e.Problems = append(e.Problems, Problem{Path: k, Line: line, Column: col,
+					Message: "unknown key beside taskDefinition; describe output has only taskDefinition and tags: remove it"})
+			}
+			return nil, e
 		}
 		def = nil
-		if err := json.Unmarshal(raw, &def); err != nil {
-			return nil, fmt.Errorf("decode base task definition: taskDefinition: %w", err)
-		}
-		if def == nil {
-			return nil, errors.New("decode base task definition: taskDefinition is not an object")
+		if err := json.Unmarshal(raw, &def); err != nil || def == nil {
+			line, col, _ := file.ix.Position("taskDefinition")
+			return nil, &DecodeError{Problems: []Problem{{Path: "taskDefinition", Line: line, Column: col, Message: "is not a JSON object; it must hold the task definition, {…}"}}}
 		}
 		outerTags = top["tags"]
+		delete(def, responseMetadata)
 	}
 	for k := range readOnlyKeys {
 		delete(def, k)
 	}
 	if len(outerTags) > 0 && !bytes.Equal(bytes.TrimSpace(outerTags), []byte("null")) {
 		if _, both := def["tags"]; both {
-			return nil, errors.New("decode base task definition: tags appear both inside and beside taskDefinition")
+			return nil, fail("tags", "tags appear both inside and beside taskDefinition; keep one list")
 		}
 		def["tags"] = outerTags
 	}
 
-	var problems []string
+	var problems []Problem
 	inType := reflect.TypeFor[ecs.RegisterTaskDefinitionInput]()
 	for k, raw := range def {
 		f, ok := fieldByWireName(inType, k)
 		if !ok {
-			problems = append(problems, unknownKey(inType, "", k))
+			problems = append(problems, file.problem(k, unknownKey(inType, k)))
 			continue
 		}
 		var generic any
 		if err := json.Unmarshal(raw, &generic); err != nil {
 			return nil, fmt.Errorf("decode base task definition: %s: %w", k, err)
 		}
-		checkKeys(generic, f.Type, k, &problems)
+		checkKeys(file, generic, f.Type, k, &problems)
 	}
 	if len(problems) > 0 {
-		sort.Strings(problems)
-		return nil, fmt.Errorf("decode base task definition: %s", strings.Join(problems, "; "))
+		sort.Slice(problems, func(i, j int) bool {
+			if problems[i].Line != problems[j].Line {
+				return problems[i].Line < problems[j].Line
+			}
+			if problems[i].Column != problems[j].Column {
+				return problems[i].Column < problems[j].Column
+			}
+			return problems[i].Path < problems[j].Path
+		})
+		return nil, &DecodeError{Problems: problems}
 	}
 
 	normalised, err := json.Marshal(def)
@@ -105,17 +209,56 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 	if err := json.Unmarshal(normalised, &in); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			parts := strings.Split(typeErr.Field, ".")
-			for i, p := range parts {
-				parts[i] = wireName(p)
-			}
-			return nil, fmt.Errorf("decode base task definition: %s: a JSON %s where %s belongs: %w",
-				strings.Join(parts, "."), typeErr.Value, typeErr.Type, err)
+			path := file.typeErrorPath(typeErr)
+			return nil, fail(path, fmt.Sprintf("a JSON %s where %s belongs; write the value as the ECS API documents it", typeErr.Value, typeErr.Type))
 		}
 		return nil, fmt.Errorf("decode base task definition: %w", err)
 	}
 	return &in, nil
 }
+
+// typeErrorPath finds the path, with array indexes, of the value a type
+// error is about: encoding/json names the field without indexes
+// ("containerDefinitions.cpu") but knows the offset just past the value in
+// the input. Decoding the file itself (describe output or bare) gives the
+// same first error, with an offset into the file; the member written last
+// before that offset is the one.
+func (b BaseFile) typeErrorPath(te *json.UnmarshalTypeError) string {
+	parts := strings.Split(te.Field, ".")
+	for i, p := range parts {
+		parts[i] = wireName(p)
+	}
+	noIndex := strings.Join(parts, ".")
+	var err error
+	if b.prefix != "" {
+		var wrapped struct {
+			TaskDefinition ecs.RegisterTaskDefinitionInput `json:"taskDefinition"`
+		}
+		err = json.Unmarshal(b.data, &wrapped)
+	} else {
+		var in ecs.RegisterTaskDefinitionInput
+		err = json.Unmarshal(b.data, &in)
+	}
+	var fileErr *json.UnmarshalTypeError
+	if !errors.As(err, &fileErr) {
+		return noIndex
+	}
+	best, bestOff := noIndex, -1
+	for _, p := range b.ix.Paths() {
+		rel, ok := strings.CutPrefix(p, b.prefix)
+		if !ok || stripIndexes(rel) != noIndex {
+			continue
+		}
+		if off, _ := b.ix.Offset(p); off < int(fileErr.Offset) && off > bestOff {
+			best, bestOff = rel, off
+		}
+	}
+	return best
+}
+
+var indexRe = regexp.MustCompile(`\[[0-9]+\]`)
+
+func stripIndexes(p string) string { return indexRe.ReplaceAllString(p, "") }
 
 // fieldByWireName finds the exported field of struct type t whose AWS member
 // name is exactly name.
@@ -129,24 +272,54 @@ func fieldByWireName(t reflect.Type, name string) (reflect.StructField, bool) {
 	return reflect.StructField{}, false
 }
 
-func unknownKey(t reflect.Type, path, key string) string {
-	p := key
-	if path != "" {
-		p = path + "." + key
-	}
+// unknownKey says that key names no member of t, with the member it may
+// have meant: the same name in another case, or one a letter or two away.
+func unknownKey(t reflect.Type, key string) string {
+	best, bestDist := "", 3
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if f.IsExported() && strings.EqualFold(f.Name, key) {
-			return fmt.Sprintf("unknown key %q (did you mean %q?)", p, wireName(f.Name))
+		if !f.IsExported() {
+			continue
+		}
+		name := wireName(f.Name)
+		if strings.EqualFold(name, key) {
+			return fmt.Sprintf("unknown key; did you mean %s?", name)
+		}
+		if d := editDistance(strings.ToLower(name), strings.ToLower(key)); d < bestDist {
+			best, bestDist = name, d
 		}
 	}
-	return fmt.Sprintf("unknown key %q", p)
+	if best != "" {
+		return fmt.Sprintf("unknown key; did you mean %s?", best)
+	}
+	return "unknown key; remove it, or spell it as the ECS RegisterTaskDefinition API does"
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // checkKeys walks a generically decoded JSON value alongside the SDK type it
 // will be decoded into and records every object key that names no member.
 // Type mismatches are left to encoding/json, which reports them with a path.
-func checkKeys(v any, t reflect.Type, path string, problems *[]string) {
+func checkKeys(file BaseFile, v any, t reflect.Type, path string, problems *[]Problem) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -162,10 +335,10 @@ func checkKeys(v any, t reflect.Type, path string, problems *[]string) {
 		for k, sub := range obj {
 			f, ok := fieldByWireName(t, k)
 			if !ok {
-				*problems = append(*problems, unknownKey(t, path, k))
+				*problems = append(*problems, file.problem(path+"."+k, unknownKey(t, k)))
 				continue
 			}
-			checkKeys(sub, f.Type, path+"."+k, problems)
+			checkKeys(file, sub, f.Type, path+"."+k, problems)
 		}
 	case reflect.Slice, reflect.Array:
 		list, ok := v.([]any)
@@ -173,7 +346,7 @@ func checkKeys(v any, t reflect.Type, path string, problems *[]string) {
 			return
 		}
 		for i, item := range list {
-			checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), problems)
+			checkKeys(file, item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), problems)
 		}
 	case reflect.Map:
 		obj, ok := v.(map[string]any)
@@ -181,7 +354,7 @@ func checkKeys(v any, t reflect.Type, path string, problems *[]string) {
 			return
 		}
 		for k, sub := range obj {
-			checkKeys(sub, t.Elem(), fmt.Sprintf("%s[%q]", path, k), problems)
+			checkKeys(file, sub, t.Elem(), path+"."+k, problems)
 		}
 	}
 }

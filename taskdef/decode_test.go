@@ -1,7 +1,7 @@
 package taskdef_test
 
 import (
-	"strings"
+	"bytes"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -143,38 +143,44 @@ func TestDecodeBaseWithoutTags(t *testing.T) {
 func TestDecodeBaseErrors(t *testing.T) {
 	tests := map[string]struct {
 		data string
-		want []string // substrings of the error
+		want string // the whole error
 	}{
-		"unknown keys at every level, all named": {
+		"unknown keys at every level, all named with their position": {
 			data: `{"taskDefinition": {"famly": "a", "containerDefinitions": [
-				{"name": "a", "healthcheck": {"command": ["x"]}, "logConfiguration": {"logDriver": "awslogs", "option": {}}},
-				{"name": "b", "portMappings": [{"containerPort": 80, "hostport": 80}]}]}}`,
-			want: []string{
-				`unknown key "famly"`,
-				`unknown key "containerDefinitions[0].healthcheck" (did you mean "healthCheck"?)`,
-				`unknown key "containerDefinitions[0].logConfiguration.option"`,
-				`unknown key "containerDefinitions[1].portMappings[0].hostport" (did you mean "hostPort"?)`,
-			},
+{"name": "a", "healthcheck": {"command": ["x"]}, "logConfiguration": {"logDriver": "awslogs", "option": {}}},
+{"name": "b", "portMappings": [{"containerPort": 80, "hostport": 80}]}]}}`,
+			want: "decode base task definition: 1:21: taskDefinition.famly: unknown key; did you mean family?; " +
+				"2:15: taskDefinition.containerDefinitions[0].healthcheck: unknown key; did you mean healthCheck?; " +
+				"2:95: taskDefinition.containerDefinitions[0].logConfiguration.option: unknown key; did you mean options?; " +
+				"3:54: taskDefinition.containerDefinitions[1].portMappings[0].hostport: unknown key; did you mean hostPort?",
+		},
+		"misspelt key in a bare definition": {
+			data: "{\n  \"family\": \"a\",\n  \"containerDefinitions\": [\n    {\"name\": \"a\"},\n    {\"name\": \"b\",\n      \"portMapping\": []}]}",
+			want: "decode base task definition: 6:7: containerDefinitions[1].portMapping: unknown key; did you mean portMappings?",
 		},
 		"wrong case is unknown": {
 			data: `{"Family": "a"}`,
-			want: []string{`unknown key "Family" (did you mean "family"?)`},
+			want: "decode base task definition: 1:2: Family: unknown key; did you mean family?",
+		},
+		"no suggestion for a key far from every member": {
+			data: `{"family": "a", "zzzzzzzz": 1}`,
+			want: "decode base task definition: 1:17: zzzzzzzz: unknown key; remove it, or spell it as the ECS RegisterTaskDefinition API does",
 		},
 		"unknown key beside taskDefinition": {
 			data: `{"taskDefinition": {"family": "a"}, "tag": []}`,
-			want: []string{`unknown keys "tag" beside taskDefinition`},
+			want: "decode base task definition: 1:37: tag: unknown key beside taskDefinition; describe output has only taskDefinition and tags: remove it",
 		},
 		"tags twice": {
 			data: `{"taskDefinition": {"family": "a", "tags": []}, "tags": [{"key": "k", "value": "v"}]}`,
-			want: []string{"tags appear both inside and beside taskDefinition"},
+			want: "decode base task definition: 1:36: taskDefinition.tags: tags appear both inside and beside taskDefinition; keep one list",
 		},
-		"wrong type": {
-			data: `{"family": "a", "containerDefinitions": [{"name": "a", "cpu": "256"}]}`,
-			want: []string{"decode base task definition: containerDefinitions.cpu: a JSON string where int32 belongs"},
+		"wrong type, with the index of the container": {
+			data: `{"family": "a", "containerDefinitions": [{"name": "a"}, {"name": "b", "cpu": "256"}]}`,
+			want: "decode base task definition: 1:71: containerDefinitions[1].cpu: a JSON string where int32 belongs; write the value as the ECS API documents it",
 		},
 		"not an object": {
 			data: `[1]`,
-			want: []string{"decode base task definition"},
+			want: "decode base task definition: json: cannot unmarshal array into Go value of type map[string]json.RawMessage",
 		},
 	}
 	for name, tc := range tests {
@@ -183,11 +189,38 @@ func TestDecodeBaseErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("DecodeBase succeeded, want an error")
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
+			if err.Error() != tc.want {
+				t.Errorf("error\n%s\nwant\n%s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestDecodeBaseAcceptsBOMAndResponseMetadata: a file saved with a UTF-8
+// byte order mark, and boto3's describe_task_definition output (which adds
+// ResponseMetadata beside taskDefinition and tags), decode like the plain
+// describe output.
+func TestDecodeBaseAcceptsBOMAndResponseMetadata(t *testing.T) {
+	plain := readFixture(t, "describe-two-containers.json")
+	bom := append([]byte("\xef\xbb\xbf"), plain...)
+	withMeta := bytes.Replace(plain, []byte("{"), []byte(`{"ResponseMetadata": {"RequestId": "0f2e", "HTTPStatusCode": 200, "HTTPHeaders": {"content-type": "application/x-amz-json-1.1"}, "RetryAttempts": 0},`), 1)
+	bareWithMeta := []byte(`{"family": "a", "containerDefinitions": [{"name": "a", "image": "x"}], "ResponseMetadata": {"RequestId": "1"}}`)
+	for name, data := range map[string][]byte{"BOM": bom, "boto3 ResponseMetadata": withMeta} {
+		t.Run(name, func(t *testing.T) {
+			got, err := taskdef.DecodeBase(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(fixtureInput(), got, allExported); d != "" {
+				t.Errorf("DecodeBase (-want +got):\n%s", d)
+			}
+		})
+	}
+	got, err := taskdef.DecodeBase(bareWithMeta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(got.Family) != "a" || len(got.ContainerDefinitions) != 1 {
+		t.Errorf("bare definition with ResponseMetadata decoded to %+v", got)
 	}
 }

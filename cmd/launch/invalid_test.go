@@ -12,9 +12,11 @@ import (
 )
 
 // TestInvalidSpecsExit2WithoutAWSCalls runs the binary on every broken spec
-// under spec/testdata/invalid: `validate` prints exactly the expected
-// message and exits 2, and `deploy` exits 2 too without sending a single
-// request to AWS (the emulator's request log stays empty).
+// under spec/testdata/invalid and spec/testdata/invalid/offline (specs that
+// load but would register a task definition ECS or Fargate refuses):
+// `validate` prints exactly the expected message and exits 2, and `plan`
+// and `deploy` exit 2 too without sending a single request to AWS (the
+// emulator's request log stays empty).
 func TestInvalidSpecsExit2WithoutAWSCalls(t *testing.T) {
 	h := emulator.NewHarness(t)
 	h.Reset(t)
@@ -35,16 +37,18 @@ func TestInvalidSpecsExit2WithoutAWSCalls(t *testing.T) {
 	}
 
 	files, _ := filepath.Glob(filepath.Join(specDir, "testdata/invalid/*.yaml"))
-	if len(files) < 40 {
-		t.Fatalf("found %d broken specs, want at least 40", len(files))
+	offline, _ := filepath.Glob(filepath.Join(specDir, "testdata/invalid/offline/*.yaml"))
+	if len(files) < 40 || len(offline) < 6 {
+		t.Fatalf("found %d broken specs and %d offline ones, want at least 40 and 6", len(files), len(offline))
 	}
+	files = append(files, offline...)
 	for _, file := range files {
 		rel, _ := filepath.Rel(specDir, file)
 		want, err := os.ReadFile(strings.TrimSuffix(file, ".yaml") + ".err")
 		if err != nil {
 			t.Fatalf("%s has no .err file", rel)
 		}
-		for _, cmdName := range []string{"validate", "deploy"} {
+		for _, cmdName := range []string{"validate", "plan", "deploy"} {
 			cmd := exec.Command(launchBin, cmdName, rel)
 			cmd.Dir, cmd.Env = specDir, env
 			var stdout, stderr bytes.Buffer

@@ -210,7 +210,22 @@ func loadArgs(fs *flag.FlagSet, args []string, output *string) (*spec.Spec, erro
 	if err != nil {
 		return nil, err
 	}
-	return spec.Load(path, os.LookupEnv)
+	return loadSpec(path)
+}
+
+// loadSpec loads the spec at path and runs the offline checks on what it
+// would register (each agent's final task definition against the ECS and
+// Fargate rules), so every command refuses, with exit 2 and before
+// connecting to AWS, what AWS would refuse halfway through a deploy.
+func loadSpec(path string) (*spec.Spec, error) {
+	sp, err := spec.Load(path, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	if err := rollout.CheckOffline(sp); err != nil {
+		return nil, err
+	}
+	return sp, nil
 }
 
 // parseArgs parses the flags and the one FILE argument. When output is
@@ -366,7 +381,7 @@ func runRollout(ctx context.Context, name, usage string, args []string, stdout, 
 	rep := rollout.NewReport(path)
 	var counter *awsconf.Counter
 	runErr := func() error {
-		sp, err := spec.Load(path, os.LookupEnv)
+		sp, err := loadSpec(path)
 		if err != nil {
 			return err
 		}
@@ -468,7 +483,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	out := term.New(stderr)
 	view, err := func() (rollout.PlanView, error) {
-		sp, err := spec.Load(path, os.LookupEnv)
+		sp, err := loadSpec(path)
 		if err != nil {
 			return rollout.PlanView{}, err
 		}
@@ -568,11 +583,16 @@ func runDestroy(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	yes := fs.Bool("yes", false, "do not ask for confirmation (required when not on a terminal)")
 	output := outputFlag(fs, "the list of deleted and skipped resources")
 	awsFlags(fs, &opts)
-	sp, err := loadArgs(fs, args, output)
+	// destroy reads the spec only for names: a base task definition that no
+	// longer passes the offline checks must not stop its removal.
+	path, err := parseArgs(fs, args, output)
 	if err != nil {
 		return err
 	}
-	path := sp.Path
+	sp, err := spec.Load(path, os.LookupEnv)
+	if err != nil {
+		return err
+	}
 	if !*yes {
 		if !isTerminal(os.Stdin) {
 			return usageError{"destroy deletes AWS resources: pass --yes when not running on a terminal"}

@@ -1,0 +1,121 @@
+package taskdef_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/launchdeploy/launch/taskdef"
+)
+
+// validFargate is a Fargate task definition that breaks no rule: an
+// essential agent and a sidecar that starts first, within 1 vCPU / 2 GiB.
+func validFargate() *ecs.RegisterTaskDefinitionInput {
+	return &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String("agent"), Cpu: aws.String("1024"), Memory: aws.String("2048"),
+		NetworkMode: types.NetworkModeAwsvpc, PidMode: types.PidModeTask,
+		RuntimePlatform:  &types.RuntimePlatform{OperatingSystemFamily: types.OSFamilyLinux, CpuArchitecture: types.CPUArchitectureArm64},
+		EphemeralStorage: &types.EphemeralStorage{SizeInGiB: 21},
+		Volumes:          []types.Volume{{Name: aws.String("scratch"), Host: &types.HostVolumeProperties{}}},
+		ContainerDefinitions: []types.ContainerDefinition{
+			{Name: aws.String("agent"), Image: aws.String("public.ecr.aws/matillion/etl-agent:current"), Cpu: 768, Memory: aws.Int32(1536), MemoryReservation: aws.Int32(1024),
+				PortMappings: []types.PortMapping{{ContainerPort: aws.Int32(8080), HostPort: aws.Int32(8080)}, {ContainerPort: aws.Int32(9090)}},
+				DependsOn:    []types.ContainerDependency{{ContainerName: aws.String("log_router"), Condition: types.ContainerConditionStart}}},
+			{Name: aws.String("log_router"), Image: aws.String("amazon/aws-for-fluent-bit:stable"), Essential: aws.Bool(false), Cpu: 256, MemoryReservation: aws.Int32(512)},
+		},
+	}
+}
+
+func TestCheckAcceptsAValidFargateTask(t *testing.T) {
+	if ps := taskdef.Check(validFargate()); len(ps) != 0 {
+		t.Errorf("Check found problems in a valid task: %v", ps)
+	}
+}
+
+func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
+	tests := map[string]struct {
+		edit func(*ecs.RegisterTaskDefinitionInput)
+		want []string // "path: message substring", every problem in order
+	}{
+		"bridge network mode": {func(in *ecs.RegisterTaskDefinitionInput) { in.NetworkMode = types.NetworkModeBridge },
+			[]string{`networkMode: network mode "bridge" is for EC2 tasks`}},
+		"ipc and host pid": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.IpcMode, in.PidMode = types.IpcModeHost, types.PidModeHost
+		},
+			[]string{"ipcMode: Fargate does not support ipcMode", `pidMode: Fargate does not support pidMode "host"`}},
+		"placement constraint": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.PlacementConstraints = []types.TaskDefinitionPlacementConstraint{{Type: types.TaskDefinitionPlacementConstraintTypeMemberOf, Expression: aws.String("attribute:ecs.instance-type =~ t2.*")}}
+		}, []string{"placementConstraints[0]: Fargate does not support placement constraints"}},
+		"ephemeral storage too small and too large": {func(in *ecs.RegisterTaskDefinitionInput) { in.EphemeralStorage.SizeInGiB = 20 },
+			[]string{"ephemeralStorage.sizeInGiB: ephemeral storage of 20 GiB is outside what Fargate offers, 21–200 GiB"}},
+		"host sourcePath and docker volume": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.Volumes = append(in.Volumes, types.Volume{Name: aws.String("docker"), Host: &types.HostVolumeProperties{SourcePath: aws.String("/var/run/docker.sock")}},
+				types.Volume{Name: aws.String("d"), DockerVolumeConfiguration: &types.DockerVolumeConfiguration{Driver: aws.String("local")}})
+		}, []string{"volumes[1].host.sourcePath: Fargate has no host paths", "volumes[2].dockerVolumeConfiguration: Fargate does not support Docker volume drivers"}},
+		"links and privileged": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[0].Links = []string{"log_router"}
+			in.ContainerDefinitions[1].Privileged = aws.Bool(true)
+		}, []string{"containerDefinitions[0].links: Fargate does not support links", "containerDefinitions[1].privileged: Fargate does not support privileged"}},
+		"hostPort differs": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[0].PortMappings[0].HostPort = aws.Int32(80)
+		},
+			[]string{"containerDefinitions[0].portMappings[0].hostPort: hostPort 80 differs from containerPort 8080"}},
+		"empty, invalid and duplicate names": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[1].Name = aws.String("agent")
+			in.ContainerDefinitions = append(in.ContainerDefinitions, types.ContainerDefinition{Name: aws.String(""), Image: aws.String("busybox")},
+				types.ContainerDefinition{Name: aws.String("a.b"), Image: aws.String("busybox")})
+		}, []string{
+			`containerDefinitions[1].name: container name "agent" is already used by containerDefinitions[0]`,
+			`containerDefinitions[0].dependsOn[0].containerName: depends on container "log_router", which is not in this task definition`,
+			"containerDefinitions[2].name: the container has no name",
+			`containerDefinitions[3].name: "a.b" is not a valid container name`,
+		}},
+		"no essential container": {func(in *ecs.RegisterTaskDefinitionInput) { in.ContainerDefinitions[0].Essential = aws.Bool(false) },
+			[]string{"containerDefinitions: no container is essential"}},
+		"bad image": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[1].Image = aws.String("MyOrg/Agent::latest")
+		},
+			[]string{`containerDefinitions[1].image: "MyOrg/Agent::latest" is not a valid image reference`}},
+		"sidecar memory exceeds the task's": {func(in *ecs.RegisterTaskDefinitionInput) { in.ContainerDefinitions[1].Memory = aws.Int32(4096) },
+			[]string{"containerDefinitions[1].memory: the container's memory, 4096 MiB, is more than the task's memory, 2048 MiB"}},
+		"memory sum exceeds the task's": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[1].MemoryReservation = aws.Int32(1024)
+		},
+			[]string{"memory: the containers' memory (memory, else memoryReservation) add up to 2560 MiB, more than the task's 2048 MiB"}},
+		"cpu sum exceeds the task's": {func(in *ecs.RegisterTaskDefinitionInput) { in.ContainerDefinitions[1].Cpu = 512 },
+			[]string{"cpu: the containers' cpu add up to 1280 units, more than the task's 1024"}},
+		"reservation above hard limit": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[0].MemoryReservation = aws.Int32(1600)
+		},
+			[]string{"containerDefinitions[0].memoryReservation: memoryReservation 1600 MiB is more than the container's hard limit, memory 1536 MiB"}},
+		"windows on ARM64 with half a vCPU and pidMode": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.RuntimePlatform.OperatingSystemFamily = types.OSFamilyWindowsServer2022Core
+			in.Cpu = aws.String("512")
+			in.ContainerDefinitions[0].Cpu, in.ContainerDefinitions[1].Cpu = 256, 0
+		}, []string{
+			"pidMode: pidMode is not supported for Windows containers",
+			"runtimePlatform.cpuArchitecture: ARM64 runs only Linux tasks on Fargate",
+			"cpu: Windows tasks on Fargate need at least 1 vCPU, not 512 CPU units",
+		}},
+		"task cpu and memory missing": {func(in *ecs.RegisterTaskDefinitionInput) { in.Cpu, in.Memory = nil, nil },
+			[]string{"cpu: a Fargate task needs a task-level cpu", "memory: a Fargate task needs a task-level memory"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			in := validFargate()
+			tc.edit(in)
+			ps := taskdef.Check(in)
+			if len(ps) != len(tc.want) {
+				t.Fatalf("Check found %d problems, want %d:\n%v", len(ps), len(tc.want), ps)
+			}
+			for i, w := range tc.want {
+				if got := ps[i].String(); !strings.HasPrefix(got, w) {
+					t.Errorf("problem %d is\n%s\nwant it to start with\n%s", i, got, w)
+				}
+			}
+		})
+	}
+}
