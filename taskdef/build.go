@@ -29,7 +29,23 @@ import (
 // replaces a same-named base entry in either list; other base entries are
 // kept; new names are appended in name order). Everything else in the base
 // stays as it was.
+//
+// The result is in canonical form (see Canonical): JSON(result) and
+// Canonical(result) are the same bytes, and the SDK sends the same document.
 func Build(in Input) (*ecs.RegisterTaskDefinitionInput, error) {
+	out, err := merge(in)
+	if err != nil {
+		return nil, err
+	}
+	// One form everywhere: the value Build returns is what render prints,
+	// what plan's "desired" diff shows and what RegisterTaskDefinition gets.
+	normalise(out)
+	return out, nil
+}
+
+// merge is Build before the canonical form: the base with the spec's values
+// and launch's defaults applied, in the base's own order and shape.
+func merge(in Input) (*ecs.RegisterTaskDefinitionInput, error) {
 	if in.Family == "" {
 		return nil, errors.New("build task definition: family is empty")
 	}
