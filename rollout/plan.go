@@ -382,6 +382,10 @@ func taskDefInput(sp *spec.Spec, a spec.Agent, region, taskRoleARN, execRoleARN 
 // loader resolves the same group into a.Logs.Group (read before planning);
 // should they ever differ, the group is planned as unknown, which Apply
 // converges (an existing group is kept and its retention set).
+//
+// A group that already exists and comes from the base task definition keeps
+// its retention unless the spec writes logs.retentionDays: launch's default
+// of 30 days applies only to a group launch creates.
 func logGroupPlan(sp *spec.Spec, a spec.Agent, desired *ecs.RegisterTaskDefinitionInput, st loggroup.State) loggroup.Plan {
 	name := taskdef.LogGroup(desired, a.Container)
 	if name == "" {
@@ -390,5 +394,9 @@ func logGroupPlan(sp *spec.Spec, a spec.Agent, desired *ecs.RegisterTaskDefiniti
 	if name != a.Logs.Group {
 		st = loggroup.State{}
 	}
-	return loggroup.PlanFor(name, a.Logs.RetentionDays, ownedTags(sp), st)
+	retention := a.Logs.RetentionDays
+	if st.Exists && a.BaseTaskDefinition != "" && !a.IsSet("logs.group") && !a.IsSet("logs.retentionDays") {
+		retention = st.RetentionDays
+	}
+	return loggroup.PlanFor(name, retention, ownedTags(sp), st)
 }

@@ -28,6 +28,9 @@ func TestRenderPrecedenceFromTheSpec(t *testing.T) {
 	tests := map[string]struct {
 		agent, defaults string
 		want            want
+		// retentionSet: the spec's logs (group or retentionDays) make
+		// launch set an existing group's retention to its own.
+		retentionSet bool
 	}{
 		"ARM64 256/512, image only": {
 			agent: "baseTaskDefinition: " + base("arm64-testapp.json"),
@@ -46,8 +49,14 @@ func TestRenderPrecedenceFromTheSpec(t *testing.T) {
 			want:  want{"1024", "4096", "LINUX", "X86_64", "awsfirelens", ""},
 		},
 		"FireLens app, the spec sets everything": {
-			agent: "baseTaskDefinition: " + base("firelens-cloudwatch.json") + "\n    container: app\n    cpu: 2048\n    memory: 8192\n    platform: {architecture: ARM64}\n    logs: {group: /launch/agent}",
-			want:  want{"2048", "8192", "LINUX", "ARM64", "awslogs", "/launch/agent"},
+			agent:        "baseTaskDefinition: " + base("firelens-cloudwatch.json") + "\n    container: app\n    cpu: 2048\n    memory: 8192\n    platform: {architecture: ARM64}\n    logs: {group: /launch/agent}",
+			want:         want{"2048", "8192", "LINUX", "ARM64", "awslogs", "/launch/agent"},
+			retentionSet: true,
+		},
+		"awslogs base, the spec sets retention": {
+			agent:        "baseTaskDefinition: " + base("fargate-webserver-256.json") + "\n    logs: {retentionDays: 7}",
+			want:         want{"256", "512", "LINUX", "X86_64", "awslogs", "/ecs/fargate-task-definition"},
+			retentionSet: true,
 		},
 		"under defaults: counts as written": {
 			agent:    "baseTaskDefinition: " + base("windows-iis-2019-core.json"),
@@ -84,9 +93,15 @@ func TestRenderPrecedenceFromTheSpec(t *testing.T) {
 			if a.Logs.Group != tc.want.group {
 				t.Errorf("spec's Logs.Group = %q, the task definition logs to %q", a.Logs.Group, tc.want.group)
 			}
-			lg := logGroupPlan(sp, a, td, loggroup.State{Exists: true, RetentionDays: 30})
+			lg := logGroupPlan(sp, a, td, loggroup.State{Exists: true, RetentionDays: a.Logs.RetentionDays})
 			if lg.Name != tc.want.group || lg.Changed() {
 				t.Errorf("log group plan %+v; want %q, unchanged", lg, tc.want.group)
+			}
+			// A base's existing group keeps its retention; launch's default
+			// of 30 days is for the groups it creates.
+			lg = logGroupPlan(sp, a, td, loggroup.State{Exists: true, RetentionDays: 90})
+			if lg.Changed() != tc.retentionSet {
+				t.Errorf("existing group with 90 days: plan %+v; want a retention change: %v", lg, tc.retentionSet)
 			}
 		})
 	}
