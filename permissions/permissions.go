@@ -185,10 +185,15 @@ func For(in Input) Policy {
 	add(Statement{Sid: "LogsDescribeLogGroups", Action: []string{"logs:DescribeLogGroups"}, Resource: []string{arn("logs", r, "log-group:*")}})
 	var groups []string
 	for _, ag := range sp.Agents {
+		if ag.Logs.Group == "" { // the agent logs with another driver: no group
+			continue
+		}
 		groups = append(groups, arn("logs", r, "log-group:"+ag.Logs.Group), arn("logs", r, "log-group:"+ag.Logs.Group+":*"))
 	}
 	// CreateLogGroup with tags also needs logs:TagResource.
-	add(Statement{Sid: "LogsManageAgentLogGroups", Action: []string{"logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:TagResource"}, Resource: groups})
+	if len(groups) > 0 {
+		add(Statement{Sid: "LogsManageAgentLogGroups", Action: []string{"logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:TagResource"}, Resource: groups})
+	}
 
 	// ECS.
 	clusterARN := arn("ecs", r, "cluster/"+sp.Cluster.Name)

@@ -71,6 +71,10 @@ func (p *Plan) View() PlanView {
 	}
 	v.Items = append(v.Items, cluster)
 	for _, ap := range p.Agents {
+		if ap.LogGroup.Name == "" { // the agent logs with another driver: no group
+			v.Items = append(v.Items, taskDefChange(ap), serviceChange(p, ap))
+			continue
+		}
 		lg := PlannedChange{Kind: "log group", Name: ap.LogGroup.Name, Action: PlanNoChange}
 		switch {
 		case ap.LogGroup.Create:

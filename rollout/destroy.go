@@ -94,6 +94,9 @@ func Destroy(ctx context.Context, c DestroyClients, sp *spec.Spec, withRoles boo
 		return items, nil
 	}
 	for _, a := range sp.Agents {
+		if a.Logs.Group == "" { // the agent logs with another driver: no group of launch's
+			continue
+		}
 		it, err := destroyLogGroup(ctx, c, a.Logs.Group)
 		if err != nil {
 			return items, err

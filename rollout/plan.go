@@ -157,7 +157,9 @@ func read(ctx context.Context, c Clients, sp *spec.Spec) (*current, error) {
 	})
 	g.Go(func() (err error) { cur.cluster, err = service.ReadCluster(gctx, c.ECS, sp.Cluster.Name); return })
 	for i, a := range sp.Agents {
-		g.Go(func() (err error) { cur.logGroups[i], err = loggroup.Read(gctx, c.Logs, a.Logs.Group); return })
+		if a.Logs.Group != "" { // "": the agent logs with another driver (a base's FireLens, …)
+			g.Go(func() (err error) { cur.logGroups[i], err = loggroup.Read(gctx, c.Logs, a.Logs.Group); return })
+		}
 		g.Go(func() (err error) { cur.taskDefs[i], err = taskdef.Latest(gctx, c.ECS, a.Name); return })
 		g.Go(func() (err error) { cur.services[i], err = service.Read(gctx, c.ECS, sp.Cluster.Name, a.Name); return })
 	}
@@ -224,7 +226,7 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 		}
 		p.Agents = append(p.Agents, AgentPlan{
 			Agent:       a,
-			LogGroup:    loggroup.PlanFor(a.Logs.Group, a.Logs.RetentionDays, ownedTags(sp), cur.logGroups[i]),
+			LogGroup:    logGroupPlan(sp, a, desired, cur.logGroups[i]),
 			TaskDef:     desired,
 			TaskDefPlan: tdPlan,
 			Service:     cur.services[i],
@@ -373,21 +375,43 @@ func widenForRollout(d *roles.Desired, st *roles.State, name string) *GrantChang
 
 // taskDefInput maps one agent of the spec onto taskdef's input. valueFrom
 // turns a secret reference into what the task definition points at.
+//
+// A field the spec writes (in the agent or under defaults:) goes in as the
+// spec's explicit value, which wins over the base task definition; a field
+// it leaves to launch's default goes in as taskdef's Defaults, which apply
+// only where the base has no value either.
 func taskDefInput(sp *spec.Spec, a spec.Agent, region, taskRoleARN, execRoleARN string, valueFrom func(spec.SecretRef) string) (taskdef.Input, error) {
 	in := taskdef.Input{
 		Family:           a.Name,
 		ContainerName:    a.Container,
 		Image:            a.Image,
-		CPU:              a.CPU,
-		Memory:           a.Memory,
-		OS:               a.Platform.OS,
-		Architecture:     a.Platform.Architecture,
 		Environment:      maps.Clone(a.Environment),
 		Secrets:          map[string]string{},
 		TaskRoleARN:      taskRoleARN,
 		ExecutionRoleARN: execRoleARN,
-		Logs:             taskdef.Logs{Group: a.Logs.Group, Region: region, StreamPrefix: a.Logs.StreamPrefix},
-		Tags:             ownedTags(sp),
+		Defaults: taskdef.Defaults{
+			CPU: a.CPU, Memory: a.Memory, OS: a.Platform.OS, Architecture: a.Platform.Architecture,
+			Logs: taskdef.Logs{Group: a.Logs.Group, Region: region, StreamPrefix: a.Logs.StreamPrefix},
+		},
+		Tags: ownedTags(sp),
+	}
+	if a.IsSet("cpu") {
+		in.CPU = a.CPU
+	}
+	if a.IsSet("memory") {
+		in.Memory = a.Memory
+	}
+	if a.IsSet("platform.os") {
+		in.OS = a.Platform.OS
+	}
+	if a.IsSet("platform.architecture") {
+		in.Architecture = a.Platform.Architecture
+	}
+	if a.IsSet("logs.group") {
+		in.Logs.Group = a.Logs.Group
+	}
+	if a.IsSet("logs.streamPrefix") {
+		in.Logs.StreamPrefix = a.Logs.StreamPrefix
 	}
 	for env, ref := range a.Secrets {
 		in.Secrets[env] = valueFrom(ref)
@@ -400,4 +424,28 @@ func taskDefInput(sp *spec.Spec, a spec.Agent, region, taskRoleARN, execRoleARN 
 		in.Base = base
 	}
 	return in, nil
+}
+
+// logGroupPlan plans the log group the agent's final task definition logs
+// to: none when its container uses another driver than awslogs. The spec
+// loader resolves the same group into a.Logs.Group (read before planning);
+// should they ever differ, the group is planned as unknown, which Apply
+// converges (an existing group is kept and its retention set).
+//
+// A group that already exists and comes from the base task definition keeps
+// its retention unless the spec writes logs.retentionDays: launch's default
+// of 30 days applies only to a group launch creates.
+func logGroupPlan(sp *spec.Spec, a spec.Agent, desired *ecs.RegisterTaskDefinitionInput, st loggroup.State) loggroup.Plan {
+	name := taskdef.LogGroup(desired, a.Container)
+	if name == "" {
+		return loggroup.Plan{}
+	}
+	if name != a.Logs.Group {
+		st = loggroup.State{}
+	}
+	retention := a.Logs.RetentionDays
+	if st.Exists && a.BaseTaskDefinition != "" && !a.IsSet("logs.group") && !a.IsSet("logs.retentionDays") {
+		retention = st.RetentionDays
+	}
+	return loggroup.PlanFor(name, retention, ownedTags(sp), st)
 }

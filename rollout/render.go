@@ -21,12 +21,28 @@ type Rendered struct {
 // written in the spec (with ":key::" for a JSON key), and the region is the
 // spec's (or region when given).
 func Render(sp *spec.Spec, region string) ([]Rendered, error) {
+	return RenderIn(sp, Identity{Region: region})
+}
+
+// RenderIn is Render for a known account: with id.Account set, the roles
+// appear as the ARNs IAM gives roles launch creates (arn:<partition>:iam::
+// <account>:role/<name>, partition "aws" unless id says otherwise), exactly
+// as deploy registers them.
+func RenderIn(sp *spec.Spec, id Identity) ([]Rendered, error) {
+	region := id.Region
 	if region == "" {
 		region = sp.Region
 	}
+	taskRole, execRole := sp.TaskRole.Name, sp.ExecutionRole.Name
+	if id.Account != "" {
+		if id.Partition == "" {
+			id.Partition = "aws"
+		}
+		taskRole, execRole = roleARN(id, taskRole, nil), roleARN(id, execRole, nil)
+	}
 	var out []Rendered
 	for _, a := range sp.Agents {
-		in, err := taskDefInput(sp, a, region, sp.TaskRole.Name, sp.ExecutionRole.Name, func(ref spec.SecretRef) string {
+		in, err := taskDefInput(sp, a, region, taskRole, execRole, func(ref spec.SecretRef) string {
 			return secrets.ValueFrom(sp.Secrets[ref.Secret], ref.Key)
 		})
 		if err != nil {

@@ -165,6 +165,9 @@ func (l *loader) decodeStruct(n *yaml.Node, v reflect.Value, path string, skip f
 		l.keyPos[p] = posOf(k)
 		l.pos[p] = posOf(val)
 		l.decode(val, v.Field(idx), p)
+		if l.written != nil && !isNull(val) {
+			l.written[strings.TrimPrefix(p, l.writtenPrefix)] = true
+		}
 	}
 }
 

@@ -68,6 +68,14 @@ func TestRootDeployYAML(t *testing.T) {
 	}
 	got := s.Agents[0]
 	got.Line = 0
+	// deploy.yaml writes the size, platform and retention out; the group and
+	// stream prefix are launch's defaults.
+	for path, want := range map[string]bool{"cpu": true, "memory": true, "platform.os": true, "platform.architecture": true, "logs.retentionDays": true, "logs.group": false, "logs.streamPrefix": false} {
+		if got.IsSet(path) != want {
+			t.Errorf("IsSet(%q) = %v, want %v", path, !want, want)
+		}
+	}
+	got.Explicit = nil
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("agent (-want +got):\n%s", diff)
 	}

@@ -70,6 +70,10 @@ type loader struct {
 	keyPos   map[string]position // where its key was written
 	bad      map[string]bool     // paths whose value could not be read
 	badNodes map[*yaml.Node]bool // scalars whose interpolation failed
+	// written collects, while an agent is decoded, the paths relative to
+	// it (writtenPrefix trimmed) of the fields given a non-null value.
+	written       map[string]bool
+	writtenPrefix string
 }
 
 func (l *loader) problemAt(p position, path, msg string) {
@@ -287,12 +291,14 @@ func (l *loader) decodeSpec(root *yaml.Node) *Spec {
 			s.Agents = append(s.Agents, a)
 			continue
 		}
+		l.written, l.writtenPrefix = map[string]bool{}, path+"."
 		if defaults != nil {
 			l.quiet = true
 			l.decodeStruct(defaults, v, path, skipName)
 			l.quiet = false
 		}
 		l.decodeStruct(item, v, path, nil)
+		a.Explicit, l.written = l.written, nil
 		if a.Logs.Group == "" && a.Name != "" {
 			a.Logs.Group = "/ecs/" + a.Name
 		}
@@ -372,6 +378,7 @@ func (l *loader) readFiles(s *Spec) {
 		}
 		a.BaseTaskDefinitionJSON = data
 		l.defaultContainer(a, path, resolved)
+		baseLogGroup(a)
 	}
 }
 

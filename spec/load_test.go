@@ -100,6 +100,9 @@ agents:
 			CircuitBreaker: CircuitBreaker{Enable: true, Rollback: true}},
 		WaitTimeout: Duration{15 * time.Minute},
 		Line:        7,
+		// Only what the spec writes; everything else is launch's default,
+		// which a base task definition's value would override.
+		Explicit: map[string]bool{"name": true, "image": true, "network": true, "network.subnets": true},
 	}
 	if diff := cmp.Diff(want, s.Agents[0]); diff != "" {
 		t.Errorf("agent (-want +got):\n%s", diff)

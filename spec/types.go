@@ -118,7 +118,25 @@ type Agent struct {
 
 	// Line is where the agent was declared, for error messages.
 	Line int `yaml:"-"`
+
+	// Explicit holds the paths, relative to the agent ("cpu",
+	// "platform.os", "logs.group"), of the fields the spec writes, in the
+	// agent itself or under defaults:. A field not in it holds launch's
+	// built-in default, which a base task definition's value overrides:
+	// explicit spec value > base task definition > launch's default.
+	Explicit map[string]bool `yaml:"-"`
 }
+
+// IsSet reports whether the spec writes the agent field at path (relative
+// to the agent, as in "cpu" or "logs.group"), rather than leaving it to
+// launch's default.
+func (a *Agent) IsSet(path string) bool { return a.Explicit[path] }
+
+// SetsLogs reports whether the spec configures the agent container's log
+// driver: logs.group or logs.streamPrefix is written. logs.retentionDays
+// alone only concerns the log group, so a base's other log driver (FireLens,
+// splunk, …) stays.
+func (a *Agent) SetsLogs() bool { return a.IsSet("logs.group") || a.IsSet("logs.streamPrefix") }
 
 // Platform is the task's runtime platform.
 type Platform struct {
@@ -139,7 +157,10 @@ type SecretRef struct {
 
 // Logs is the awslogs configuration of the agent's container.
 type Logs struct {
-	// Group defaults to "/ecs/<agent name>".
+	// Group defaults to the base task definition's awslogs group for the
+	// agent's container, else "/ecs/<agent name>". It is "" when the spec
+	// does not set logs and the base's container uses another log driver:
+	// launch then manages no log group for the agent.
 	Group string `yaml:"group"`
 	// RetentionDays defaults to 30; it must be a value CloudWatch Logs
 	// accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).

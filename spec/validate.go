@@ -240,8 +240,9 @@ func (l *loader) validateAgent(s *Spec, a *Agent, path string) {
 	}
 
 	lp := path + ".logs"
-	// An empty group means the agent has no name either, reported above.
-	if a.Logs.Group != "" && !logGroupRe.MatchString(a.Logs.Group) {
+	// A group launch did not default is the spec's or the base's (whose
+	// own checks cover it); "/ecs/<name>" is valid when the name is.
+	if a.IsSet("logs.group") && !logGroupRe.MatchString(a.Logs.Group) {
 		l.report(lp+".group", "%s is not a valid log group name; use 1–512 letters, digits and ._-/#", quoteShort(a.Logs.Group))
 	}
 	if !slices.Contains(retentionDays, a.Logs.RetentionDays) {
@@ -296,14 +297,24 @@ func (l *loader) validatePlatform(a *Agent, path string) {
 		l.report(archPath, "ARM64 runs only on LINUX on Fargate, not on %s; use X86_64 or platform.os LINUX", a.Platform.OS)
 	}
 
+	// With a base task definition, a size the spec leaves out is the
+	// base's, not launch's default: only what the spec writes is checked
+	// here, and the pair only when the spec writes both (the final task
+	// definition is checked as a whole after loading).
+	base := a.BaseTaskDefinition != ""
+	checkCPU := !base || a.IsSet("cpu")
 	cpuPath, memPath := path+".cpu", path+".memory"
 	mems, cpuOK := fargateMemory[a.CPU]
 	switch {
+	case !checkCPU:
 	case !cpuOK:
 		l.report(cpuPath, "cpu %d is not a Fargate task size; use one of %s (CPU units, 1024 = 1 vCPU)", a.CPU, joinInts(fargateCPUs))
 		return
 	case windows && !slices.Contains(windowsCPUs, a.CPU):
 		l.report(cpuPath, "cpu %d is not available for %s on Fargate; use one of %s, or platform.os LINUX", a.CPU, a.Platform.OS, joinInts(windowsCPUs))
+	}
+	if base && !(a.IsSet("cpu") && a.IsSet("memory")) {
+		return
 	}
 	if !slices.Contains(mems, a.Memory) && !l.isBad(cpuPath) {
 		l.report(memPath, "memory %d does not fit cpu %d on Fargate; use one of %s (MiB), or change cpu", a.Memory, a.CPU, joinInts(mems))

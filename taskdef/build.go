@@ -17,15 +17,35 @@ import (
 //
 // It starts from a deep copy of in.Base (the caller's value is never changed)
 // or, without a base, from one essential container named ContainerName (or
-// Family). It then sets family, cpu and memory, runtimePlatform,
-// requiresCompatibilities [FARGATE], networkMode awsvpc, the task and execution
-// role ARNs and the tags (spec values replace same-keyed base tags, the others
-// are kept), and on the agent's container only: image, environment and
-// secrets (a spec name replaces a same-named base entry in either list; other
-// base entries are kept; new names are appended in name order) and the awslogs
-// logConfiguration (other awslogs options of the base are kept). Everything
-// else in the base stays as it was.
+// Family). Every value launch also has a default for follows one precedence:
+// the spec's explicit value, else the base's, else launch's default. That
+// holds for task cpu and memory, runtimePlatform's operatingSystemFamily and
+// cpuArchitecture (each on its own) and the agent container's
+// logConfiguration (see logConfiguration). Build forces family,
+// requiresCompatibilities [FARGATE] and networkMode awsvpc (Fargate needs
+// them), sets the task and execution role ARNs and merges the tags (spec
+// values replace same-keyed base tags, the others are kept), and on the
+// agent's container only: image, environment and secrets (a spec name
+// replaces a same-named base entry in either list; other base entries are
+// kept; new names are appended in name order). Everything else in the base
+// stays as it was.
+//
+// The result is in canonical form (see Canonical): JSON(result) and
+// Canonical(result) are the same bytes, and the SDK sends the same document.
 func Build(in Input) (*ecs.RegisterTaskDefinitionInput, error) {
+	out, err := merge(in)
+	if err != nil {
+		return nil, err
+	}
+	// One form everywhere: the value Build returns is what render prints,
+	// what plan's "desired" diff shows and what RegisterTaskDefinition gets.
+	normalise(out)
+	return out, nil
+}
+
+// merge is Build before the canonical form: the base with the spec's values
+// and launch's defaults applied, in the base's own order and shape.
+func merge(in Input) (*ecs.RegisterTaskDefinitionInput, error) {
 	if in.Family == "" {
 		return nil, errors.New("build task definition: family is empty")
 	}
@@ -55,23 +75,9 @@ func Build(in Input) (*ecs.RegisterTaskDefinitionInput, error) {
 	}
 
 	out.Family = aws.String(in.Family)
-	if in.CPU > 0 {
-		out.Cpu = aws.String(strconv.Itoa(in.CPU))
-	}
-	if in.Memory > 0 {
-		out.Memory = aws.String(strconv.Itoa(in.Memory))
-	}
-	if in.OS != "" || in.Architecture != "" {
-		if out.RuntimePlatform == nil {
-			out.RuntimePlatform = &types.RuntimePlatform{}
-		}
-		if in.OS != "" {
-			out.RuntimePlatform.OperatingSystemFamily = types.OSFamily(in.OS)
-		}
-		if in.Architecture != "" {
-			out.RuntimePlatform.CpuArchitecture = types.CPUArchitecture(in.Architecture)
-		}
-	}
+	out.Cpu = size(in.CPU, out.Cpu, in.Defaults.CPU)
+	out.Memory = size(in.Memory, out.Memory, in.Defaults.Memory)
+	out.RuntimePlatform = runtimePlatform(out.RuntimePlatform, in)
 	out.RequiresCompatibilities = []types.Compatibility{types.CompatibilityFargate}
 	out.NetworkMode = types.NetworkModeAwsvpc
 	if in.TaskRoleARN != "" {
@@ -87,10 +93,47 @@ func Build(in Input) (*ecs.RegisterTaskDefinitionInput, error) {
 		c.Image = aws.String(in.Image)
 	}
 	c.Environment, c.Secrets = mergeVariables(c.Environment, c.Secrets, in.Environment, in.Secrets)
-	if !in.Logs.isZero() {
-		c.LogConfiguration = awslogs(c.LogConfiguration, in.Logs)
-	}
+	c.LogConfiguration = logConfiguration(c.LogConfiguration, in.Logs, in.Defaults.Logs)
 	return out, nil
+}
+
+// size is a task cpu or memory: the spec's value, else the base's, else
+// launch's default (nil when there is none).
+func size(spec int, base *string, def int) *string {
+	switch {
+	case spec > 0:
+		return aws.String(strconv.Itoa(spec))
+	case aws.ToString(base) != "":
+		return base
+	case def > 0:
+		return aws.String(strconv.Itoa(def))
+	}
+	return base
+}
+
+// runtimePlatform sets operatingSystemFamily and cpuArchitecture each on its
+// own: the spec's value, else the base's, else launch's default.
+func runtimePlatform(base *types.RuntimePlatform, in Input) *types.RuntimePlatform {
+	out := types.RuntimePlatform{}
+	if base != nil {
+		out = *base
+	}
+	out.OperatingSystemFamily = types.OSFamily(first(in.OS, string(out.OperatingSystemFamily), in.Defaults.OS))
+	out.CpuArchitecture = types.CPUArchitecture(first(in.Architecture, string(out.CpuArchitecture), in.Defaults.Architecture))
+	if base == nil && out == (types.RuntimePlatform{}) {
+		return nil
+	}
+	return &out
+}
+
+// first returns the first non-empty value.
+func first(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func newContainer(in Input) types.ContainerDefinition {
@@ -183,23 +226,66 @@ func mergeNamed[T any](list []T, want map[string]string, name func(T) string, se
 	return list
 }
 
-// awslogs returns the agent's log configuration: the awslogs driver with the
-// spec's group, region and stream prefix. Other options of a base that already
-// uses awslogs (mode, max-buffer-size, …) and its secretOptions are kept; a
-// base using another driver is replaced.
-func awslogs(base *types.LogConfiguration, l Logs) *types.LogConfiguration {
+// logConfiguration returns the agent container's log configuration.
+//
+// When the spec sets no logs option, the base's configuration stands: a
+// FireLens, splunk or other driver as it is, an awslogs one with its own
+// group, region and prefix (missing ones filled from def); a container
+// without one gets launch's awslogs default, def (none when def is zero).
+//
+// When the spec sets logs, the container logs with awslogs. Each of group and
+// stream prefix is the spec's value, else the base's awslogs option, else
+// def's. The region goes with the group: the base's when the group is the
+// base's, else the spec's or def's (the region launch creates its group in).
+// Other options of a base that already uses awslogs (mode, max-buffer-size, …)
+// and its secretOptions are kept.
+func logConfiguration(base *types.LogConfiguration, spec, def Logs) *types.LogConfiguration {
+	baseAwslogs := base != nil && base.LogDriver == types.LogDriverAwslogs
+	switch {
+	case spec.isZero() && base != nil && !baseAwslogs:
+		return base
+	case spec.isZero() && base == nil && def.isZero():
+		return nil
+	}
 	out := &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{}}
-	if base != nil && base.LogDriver == types.LogDriverAwslogs {
+	var baseOpts map[string]string
+	if baseAwslogs {
+		baseOpts = base.Options
 		maps.Copy(out.Options, base.Options)
 		out.SecretOptions = base.SecretOptions
 	}
-	set := func(k, v string) {
-		if v != "" {
+	groupFromBase := spec.Group == "" && baseOpts[awslogsGroup] != ""
+	set := func(k string, values ...string) {
+		if v := first(values...); v != "" {
 			out.Options[k] = v
 		}
 	}
-	set("awslogs-group", l.Group)
-	set("awslogs-region", l.Region)
-	set("awslogs-stream-prefix", l.StreamPrefix)
+	set(awslogsGroup, spec.Group, baseOpts[awslogsGroup], def.Group)
+	if groupFromBase {
+		set(awslogsRegion, baseOpts[awslogsRegion], spec.Region, def.Region)
+	} else {
+		set(awslogsRegion, spec.Region, def.Region)
+	}
+	set(awslogsStreamPrefix, spec.StreamPrefix, baseOpts[awslogsStreamPrefix], def.StreamPrefix)
 	return out
+}
+
+const (
+	awslogsGroup        = "awslogs-group"
+	awslogsRegion       = "awslogs-region"
+	awslogsStreamPrefix = "awslogs-stream-prefix"
+)
+
+// LogGroup is the awslogs group the container named container logs to in td,
+// "" when it uses another driver or none.
+func LogGroup(td *ecs.RegisterTaskDefinitionInput, container string) string {
+	if td == nil {
+		return ""
+	}
+	for _, c := range td.ContainerDefinitions {
+		if aws.ToString(c.Name) == container && c.LogConfiguration != nil && c.LogConfiguration.LogDriver == types.LogDriverAwslogs {
+			return c.LogConfiguration.Options[awslogsGroup]
+		}
+	}
+	return ""
 }

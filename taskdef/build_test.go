@@ -44,7 +44,7 @@ func agentInput(base *ecs.RegisterTaskDefinitionInput) taskdef.Input {
 }
 
 func TestBuildFromScratch(t *testing.T) {
-	got, err := taskdef.Build(agentInput(nil))
+	got, err := taskdef.Merge(agentInput(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestBuildFromScratch(t *testing.T) {
 
 	in := agentInput(nil)
 	in.ContainerName = "agent"
-	got, err = taskdef.Build(in)
+	got, err = taskdef.Merge(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestBuildFromBase(t *testing.T) {
 	base := decodeFixture(t)
 	before := mustJSON(t, base)
 
-	got, err := taskdef.Build(agentInput(base))
+	got, err := taskdef.Merge(agentInput(base))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestBuildMovesVariablesBetweenLists(t *testing.T) {
 		Environment: []types.KeyValuePair{{Name: aws.String("TOKEN"), Value: aws.String("plain")}, {Name: aws.String("KEEP"), Value: aws.String("1")}},
 		Secrets:     []types.Secret{{Name: aws.String("MODE"), ValueFrom: aws.String(legacyARN)}},
 	}}}
-	got, err := taskdef.Build(taskdef.Input{
+	got, err := taskdef.Merge(taskdef.Input{
 		Family:      "agent",
 		Environment: map[string]string{"MODE": "fast"},
 		Secrets:     map[string]string{"TOKEN": credsARN + ":token::"},
@@ -207,7 +207,7 @@ func TestBuildContainerSelection(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := taskdef.Build(taskdef.Input{Family: "agent", ContainerName: tc.container, Image: "new", Base: tc.base})
+			got, err := taskdef.Merge(taskdef.Input{Family: "agent", ContainerName: tc.container, Image: "new", Base: tc.base})
 			if tc.err != "" {
 				if err == nil || err.Error() != tc.err {
 					t.Fatalf("error = %v, want %q", err, tc.err)
@@ -246,7 +246,7 @@ func TestBuildErrors(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := taskdef.Build(tc.in)
+			_, err := taskdef.Merge(tc.in)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error = %v, want %q", err, tc.want)
 			}
@@ -262,7 +262,7 @@ func TestBuildReplacesOtherLogDriver(t *testing.T) {
 			Options:   map[string]string{"Name": "cloudwatch"},
 		},
 	}}}
-	got, err := taskdef.Build(taskdef.Input{Family: "agent", Logs: taskdef.Logs{Group: "g", Region: "r", StreamPrefix: "p"}, Base: base})
+	got, err := taskdef.Merge(taskdef.Input{Family: "agent", Logs: taskdef.Logs{Group: "g", Region: "r", StreamPrefix: "p"}, Base: base})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestBuildDropsReservedTagsOfTheBase(t *testing.T) {
 			{Key: aws.String("owner"), Value: aws.String("platform")},
 		},
 	}
-	got, err := taskdef.Build(agentInput(base))
+	got, err := taskdef.Merge(agentInput(base))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,21 @@ func Canonical(in *ecs.RegisterTaskDefinitionInput) ([]byte, error) {
 	return b, nil
 }
 
+// CanonicalByName renders several definitions as one JSON object keyed by
+// name (sorted), each value in Canonical's form: `launch render` without
+// --agent prints it.
+func CanonicalByName(defs map[string]*ecs.RegisterTaskDefinitionInput) ([]byte, error) {
+	out := make(map[string]*ecs.RegisterTaskDefinitionInput, len(defs))
+	for name, d := range defs {
+		if d != nil {
+			d = clone(d)
+			normalise(d)
+		}
+		out[name] = d
+	}
+	return JSON(out)
+}
+
 func normalise(d *ecs.RegisterTaskDefinitionInput) {
 	d.Cpu = cpuUnits(d.Cpu)
 	d.Memory = memoryMiB(d.Memory)

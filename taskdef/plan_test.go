@@ -13,7 +13,7 @@ import (
 
 func desiredFromBase(t testing.TB) *ecs.RegisterTaskDefinitionInput {
 	t.Helper()
-	d, err := taskdef.Build(agentInput(decodeFixture(t)))
+	d, err := taskdef.Merge(agentInput(decodeFixture(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func current(desired *ecs.RegisterTaskDefinitionInput) *taskdef.Current {
 }
 
 func TestPlanForReusesWhatECSReturnsForTheSameDefinition(t *testing.T) {
-	scratch, err := taskdef.Build(agentInput(nil))
+	scratch, err := taskdef.Merge(agentInput(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

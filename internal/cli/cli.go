@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	xterm "golang.org/x/term"
 
 	"github.com/launchdeploy/launch/internal/awsconf"
@@ -254,47 +255,45 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 }
 
 func runRender(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("render", "Usage: launch render FILE [--agent NAME] [--region R]\n\nPrints, per agent, the RegisterTaskDefinition input as JSON, offline: roles by name, secrets as written.\n", stderr)
+	fs := newFlagSet("render", "Usage: launch render FILE [--agent NAME] [--region R] [--account ID]\n\nPrints, per agent, the RegisterTaskDefinition input as JSON, offline, exactly as deploy sends it:\nroles by name (by ARN with --account), secrets as written.\n", stderr)
 	agent := fs.String("agent", "", "render only this agent")
 	region := fs.String("region", "", "region for the awslogs configuration (default: the spec's region)")
+	account := fs.String("account", "", "AWS account ID: name the roles by the ARNs deploy gives them")
+	partition := fs.String("partition", "aws", "AWS partition of --account's role ARNs (aws, aws-cn, aws-us-gov)")
 	sp, err := loadArgs(fs, args, nil)
 	if err != nil {
 		return err
 	}
-	path := sp.Path
 	r := *region
 	if r == "" {
 		r = os.Getenv("AWS_REGION")
 	}
-	rendered, err := rollout.Render(sp, r)
+	rendered, err := rollout.RenderIn(sp, rollout.Identity{Region: r, Account: *account, Partition: *partition})
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	out := map[string]json.RawMessage{}
-	found := false
+	// One rendering path: taskdef's canonical JSON, the same bytes plan's
+	// "desired" diff shows and the document RegisterTaskDefinition gets
+	// (no HTML escaping).
+	defs := map[string]*ecs.RegisterTaskDefinitionInput{}
 	for _, rd := range rendered {
-		if *agent != "" && rd.Agent != *agent {
-			continue
+		if *agent == "" || rd.Agent == *agent {
+			defs[rd.Agent] = rd.Input
 		}
-		found = true
-		b, err := taskdef.JSON(rd.Input)
-		if err != nil {
-			return err
-		}
-		if *agent != "" {
-			_, err = fmt.Fprintf(stdout, "%s\n", b)
-			return err
-		}
-		out[rd.Agent] = b
 	}
-	if !found {
-		return usageError{fmt.Sprintf("no agent named %q in %s", *agent, path)}
+	var b []byte
+	switch {
+	case len(defs) == 0:
+		return usageError{fmt.Sprintf("no agent named %q in %s", *agent, sp.Path)}
+	case *agent != "":
+		b, err = taskdef.Canonical(defs[*agent])
+	default:
+		b, err = taskdef.CanonicalByName(defs)
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "%s\n", b)
+	_, err = stdout.Write(b)
 	return err
 }
 
