@@ -174,6 +174,10 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	inst := InstanceOf(id, sp)
+	if err := inst.Validate(); err != nil {
+		return nil, fmt.Errorf("cannot tell which deployment instance this is: %w", err)
+	}
 	cur, err := read(ctx, c, sp)
 	if err != nil {
 		return nil, err
@@ -185,6 +189,7 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 		return nil, err
 	}
 	execDesired := execRoleDesired(sp, id, cur.secrets)
+	execDesired.Record = roleRecord(inst)
 	p.Narrow = widenForRollout(&execDesired, cur.execRole)
 	if p.ExecRole, err = roles.PlanFor(execDesired, cur.execRole); err != nil {
 		return nil, err
@@ -203,6 +208,7 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
+		in.Tags[InstanceTagKey] = inst.String()
 		desired, err := taskdef.Build(in)
 		if err != nil {
 			return nil, fmt.Errorf("agent %s: %w", a.Name, err)
@@ -213,7 +219,7 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 		}
 		p.Agents = append(p.Agents, AgentPlan{
 			Agent:       a,
-			LogGroup:    loggroup.PlanFor(a.Logs.Group, a.Logs.RetentionDays, ownedTags(sp), cur.logGroups[i]),
+			LogGroup:    loggroup.PlanFor(a.Logs.Group, a.Logs.RetentionDays, instanceTags(sp, inst), cur.logGroups[i]),
 			TaskDef:     desired,
 			TaskDefPlan: tdPlan,
 			Service:     cur.services[i],
@@ -230,6 +236,22 @@ func ownedTags(sp *spec.Spec) map[string]string {
 	}
 	tags[roles.OwnerTagKey] = roles.OwnerTagValue
 	return tags
+}
+
+// instanceTags are ownedTags plus the deployment instance's tag: what goes
+// on every regional resource launch creates (task definitions, services,
+// log groups, the cluster). Roles are global and shared: they record their
+// instances with roleRecord instead.
+func instanceTags(sp *spec.Spec, inst Instance) map[string]string {
+	tags := ownedTags(sp)
+	tags[InstanceTagKey] = inst.String()
+	return tags
+}
+
+// roleRecord is the tag that records inst on a role it uses.
+func roleRecord(inst Instance) map[string]string {
+	k, v := roles.InstanceTag(inst.Account, inst.Region, inst.Cluster)
+	return map[string]string{k: v}
 }
 
 // roleARN is the role's ARN: the real one when it exists (it may have a
@@ -255,7 +277,8 @@ func taskRoleDesired(sp *spec.Spec, id Identity) roles.Desired {
 	if sp.TaskRole.ConfusedDeputyProtection {
 		ecsTrust.Condition = roles.SourceCondition(id.Partition, id.Region, id.Account)
 	}
-	d := roles.Desired{Name: sp.TaskRole.Name, Trusted: []roles.TrustedService{ecsTrust}, InlinePolicies: map[string]string{}, Tags: sp.Tags}
+	d := roles.Desired{Name: sp.TaskRole.Name, Trusted: []roles.TrustedService{ecsTrust}, InlinePolicies: map[string]string{}, Tags: sp.Tags,
+		Record: roleRecord(InstanceOf(id, sp))}
 	for _, s := range sp.TaskRole.TrustedServices {
 		if s != roles.ECSTasksService {
 			d.Trusted = append(d.Trusted, roles.TrustedService{Service: s})
