@@ -2,6 +2,7 @@ package roles
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -14,6 +15,14 @@ import (
 type raceIAM struct {
 	API
 	existing, updated string
+	tagged            []string
+}
+
+func (f *raceIAM) TagRole(_ context.Context, in *iam.TagRoleInput, _ ...func(*iam.Options)) (*iam.TagRoleOutput, error) {
+	for _, t := range in.Tags {
+		f.tagged = append(f.tagged, aws.ToString(t.Key)+"="+aws.ToString(t.Value))
+	}
+	return &iam.TagRoleOutput{}, nil
 }
 
 func (f *raceIAM) CreateRole(context.Context, *iam.CreateRoleInput, ...func(*iam.Options)) (*iam.CreateRoleOutput, error) {
@@ -53,7 +62,7 @@ func TestConfusedDeputyOnAnExistingUnconditionalTrustWarns(t *testing.T) {
 	if p.UpdateTrust {
 		t.Error("an existing statement must not be rewritten")
 	}
-	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "confused-deputy condition does not restrict it") {
+	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "without any condition") || !strings.Contains(p.Warnings[0], "cannot restrict") {
 		t.Errorf("warnings = %q", p.Warnings)
 	}
 	// Both a conditioned and an unconditioned statement: still not restricted.
@@ -73,5 +82,76 @@ func TestRemoveInlineDeletesOnlyWhatExists(t *testing.T) {
 	}
 	if len(p.Delete) != 1 || p.Delete[0] != "launch-secrets-access" || !p.Changed() {
 		t.Errorf("delete = %v", p.Delete)
+	}
+}
+
+func TestInstanceRecordIsAddedOnlyWhenMissing(t *testing.T) {
+	k, v := InstanceTag("123456789012", "eu-west-1", "prod")
+	if k != "launch:instance:eu-west-1/prod" || v != "123456789012" {
+		t.Fatalf("InstanceTag = %q=%q", k, v)
+	}
+	rec := map[string]string{k: v}
+	trust := NewTrustPolicy([]TrustedService{{Service: ECSTasksService}})
+	other, _ := InstanceTag("123456789012", "us-east-1", "prod")
+	st := &State{Exists: true, Trust: trust, Inline: map[string]string{}, Tags: map[string]string{OwnerTagKey: OwnerTagValue, other: "123456789012"}}
+	p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}, Record: rec}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Changed() || len(p.AddTags) != 1 || p.AddTags[k] != v {
+		t.Fatalf("missing record: AddTags %v", p.AddTags)
+	}
+	st.Tags[k] = v
+	if p, _ := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}, Record: rec}, st); p.Changed() {
+		t.Errorf("record present: plan still changes (%v)", p.AddTags)
+	}
+	if got := RecordedInstances(st.Tags); len(got) != 2 || got[0] != "eu-west-1/prod" || got[1] != "us-east-1/prod" {
+		t.Errorf("RecordedInstances = %v", got)
+	}
+	// A new role carries the record from CreateRole on: no TagRole later.
+	p, _ = PlanFor(Desired{Name: "r", Tags: map[string]string{"team": "x"}, Record: rec}, &State{Inline: map[string]string{}})
+	if p.Tags[k] != v || len(p.AddTags) != 0 || p.TagCount != 3 {
+		t.Errorf("create: tags %v add %v count %d", p.Tags, p.AddTags, p.TagCount)
+	}
+}
+
+func TestInstanceTagFitsIAM(t *testing.T) {
+	long := strings.Repeat("c", 255) // ECS allows 255-character cluster names
+	k, _ := InstanceTag("1", "ap-southeast-2", long)
+	k2, _ := InstanceTag("1", "ap-southeast-2", long[:254]+"d")
+	if len(k) > 128 || k == k2 || !strings.HasPrefix(k, InstanceTagPrefix+"ap-southeast-2/") {
+		t.Errorf("long cluster: key %q (%d chars), other %q", k, len(k), k2)
+	}
+}
+
+func TestTooManyTagsIsAQuotaError(t *testing.T) {
+	tags := map[string]string{OwnerTagKey: OwnerTagValue}
+	for i := range 49 {
+		k, v := InstanceTag("1", "eu-west-1", fmt.Sprintf("c%d", i))
+		tags[k] = v
+	}
+	k, v := InstanceTag("1", "eu-west-1", "one-too-many")
+	p, err := PlanFor(Desired{Name: "r", Record: map[string]string{k: v}}, &State{Exists: true, Trust: NewTrustPolicy(nil), Inline: map[string]string{}, Tags: tags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := p.QuotaErrors()
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "51 tags, over IAM's limit of 50") {
+		t.Errorf("quota errors = %v", errs)
+	}
+}
+
+func TestRoleAppearingDuringCreateGetsTheRecord(t *testing.T) {
+	f := &raceIAM{existing: `{"Version":"2012-10-17","Statement":[]}`}
+	k, v := InstanceTag("1", "eu-west-1", "prod")
+	p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}, Record: map[string]string{k: v}}, &State{Inline: map[string]string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(context.Background(), f, p); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.tagged) != 1 || f.tagged[0] != k+"="+v {
+		t.Errorf("tagged %v", f.tagged)
 	}
 }

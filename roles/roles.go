@@ -5,11 +5,14 @@ package roles
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,6 +33,7 @@ type API interface {
 	ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
 	GetRolePolicy(context.Context, *iam.GetRolePolicyInput, ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error)
 	PutRolePolicy(context.Context, *iam.PutRolePolicyInput, ...func(*iam.Options)) (*iam.PutRolePolicyOutput, error)
+	TagRole(context.Context, *iam.TagRoleInput, ...func(*iam.Options)) (*iam.TagRoleOutput, error)
 	DeleteRolePolicy(context.Context, *iam.DeleteRolePolicyInput, ...func(*iam.Options)) (*iam.DeleteRolePolicyOutput, error)
 }
 
@@ -38,6 +42,7 @@ const (
 	MaxInlinePolicyChars = 10240 // all inline policies of one role, whitespace not counted
 	MaxTrustPolicyChars  = 2048
 	MaxManagedPolicies   = 10
+	MaxRoleTags          = 50
 )
 
 // OwnerTagKey marks a role as created by launch; destroy only deletes roles
@@ -62,6 +67,10 @@ type Desired struct {
 	RemoveInline []string
 	// Tags go on the role when launch creates it, with the owner tag.
 	Tags map[string]string
+	// Record are tags that must be on the role, created or not: the
+	// deployment instance using it (InstanceTag). Launch adds them when
+	// missing and never removes one (destroy removes its own instance's).
+	Record map[string]string
 }
 
 // State is what IAM has for a role.
@@ -179,13 +188,16 @@ type Plan struct {
 	// Delete lists inline policies (launch's own) to delete.
 	Delete []string
 	Tags   map[string]string
+	// Record are the Desired's Record tags; AddTags those the existing
+	// role lacks (TagRole).
+	Record, AddTags map[string]string
 	// Trusted is the desired trust, kept to re-apply it to a role that
 	// appeared between planning and applying.
 	Trusted []TrustedService
 	// Warnings are things launch leaves as they are but a person should know.
 	Warnings []string
 	// Sizes after the change, as IAM's quotas count them.
-	TrustChars, InlineChars, ManagedCount int
+	TrustChars, InlineChars, ManagedCount, TagCount int
 }
 
 // QuotaErrors lists every IAM quota the role would exceed after the change.
@@ -197,6 +209,10 @@ func (p Plan) QuotaErrors() []error {
 	if p.InlineChars > MaxInlinePolicyChars {
 		errs = append(errs, &QuotaError{Role: p.Name, What: "the role's inline policies together", Size: p.InlineChars, Limit: MaxInlinePolicyChars})
 	}
+	if p.TagCount > MaxRoleTags {
+		errs = append(errs, fmt.Errorf("role %s: recording this deployment instance (%s) would give the role %d tags, over IAM's limit of %d; "+
+			"remove tags of instances destroyed without --roles, or use another role name", p.Name, strings.Join(slices.Sorted(maps.Keys(p.AddTags)), ", "), p.TagCount, MaxRoleTags))
+	}
 	if p.ManagedCount > MaxManagedPolicies {
 		errs = append(errs, &QuotaError{Role: p.Name, What: "the number of attached managed policies", Size: p.ManagedCount, Limit: MaxManagedPolicies})
 	}
@@ -205,7 +221,7 @@ func (p Plan) QuotaErrors() []error {
 
 // Changed reports whether applying the plan writes anything.
 func (p Plan) Changed() bool {
-	return p.Create || p.UpdateTrust || len(p.Attach) > 0 || len(p.Put) > 0 || len(p.Delete) > 0
+	return p.Create || p.UpdateTrust || len(p.Attach) > 0 || len(p.Put) > 0 || len(p.Delete) > 0 || len(p.AddTags) > 0
 }
 
 // QuotaError is returned when a role would exceed an IAM quota.
@@ -223,6 +239,21 @@ func (e *QuotaError) Error() string {
 // error when a document does not parse.
 func PlanFor(d Desired, st *State) (Plan, error) {
 	p := Plan{Name: d.Name, ARN: st.ARN, Create: !st.Exists, Put: map[string]string{}, PutBefore: map[string]string{}, Tags: d.Tags, Trusted: d.Trusted}
+	p.Record, p.AddTags = d.Record, missingTags(d.Record, st.Tags)
+	if p.Create {
+		p.Tags = maps.Clone(d.Tags)
+		if p.Tags == nil {
+			p.Tags = map[string]string{}
+		}
+		maps.Copy(p.Tags, d.Record)
+		p.AddTags = nil
+		p.TagCount = len(p.Tags) + 1 // and the owner tag
+		if _, ok := p.Tags[OwnerTagKey]; ok {
+			p.TagCount--
+		}
+	} else {
+		p.TagCount = len(st.Tags) + len(p.AddTags)
+	}
 
 	base := st.Trust
 	if p.Create || base == nil {
@@ -237,9 +268,10 @@ func PlanFor(d Desired, st *State) (Plan, error) {
 		p.TrustBefore = st.Trust
 		p.UpdateTrust = trust.Canonical() != st.Trust.Canonical()
 		for _, t := range d.Trusted {
-			if t.Condition != nil && TrustsOtherwise(st.Trust, t) {
-				p.Warnings = append(p.Warnings, fmt.Sprintf("role %s already trusts %s under another condition (or none), so the confused-deputy condition does not restrict it; "+
-					"launch leaves existing statements as they are: add the condition to that statement yourself, or set confusedDeputyProtection: false", d.Name, t.Service))
+			if why := TrustConflict(trust, t); why != "" {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("role %s: %s; launch never rewrites a statement it did not write: "+
+					"change that statement yourself (the condition AWS recommends is ArnLike aws:SourceArn arn:<partition>:ecs:<region>:<account>:* per region, "+
+					"StringEquals aws:SourceAccount), or set confusedDeputyProtection: false", d.Name, why))
 			}
 		}
 	}
@@ -282,6 +314,29 @@ func PlanFor(d Desired, st *State) (Plan, error) {
 	return p, nil
 }
 
+// missingTags are the tags of want that have lacks or holds with another
+// value.
+func missingTags(want, have map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range want {
+		if cur, ok := have[k]; !ok || cur != v {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func iamTags(m map[string]string) []types.Tag {
+	var tags []types.Tag
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return tags
+}
+
 // Result says what Apply did to a role.
 type Result struct {
 	Name    string   `json:"name"`
@@ -291,6 +346,7 @@ type Result struct {
 	Attach  []string `json:"attached,omitempty"`
 	Put     []string `json:"inlinePoliciesPut,omitempty"`
 	Deleted []string `json:"inlinePoliciesDeleted,omitempty"`
+	Tagged  []string `json:"tagsAdded,omitempty"`
 	Changed bool     `json:"-"`
 }
 
@@ -334,6 +390,11 @@ func Apply(ctx context.Context, api API, p Plan) (Result, error) {
 			for _, t := range p.Trusted {
 				want = EnsureTrusted(want, t)
 			}
+			haveTags := map[string]string{}
+			for _, t := range got.Role.Tags {
+				haveTags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
+			p.AddTags = missingTags(p.Record, haveTags)
 			if want.Canonical() != have.Canonical() {
 				if _, err := api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
 					RoleName: aws.String(p.Name), PolicyDocument: aws.String(want.JSON()),
@@ -355,6 +416,12 @@ func Apply(ctx context.Context, api API, p Plan) (Result, error) {
 		}
 		res.Trust = true
 		res.Action = "updated"
+	}
+	if len(p.AddTags) > 0 {
+		if _, err := api.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(p.Name), Tags: iamTags(p.AddTags)}); err != nil {
+			return res, fmt.Errorf("tag role %s with its deployment instance: %w", p.Name, err)
+		}
+		res.Tagged = slices.Sorted(maps.Keys(p.AddTags))
 	}
 	for _, arn := range p.Attach {
 		if _, err := api.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(p.Name), PolicyArn: aws.String(arn)}); err != nil {
@@ -383,4 +450,38 @@ func Apply(ctx context.Context, api API, p Plan) (Result, error) {
 		res.Action = "updated"
 	}
 	return res, nil
+}
+
+// InstanceTagPrefix starts the tag that records, on a role, one deployment
+// instance using it. Roles are global and shared: the record says which
+// instances still need the role, so destroy deletes it only after the last.
+const InstanceTagPrefix = "launch:instance:"
+
+// maxTagKey is IAM's limit on a tag key's length.
+const maxTagKey = 128
+
+// InstanceTag is the tag recording the instance (account, region, cluster)
+// on a role: key "launch:instance:<region>/<cluster>", value the account.
+// A key over IAM's 128 characters (cluster names may have 255) ends in a
+// hash of the cluster name instead, so it stays stable and unique.
+func InstanceTag(account, region, cluster string) (key, value string) {
+	key = InstanceTagPrefix + region + "/" + cluster
+	if len(key) > maxTagKey {
+		sum := sha256.Sum256([]byte(cluster))
+		key = InstanceTagPrefix + region + "/" + hex.EncodeToString(sum[:12])
+	}
+	return key, account
+}
+
+// RecordedInstances lists the instance tags on a role ("<region>/<cluster>"
+// as the keys name them), sorted.
+func RecordedInstances(tags map[string]string) []string {
+	var out []string
+	for k := range tags {
+		if rest, ok := strings.CutPrefix(k, InstanceTagPrefix); ok {
+			out = append(out, rest)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -1,6 +1,7 @@
 package roles
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -21,13 +22,140 @@ type TrustedService struct {
 
 // SourceCondition is the confused-deputy condition AWS recommends for the
 // ecs-tasks.amazonaws.com trust of a task role (ECS developer guide, "Task
-// IAM role"): the calling account, and any ECS resource in it. A specific
-// cluster in aws:SourceArn is not supported, hence the wildcard.
+// IAM role"): the calling account, and any ECS resource of the region in
+// it. A specific cluster in aws:SourceArn is not supported, hence the
+// wildcard. A role serving several regions carries one pattern per region:
+// EnsureTrusted adds a region's pattern to an existing statement of this
+// shape and never removes one.
 func SourceCondition(partition, region, account string) map[string]any {
 	return map[string]any{
 		"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:ecs:%s:%s:*", partition, region, account)},
 		"StringEquals": map[string]any{"aws:SourceAccount": account},
 	}
+}
+
+// deputy is a condition of the shape SourceCondition writes: ArnLike
+// aws:SourceArn (one pattern or a list) and StringEquals aws:SourceAccount,
+// nothing else.
+type deputy struct {
+	account string
+	arns    []string
+}
+
+func deputyOf(cond map[string]any) (deputy, bool) {
+	if len(cond) != 2 {
+		return deputy{}, false
+	}
+	like, ok1 := cond["ArnLike"].(map[string]any)
+	eq, ok2 := cond["StringEquals"].(map[string]any)
+	if !ok1 || !ok2 || len(like) != 1 || len(eq) != 1 {
+		return deputy{}, false
+	}
+	accounts := policy.Strings(eq["aws:SourceAccount"])
+	arns := policy.Strings(like["aws:SourceArn"])
+	if len(accounts) != 1 || len(arns) == 0 {
+		return deputy{}, false
+	}
+	return deputy{account: accounts[0], arns: arns}, true
+}
+
+// covers reports whether one of the patterns matches every ARN pattern
+// wants matches (ArnLike compares with * and ? wildcards; a pattern that
+// matches the wanted pattern's text covers it).
+func (d deputy) covers(want string) bool {
+	for _, a := range d.arns {
+		if globMatch(a, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// widenDeputy handles a wanted confused-deputy condition on a role whose
+// trust already has a statement of that shape for the same account (the
+// statement launch wrote for another region, or the one AWS's docs show):
+// it adds the wanted aws:SourceArn pattern to that statement's list, keeping
+// every value already there, so the role serves every region whose
+// instances use it. ok is false when t wants no such condition or no
+// statement has that shape; doc is returned unchanged when a pattern
+// already covers the wanted one.
+func widenDeputy(doc *policy.Document, t TrustedService) (*policy.Document, bool) {
+	want, ok := deputyOf(t.Condition)
+	if !ok || len(want.arns) != 1 {
+		return nil, false
+	}
+	for i, s := range doc.Statement {
+		have, _ := s["Condition"].(map[string]any)
+		d, isDeputy := deputyOf(have)
+		if !isDeputy || d.account != want.account || !canJoin(s, have) || !slices.Contains(services(s), t.Service) {
+			continue
+		}
+		if d.covers(want.arns[0]) {
+			return doc, true
+		}
+		out := clone(doc)
+		cond := out.Statement[i]["Condition"].(map[string]any)
+		cond["ArnLike"].(map[string]any)["aws:SourceArn"] = toAny(append(d.arns, want.arns[0]))
+		return out, true
+	}
+	return nil, false
+}
+
+// globMatch matches s against pattern, where * matches any run of
+// characters and ? any one character, as IAM's ArnLike and StringLike do.
+func globMatch(pattern, s string) bool {
+	px, sx := 0, 0
+	star, mark := -1, 0
+	for sx < len(s) {
+		switch {
+		case px < len(pattern) && (pattern[px] == '?' || pattern[px] == s[sx]):
+			px++
+			sx++
+		case px < len(pattern) && pattern[px] == '*':
+			star, mark = px, sx
+			px++
+		case star >= 0:
+			px = star + 1
+			mark++
+			sx = mark
+		default:
+			return false
+		}
+	}
+	for px < len(pattern) && pattern[px] == '*' {
+		px++
+	}
+	return px == len(pattern)
+}
+
+// TrustConflict says why an existing statement trusting t.Service keeps the
+// wanted condition t.Condition from deciding who may assume the role, or
+// "" when every statement trusting the service carries it (for a
+// confused-deputy condition: of its shape, for the same account, with a
+// pattern covering the wanted region).
+func TrustConflict(doc *policy.Document, t TrustedService) string {
+	if t.Condition == nil {
+		return ""
+	}
+	want, isDeputy := deputyOf(t.Condition)
+	for _, s := range doc.Statement {
+		if !allowsAssumeRole(s) || !slices.Contains(services(s), t.Service) {
+			continue
+		}
+		have, _ := s["Condition"].(map[string]any)
+		if len(have) == 0 {
+			return fmt.Sprintf("a statement trusts %s without any condition, so tasks of any account and region may assume the role: the confused-deputy condition launch would add cannot restrict that", t.Service)
+		}
+		if sameCondition(have, t.Condition) {
+			continue
+		}
+		if d, ok := deputyOf(have); ok && isDeputy && d.account == want.account && d.covers(want.arns[0]) {
+			continue
+		}
+		b, _ := json.Marshal(have) // map keys sorted: stable text
+		return fmt.Sprintf("a statement trusts %s under a condition launch does not manage (%s): tasks of this deployment can assume the role only if that condition allows them, and tasks it allows are not restricted by the confused-deputy condition", t.Service, b)
+	}
+	return ""
 }
 
 // NewTrustPolicy is the trust policy of a role launch creates: one statement
@@ -48,6 +176,9 @@ func NewTrustPolicy(trusted []TrustedService) *policy.Document {
 // principal is services only, and whose condition equals t.Condition; when
 // there is none, a new statement is appended. The input is never modified.
 func EnsureTrusted(doc *policy.Document, t TrustedService) *policy.Document {
+	if merged, ok := widenDeputy(doc, t); ok {
+		return merged
+	}
 	for _, s := range doc.Statement {
 		if allowsAssumeRole(s) && slices.Contains(services(s), t.Service) {
 			return doc
@@ -94,19 +225,6 @@ func TrustsWith(doc *policy.Document, t TrustedService) bool {
 	for _, s := range doc.Statement {
 		have, _ := s["Condition"].(map[string]any)
 		if allowsAssumeRole(s) && slices.Contains(services(s), t.Service) && sameCondition(have, t.Condition) {
-			return true
-		}
-	}
-	return false
-}
-
-// TrustsOtherwise reports whether doc trusts t.Service through an Allow
-// sts:AssumeRole statement whose condition differs from t.Condition (none
-// included): such a statement grants what the wanted condition restricts.
-func TrustsOtherwise(doc *policy.Document, t TrustedService) bool {
-	for _, s := range doc.Statement {
-		have, _ := s["Condition"].(map[string]any)
-		if allowsAssumeRole(s) && slices.Contains(services(s), t.Service) && !sameCondition(have, t.Condition) {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package roles
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/launchdeploy/launch/internal/policy"
@@ -118,5 +119,148 @@ func TestNewTrustPolicy(t *testing.T) {
 	plain := NewTrustPolicy([]TrustedService{{Service: ECSTasksService}, {Service: "ec2.amazonaws.com"}})
 	if len(plain.Statement) != 1 {
 		t.Errorf("want one statement, got %s", plain.JSON())
+	}
+}
+
+// docsTaskRoleTrust is the task-role trust policy of the AWS ECS developer
+// guide, "Task IAM role" (confused-deputy example), with its us-west-2
+// region and example account 111122223333; Principal.Service is a list
+// there. See /work/shared/FIELD-NOTES.md, "IAM".
+const docsTaskRoleTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+	"Principal":{"Service":["ecs-tasks.amazonaws.com"]},"Action":"sts:AssumeRole",
+	"Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:ecs:us-west-2:111122223333:*"},"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}`
+
+// toolkitTaskRoleTrust is aws/agent-toolkit-for-aws's ecs-trust-policy.json
+// (skills/.../processing-s3-uploads-with-step-functions/scripts): the
+// account condition alone, a differently-conditioned statement.
+const toolkitTaskRoleTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},
+	"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}`
+
+func TestEnsureTrustedCoversEveryRegion(t *testing.T) {
+	in := func(region string) TrustedService {
+		return TrustedService{Service: ECSTasksService, Condition: SourceCondition("aws", region, "111122223333")}
+	}
+	tests := map[string]struct {
+		doc     string
+		trusted TrustedService
+		want    string // "" = unchanged
+	}{
+		"docs example, same region: unchanged": {doc: docsTaskRoleTrust, trusted: in("us-west-2")},
+		"docs example, a second region: its pattern added, the first kept (string → list)": {
+			doc: docsTaskRoleTrust, trusted: in("eu-west-1"),
+			want: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ecs-tasks.amazonaws.com"]},"Action":"sts:AssumeRole",
+				"Condition":{"ArnLike":{"aws:SourceArn":["arn:aws:ecs:us-west-2:111122223333:*","arn:aws:ecs:eu-west-1:111122223333:*"]},"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}`,
+		},
+		"a list with a value launch never wrote: kept, the region appended": {
+			doc: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole",
+				"Condition":{"ArnLike":{"aws:SourceArn":["arn:aws:ecs:us-west-2:111122223333:*","arn:aws:ecs:ap-south-1:111122223333:task/prod/*"]},"StringEquals":{"aws:SourceAccount":["111122223333"]}}}]}`,
+			trusted: in("us-east-1"),
+			want: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole",
+				"Condition":{"ArnLike":{"aws:SourceArn":["arn:aws:ecs:us-west-2:111122223333:*","arn:aws:ecs:ap-south-1:111122223333:task/prod/*","arn:aws:ecs:us-east-1:111122223333:*"]},"StringEquals":{"aws:SourceAccount":["111122223333"]}}}]}`,
+		},
+		"a region already in the list: unchanged": {
+			doc: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole",
+				"Condition":{"ArnLike":{"aws:SourceArn":["arn:aws:ecs:us-west-2:111122223333:*","arn:aws:ecs:eu-west-1:111122223333:*"]},"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}`,
+			trusted: in("eu-west-1"),
+		},
+		"a region wildcard covers every region: unchanged": {
+			doc: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole",
+				"Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:ecs:*:111122223333:*"},"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}`,
+			trusted: in("eu-central-1"),
+		},
+		"another account's statement is not widened: a new statement": {
+			doc: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},
+				{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole",
+				"Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:ecs:us-west-2:999999999999:*"},"StringEquals":{"aws:SourceAccount":"999999999999"}}}]}`,
+			trusted: in("us-west-2"),
+		},
+		"account-only condition (toolkit shape) is not rewritten": {doc: toolkitTaskRoleTrust, trusted: in("us-west-2")},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			doc := mustParse(t, tc.doc)
+			before := doc.Canonical()
+			got := EnsureTrusted(doc, tc.trusted)
+			if doc.Canonical() != before {
+				t.Fatal("EnsureTrusted modified its input")
+			}
+			if tc.want == "" {
+				if got.Canonical() != before {
+					t.Errorf("changed a trust that already covers the region:\n%s", got.JSON())
+				}
+				return
+			}
+			equalDocs(t, got, tc.want)
+			// Rerunning in any region already added changes nothing more.
+			if again := EnsureTrusted(got, tc.trusted); again.Canonical() != got.Canonical() {
+				t.Errorf("second pass changed the trust again:\n%s", again.JSON())
+			}
+		})
+	}
+}
+
+func TestTwoRegionsNeverRevokeEachOther(t *testing.T) {
+	eu := TrustedService{Service: ECSTasksService, Condition: SourceCondition("aws", "eu-west-1", "123456789012")}
+	us := TrustedService{Service: ECSTasksService, Condition: SourceCondition("aws", "us-east-1", "123456789012")}
+	st := &State{Exists: true, Trust: NewTrustPolicy([]TrustedService{eu}), Inline: map[string]string{}}
+	p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{us}}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.UpdateTrust || len(p.Warnings) != 0 {
+		t.Fatalf("second region: update %v, warnings %q", p.UpdateTrust, p.Warnings)
+	}
+	for _, region := range []TrustedService{eu, us} {
+		if TrustConflict(p.Trust, region) != "" {
+			t.Errorf("the merged trust does not cover %v: %s", region.Condition, p.Trust.JSON())
+		}
+	}
+	// Rerun in either region: nothing to write, nothing to warn about.
+	st.Trust = p.Trust
+	for _, region := range []TrustedService{eu, us} {
+		p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{region}}, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Changed() || len(p.Warnings) != 0 {
+			t.Errorf("rerun: changed %v, warnings %q", p.Changed(), p.Warnings)
+		}
+	}
+}
+
+func TestTrustConflictSaysWhatIsTrue(t *testing.T) {
+	want := TrustedService{Service: ECSTasksService, Condition: SourceCondition("aws", "us-east-1", "111122223333")}
+	tests := map[string]struct{ doc, says string }{
+		"no condition":                   {`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}}`, "without any condition"},
+		"account-only condition":         {toolkitTaskRoleTrust, `condition launch does not manage ({"StringEquals":{"aws:SourceAccount":"111122223333"}})`},
+		"docs shape, other account":      {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:ecs:us-east-1:999999999999:*"},"StringEquals":{"aws:SourceAccount":"999999999999"}}}]}`, "only if that condition allows them"},
+		"docs shape covering the region": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":["arn:aws:ecs:us-west-2:111122223333:*","arn:aws:ecs:us-east-1:111122223333:*"]},"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}`, ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := TrustConflict(mustParse(t, tc.doc), want)
+			if (tc.says == "") != (got == "") || !strings.Contains(got, tc.says) {
+				t.Errorf("TrustConflict = %q, want it to say %q", got, tc.says)
+			}
+		})
+	}
+}
+
+func TestGlobMatch(t *testing.T) {
+	for _, tc := range []struct {
+		p, s string
+		ok   bool
+	}{
+		{"arn:aws:ecs:*:1:*", "arn:aws:ecs:eu-west-1:1:*", true},
+		{"arn:aws:ecs:eu-west-?:1:*", "arn:aws:ecs:eu-west-1:1:*", true},
+		{"arn:aws:ecs:eu-west-1:1:*", "arn:aws:ecs:eu-west-2:1:*", false},
+		{"arn:aws:ecs:eu-west-1:1:task/*", "arn:aws:ecs:eu-west-1:1:*", false},
+		{"*", "", true},
+		{"a*b*c", "aXXbYc", true},
+		{"a*b*c", "aXXbY", false},
+	} {
+		if got := globMatch(tc.p, tc.s); got != tc.ok {
+			t.Errorf("globMatch(%q, %q) = %v", tc.p, tc.s, got)
+		}
 	}
 }

@@ -109,7 +109,7 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 
 	rep.Cluster = ClusterReport{Name: sp.Cluster.Name, ARN: p.Cluster.ARN, Action: "unchanged"}
 	if p.CreateCluster {
-		arn, err := service.CreateCluster(ctx, c.ECS, sp.Cluster.Name, ownedTags(sp))
+		arn, err := service.CreateCluster(ctx, c.ECS, sp.Cluster.Name, instanceTags(sp, InstanceOf(p.Identity, sp)))
 		if err != nil {
 			return err
 		}
@@ -257,7 +257,7 @@ func serviceDesired(p *Plan, ap AgentPlan, taskDefARN string) service.Desired {
 		DesiredCount: a.Service.DesiredCount, Subnets: a.Network.Subnets, SecurityGroups: a.Network.SecurityGroups,
 		AssignPublicIP: a.Network.AssignPublicIP, MinimumHealthyPercent: a.Service.MinimumHealthyPercent,
 		MaximumPercent: a.Service.MaximumPercent, CircuitBreaker: a.Service.CircuitBreaker.Enable,
-		Rollback: a.Service.CircuitBreaker.Rollback, Tags: ownedTags(p.Spec),
+		Rollback: a.Service.CircuitBreaker.Rollback, Tags: instanceTags(p.Spec, InstanceOf(p.Identity, p.Spec)),
 	}
 }
 
@@ -265,6 +265,9 @@ func roleDetail(r roles.Result) string {
 	var parts []string
 	if r.Trust {
 		parts = append(parts, "trust policy updated")
+	}
+	if len(r.Tagged) > 0 {
+		parts = append(parts, "instance recorded: "+strings.Join(r.Tagged, ", "))
 	}
 	if len(r.Attach) > 0 {
 		parts = append(parts, "attached "+strings.Join(r.Attach, ", "))

@@ -40,5 +40,5 @@ func NewClients(cfg aws.Config) Clients {
 
 // NewDestroyClients builds the SDK clients destroy uses.
 func NewDestroyClients(cfg aws.Config) DestroyClients {
-	return DestroyClients{ECS: ecs.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg)}
+	return DestroyClients{STS: sts.NewFromConfig(cfg), ECS: ecs.NewFromConfig(cfg), IAM: iam.NewFromConfig(cfg), Logs: cloudwatchlogs.NewFromConfig(cfg), Region: cfg.Region}
 }

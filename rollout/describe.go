@@ -111,8 +111,11 @@ func roleChange(rp roles.Plan) PlannedChange {
 		diffs = append(diffs, textdiff.Unified("", rp.Trust.JSON(), "(none)", "trust policy"))
 	case rp.UpdateTrust:
 		c.Action = PlanUpdate
-		c.Detail = append(c.Detail, "trust policy: add "+roles.ECSTasksService+" or a trusted service")
+		c.Detail = append(c.Detail, "trust policy: add a trusted service, or this region's aws:SourceArn to the confused-deputy condition (existing statements and values are kept)")
 		diffs = append(diffs, textdiff.Unified(rp.TrustBefore.JSON(), rp.Trust.JSON(), "trust policy (current)", "trust policy (desired)"))
+	}
+	for _, k := range slices.Sorted(maps.Keys(rp.AddTags)) {
+		c.Detail = append(c.Detail, "tag "+k+"="+rp.AddTags[k]+" (records this deployment instance on the shared role)")
 	}
 	for _, arn := range rp.Attach {
 		c.Detail = append(c.Detail, "attach managed policy "+arn)

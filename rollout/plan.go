@@ -188,6 +188,10 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	inst := InstanceOf(id, sp)
+	if err := inst.Validate(); err != nil {
+		return nil, fmt.Errorf("cannot tell which deployment instance this is: %w", err)
+	}
 	cur, err := read(ctx, c, sp)
 	if err != nil {
 		return nil, err
@@ -216,6 +220,7 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
+		in.Tags[InstanceTagKey] = inst.String()
 		desired, err := taskdef.Build(in)
 		if err != nil {
 			return nil, fmt.Errorf("agent %s: %w", a.Name, err)
@@ -226,18 +231,19 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 		}
 		p.Agents = append(p.Agents, AgentPlan{
 			Agent:       a,
-			LogGroup:    logGroupPlan(sp, a, desired, cur.logGroups[i]),
+			LogGroup:    logGroupPlan(sp, inst, a, desired, cur.logGroups[i]),
 			TaskDef:     desired,
 			TaskDefPlan: tdPlan,
 			Service:     cur.services[i],
 		})
 	}
 
-	p.Instance = InstanceOf(id, sp)
+	p.Instance = inst
 	if p.Reads, err = readsOf(ctx, c, p, cur.secrets, unresolved); err != nil {
 		return nil, err
 	}
 	execDesired := execRoleDesired(sp, id, p.Instance, p.Reads)
+	execDesired.Record = roleRecord(inst)
 	p.Narrow = widenForRollout(&execDesired, cur.execRole, p.Instance.GrantPolicyName())
 	if p.ExecRole, err = roles.PlanFor(execDesired, cur.execRole); err != nil {
 		return nil, err
@@ -254,6 +260,22 @@ func ownedTags(sp *spec.Spec) map[string]string {
 	}
 	tags[roles.OwnerTagKey] = roles.OwnerTagValue
 	return tags
+}
+
+// instanceTags are ownedTags plus the deployment instance's tag: what goes
+// on every regional resource launch creates (task definitions, services,
+// log groups, the cluster). Roles are global and shared: they record their
+// instances with roleRecord instead.
+func instanceTags(sp *spec.Spec, inst Instance) map[string]string {
+	tags := ownedTags(sp)
+	tags[InstanceTagKey] = inst.String()
+	return tags
+}
+
+// roleRecord is the tag that records inst on a role it uses.
+func roleRecord(inst Instance) map[string]string {
+	k, v := roles.InstanceTag(inst.Account, inst.Region, inst.Cluster)
+	return map[string]string{k: v}
 }
 
 // roleARN is the role's ARN: the real one when it exists (it may have a
@@ -279,7 +301,8 @@ func taskRoleDesired(sp *spec.Spec, id Identity) roles.Desired {
 	if sp.TaskRole.ConfusedDeputyProtection {
 		ecsTrust.Condition = roles.SourceCondition(id.Partition, id.Region, id.Account)
 	}
-	d := roles.Desired{Name: sp.TaskRole.Name, Trusted: []roles.TrustedService{ecsTrust}, InlinePolicies: map[string]string{}, Tags: sp.Tags}
+	d := roles.Desired{Name: sp.TaskRole.Name, Trusted: []roles.TrustedService{ecsTrust}, InlinePolicies: map[string]string{}, Tags: sp.Tags,
+		Record: roleRecord(InstanceOf(id, sp))}
 	for _, s := range sp.TaskRole.TrustedServices {
 		if s != roles.ECSTasksService {
 			d.Trusted = append(d.Trusted, roles.TrustedService{Service: s})
@@ -435,7 +458,7 @@ func taskDefInput(sp *spec.Spec, a spec.Agent, region, taskRoleARN, execRoleARN 
 // A group that already exists and comes from the base task definition keeps
 // its retention unless the spec writes logs.retentionDays: launch's default
 // of 30 days applies only to a group launch creates.
-func logGroupPlan(sp *spec.Spec, a spec.Agent, desired *ecs.RegisterTaskDefinitionInput, st loggroup.State) loggroup.Plan {
+func logGroupPlan(sp *spec.Spec, inst Instance, a spec.Agent, desired *ecs.RegisterTaskDefinitionInput, st loggroup.State) loggroup.Plan {
 	name := taskdef.LogGroup(desired, a.Container)
 	if name == "" {
 		return loggroup.Plan{}
@@ -447,5 +470,5 @@ func logGroupPlan(sp *spec.Spec, a spec.Agent, desired *ecs.RegisterTaskDefiniti
 	if st.Exists && a.BaseTaskDefinition != "" && !a.IsSet("logs.group") && !a.IsSet("logs.retentionDays") {
 		retention = st.RetentionDays
 	}
-	return loggroup.PlanFor(name, retention, ownedTags(sp), st)
+	return loggroup.PlanFor(name, retention, instanceTags(sp, inst), st)
 }

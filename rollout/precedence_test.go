@@ -93,13 +93,13 @@ func TestRenderPrecedenceFromTheSpec(t *testing.T) {
 			if a.Logs.Group != tc.want.group {
 				t.Errorf("spec's Logs.Group = %q, the task definition logs to %q", a.Logs.Group, tc.want.group)
 			}
-			lg := logGroupPlan(sp, a, td, loggroup.State{Exists: true, RetentionDays: a.Logs.RetentionDays})
+			lg := logGroupPlan(sp, Instance{}, a, td, loggroup.State{Exists: true, RetentionDays: a.Logs.RetentionDays})
 			if lg.Name != tc.want.group || lg.Changed() {
 				t.Errorf("log group plan %+v; want %q, unchanged", lg, tc.want.group)
 			}
 			// A base's existing group keeps its retention; launch's default
 			// of 30 days is for the groups it creates.
-			lg = logGroupPlan(sp, a, td, loggroup.State{Exists: true, RetentionDays: 90})
+			lg = logGroupPlan(sp, Instance{}, a, td, loggroup.State{Exists: true, RetentionDays: 90})
 			if lg.Changed() != tc.retentionSet {
 				t.Errorf("existing group with 90 days: plan %+v; want a retention change: %v", lg, tc.retentionSet)
 			}

@@ -564,12 +564,15 @@ func reportToActions(runErr error, stderr io.Writer, summary string, outputs map
 
 const destroyUsage = `Usage: launch destroy FILE [--roles] [--yes] [flags]
 
-Deletes what launch created for FILE, recognised by its launch:managed-by tag:
-each agent's service (scaled to 0 first), the task definition revisions
-launch registered, and the cluster when launch created it and it is empty.
-With --roles also the roles (with their policies) and log groups launch
-created; on a role launch did not create, only launch's own secrets policy
-is removed. Anything without the tag is left alone and reported as skipped.
+Deletes what launch created for one deployment instance of FILE (the
+caller's account, the region of the run, the spec's cluster), and nothing
+another instance still uses: each agent's service in the cluster (scaled to
+0 first), the revisions this instance registered that no other service of
+the region runs, and the cluster when launch created it and it is empty.
+With --roles also the instance's log groups, its record tag and secrets
+grant on each role, and a role launch created once no other instance uses
+it. Each resource is reported as deleted, kept (still used elsewhere, with
+the user), skipped (not this instance's) or absent.
 Not on a terminal, --yes is required.
 
 Flags:
@@ -578,7 +581,7 @@ Flags:
 func runDestroy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("destroy", destroyUsage, stderr)
 	var opts awsconf.Options
-	withRoles := fs.Bool("roles", false, "also delete the roles and log groups launch created")
+	withRoles := fs.Bool("roles", false, "also delete the instance's log groups and its share of the roles (a role goes with its last instance)")
 	yes := fs.Bool("yes", false, "do not ask for confirmation (required when not on a terminal)")
 	output := outputFlag(fs, "the list of deleted and skipped resources")
 	awsFlags(fs, &opts)
