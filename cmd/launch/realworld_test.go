@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +34,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/launchdeploy/launch/internal/emulator"
 )
 
 const (
@@ -52,6 +55,12 @@ type corpusEntry struct {
 	// Refusal is the field an EC2-only base is refused for; the offline
 	// message must name it.
 	Refusal string `json:"refusal,omitempty"`
+	// Secrets maps a placeholder secret ARN the file carries (a docs
+	// template's "arn:aws:secretsmanager:region:aws_account_id:…") to the name
+	// of a secret the test creates: the test deploys a copy of the file with
+	// the real ARN, as its user would, since preflight rightly refuses a
+	// reference to a secret that does not exist.
+	Secrets map[string]string `json:"secrets,omitempty"`
 }
 
 func loadCorpus(t *testing.T) []corpusEntry {
@@ -116,6 +125,12 @@ func realworldSpec(t *testing.T, e corpusEntry) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return realworldSpecWith(t, e, base)
+}
+
+// realworldSpecWith is realworldSpec with the base file at base.
+func realworldSpecWith(t *testing.T, e corpusEntry, base string) (string, string) {
+	t.Helper()
 	agent := "rw-" + strings.TrimSuffix(e.File, ".json")
 	container := ""
 	if e.Container != "" {
@@ -173,7 +188,19 @@ func realworldRefusedOffline(t *testing.T, w *world, e corpusEntry) {
 }
 
 func realworldRoundTrip(t *testing.T, w *world, e corpusEntry) {
-	path, agent := realworldSpec(t, e)
+	baseJSON, err := os.ReadFile(filepath.Join(realworldDir, e.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for placeholder, name := range e.Secrets {
+		arn := emulator.CreateSecret(t, w.cfg, name, "value", "")
+		baseJSON = bytes.ReplaceAll(baseJSON, []byte(placeholder), []byte(arn))
+	}
+	basePath := filepath.Join(t.TempDir(), e.File)
+	if err := os.WriteFile(basePath, baseJSON, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path, agent := realworldSpecWith(t, e, basePath)
 	r := w.launch("deploy", path, "--output", "json")
 	if r.code != 0 {
 		t.Fatalf("deploy: exit %d: %s", r.code, lastLine(r.stderr))
@@ -183,15 +210,12 @@ func realworldRoundTrip(t *testing.T, w *world, e corpusEntry) {
 	}
 	got, gotTags := describeRaw(t, w, r.report.Agents[0].TaskDefinition.ARN)
 
-	baseJSON, err := os.ReadFile(filepath.Join(realworldDir, e.File))
-	if err != nil {
-		t.Fatal(err)
-	}
 	base, baseTags := unwrapBase(t, baseJSON)
 	want, wantTags := expectedRegistration(base, baseTags, got, registration{
 		family:    agent,
 		container: agentContainer(base, e.Container),
 		image:     realworldImage,
+		instance:  strings.Split(roleARN(t, w, realworldTask), ":")[4] + "/" + w.cfg.Region + "/realworld",
 		taskRole:  roleARN(t, w, realworldTask),
 		execRole:  roleARN(t, w, realworldExec),
 	})
@@ -209,7 +233,7 @@ var readOnlyFields = []string{"taskDefinitionArn", "revision", "status", "requir
 	"registeredAt", "registeredBy", "deregisteredAt"}
 
 type registration struct {
-	family, container, image, taskRole, execRole string
+	family, container, image, instance, taskRole, execRole string
 }
 
 // expectedRegistration is the base as it must come back from
@@ -232,15 +256,26 @@ type registration struct {
 //     never replaced, so these are filled only where the base is silent.
 //  6. Tags: the base's tags plus launch's ownership tag (launch:managed-by),
 //     which marks what launch may later change or delete (README "What launch
-//     changes").
+//     changes"), and its deployment-instance tag (launch:instance =
+//     account/region/cluster, README "Deployment instances").
 //  7. Defaults ECS itself writes on registration where a container leaves
 //     them out: cpu 0 and essential true (the API reference's defaults; every
 //     describe-task-definition output in the corpus shows them, e.g.
-//     console-describe-hiringcandidate.json).
+//     console-describe-hiringcandidate.json); versionConsistency "enabled"
+//     (ContainerDefinition.versionConsistency: "the default value is
+//     enabled"); a port mapping's hostPort equal to its containerPort (with
+//     awsvpc "hostPort can be left blank or it must be the same value as the
+//     containerPort"; describe output of awsvpc tasks shows it filled) and
+//     its protocol "tcp" (PortMapping.protocol: "The default is tcp").
 //
 // Not differences: null, [] and {} equal an absent field (console exports
-// write them, AWS omits them), and task cpu/memory written in vCPU/GB
-// ("1 vcpu", ".5 gb") equal the units AWS converts them to on registration.
+// write them, AWS omits them); an optional boolean written false equals its
+// absence (every boolean of a task definition defaults to false, except
+// essential, which is compared as written); task cpu/memory written in
+// vCPU/GB ("1 vcpu", ".5 gb") equal the units AWS converts them to on
+// registration; the order of containerDefinitions, and of a container's
+// environment and secrets, is not compared (ECS starts containers by
+// dependsOn, and looks variables up by name): they are matched by name.
 func expectedRegistration(base map[string]any, baseTags map[string]string, got map[string]any, reg registration) (map[string]any, map[string]string) {
 	want := normalizeJSON(without(base, readOnlyFields...)).(map[string]any)
 	got = normalizeJSON(got).(map[string]any)
@@ -279,7 +314,7 @@ func expectedRegistration(base map[string]any, baseTags map[string]string, got m
 
 	wantCs, _ := want["containerDefinitions"].([]any)
 	gotCs, _ := got["containerDefinitions"].([]any)
-	for i, c := range wantCs {
+	for _, c := range wantCs {
 		c, _ := c.(map[string]any)
 		if c == nil {
 			continue
@@ -290,14 +325,28 @@ func expectedRegistration(base map[string]any, baseTags map[string]string, got m
 		if _, stated := c["essential"]; !stated {
 			c["essential"] = true
 		}
+		if _, stated := c["versionConsistency"]; !stated {
+			c["versionConsistency"] = "enabled"
+		}
+		pms, _ := c["portMappings"].([]any)
+		for _, pm := range pms {
+			if pm, _ := pm.(map[string]any); pm != nil {
+				if pm["hostPort"] == nil && pm["containerPort"] != nil {
+					pm["hostPort"] = pm["containerPort"]
+				}
+				if pm["protocol"] == nil && pm["containerPortRange"] == nil {
+					pm["protocol"] = "tcp"
+				}
+			}
+		}
 		if c["name"] != reg.container {
 			continue
 		}
 		c["image"] = reg.image                           // 2
 		if _, stated := c["logConfiguration"]; !stated { // 5
 			c["logConfiguration"] = "<launch's awslogs default>"
-			if i < len(gotCs) {
-				if gc, _ := gotCs[i].(map[string]any); gc != nil {
+			for _, gc := range gotCs {
+				if gc, _ := gc.(map[string]any); gc != nil && gc["name"] == c["name"] {
 					if lc, _ := gc["logConfiguration"].(map[string]any); lc != nil && lc["logDriver"] == "awslogs" {
 						c["logConfiguration"] = lc
 					}
@@ -306,7 +355,7 @@ func expectedRegistration(base map[string]any, baseTags map[string]string, got m
 		}
 	}
 
-	wantTags := map[string]string{"launch:managed-by": "launch"} // 6
+	wantTags := map[string]string{"launch:managed-by": "launch", "launch:instance": reg.instance} // 6
 	for k, v := range baseTags {
 		wantTags[k] = v
 	}
@@ -430,8 +479,14 @@ func normalizeJSON(v any) any {
 			if isEmptyJSON(x) {
 				continue
 			}
+			if b, ok := x.(bool); ok && !b && k != "essential" {
+				continue
+			}
 			if s, ok := x.(string); ok && (k == "cpu" || k == "memory") {
 				x = taskSizeUnits(s)
+			}
+			if k == "containerDefinitions" || k == "environment" || k == "secrets" {
+				x = sortedByName(x)
 			}
 			out[k] = x
 		}
@@ -560,4 +615,20 @@ func compactJSON(v any) string {
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)
 	return s[strings.LastIndexByte(s, '\n')+1:]
+}
+
+// sortedByName sorts a list of objects by their "name" member, so lists
+// whose order carries no meaning compare item by item.
+func sortedByName(v any) any {
+	list, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	list = slices.Clone(list)
+	slices.SortStableFunc(list, func(a, b any) int {
+		an, _ := a.(map[string]any)["name"].(string)
+		bn, _ := b.(map[string]any)["name"].(string)
+		return strings.Compare(an, bn)
+	})
+	return list
 }
