@@ -42,6 +42,7 @@ import binascii
 import datetime
 import functools
 import json
+import sys
 import threading
 from typing import Any
 from urllib.parse import parse_qsl
@@ -142,9 +143,17 @@ def refusal(code: str, message: str, status: int = 400) -> dict[str, Any]:
 
 def check(environ: dict[str, Any], body: bytes, service: str, action: str, protocol: str) -> dict[str, Any] | None:
     """The moto lane's hook: returns the error AWS would answer this raw request with
-    ({"status","code","message"}), or None when AWS would accept it."""
+    ({"status","code","message"}), or None when AWS would accept it. Each refusal is logged
+    on stderr (the server log): service, action, code and message, never a sensitive value."""
     if not enabled():
         return None
+    answer = _check(environ, body, service, action, protocol)
+    if answer is not None:
+        print(f"harness: refused {service} {action}: {answer['code']}: {answer['message']}", file=sys.stderr, flush=True)
+    return answer
+
+
+def _check(environ: dict[str, Any], body: bytes, service: str, action: str, protocol: str) -> dict[str, Any] | None:
     if protocol == "json":
         prefix = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")[0]
         name = JSON_SERVICES.get(prefix)
