@@ -597,3 +597,37 @@ def test_validation_switch(h):
     control(h, "POST", "/_harness/reset")
     assert control(h, "GET", "/_harness/validation") == {"enabled": True}
     assert refused(lambda: ecs.register_task_definition(**{**TASKDEF, "networkMode": "bridgee"}))[1] == "ClientException"
+
+
+def test_check_params_on_parsed_requests():
+    """The LocalStack lane checks the request LocalStack already parsed (datetimes, bytes,
+    Python lists): the same verdicts as on the wire."""
+    import datetime
+
+    sys.path.insert(0, HERE)
+    from harness import validate
+
+    assert validate.check_params("ecs", "RegisterTaskDefinition", dict(TASKDEF)) is None
+    assert validate.check_params("ecs", "RegisterTaskDefinition", {**TASKDEF, "networkMode": "bridgee"})["code"] == "ClientException"
+    assert validate.check_params("ecs", "RegisterTaskDefinition", {**TASKDEF, "family": "my agent"}) == {
+        "status": 400, "code": "ClientException", "message": "Family contains invalid characters."}
+    assert validate.check_params("kms", "Encrypt", {"KeyId": "alias/k", "Plaintext": b"x" * 4096}) is None
+    assert validate.check_params("kms", "Encrypt", {"KeyId": "alias/k", "Plaintext": b"x" * 4097}) == {
+        "status": 400, "code": "ValidationException",
+        "message": "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: "
+                   "Member must have length less than or equal to 4096"}
+    assert validate.check_params("logs", "FilterLogEvents", {"logGroupName": "/ecs/a", "startTime": 1, "limit": 5}) is None
+    assert validate.check_params("secretsmanager", "ListSecrets", {"MaxResults": 5}) is None
+    assert validate.check_params("kms", "ScheduleKeyDeletion", {"KeyId": "k", "PendingWindowInDays": 6}) is None
+    assert validate.check_params("iam", "CreatePolicyVersion", {"PolicyArn": "arn:aws:iam::123456789012:policy/p",
+                                                                "PolicyDocument": json.dumps(POLICY), "SetAsDefault": True}) is None
+    assert validate.check_params("ssm", "GetParameters", {"Names": ["/a"], "WithDecryption": True}) is None
+    assert validate.check_params("ecr", "DescribeImages", {"repositoryName": "repo/agent", "imageIds": [{"imageTag": "1"}]}) is None
+    started = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    assert validate.check_params("ecs", "ListServiceDeployments", {"service": "s", "createdAt": {"after": started}}) is None
+    assert validate.check_params("logs", "FilterLogEvents", {"logGroupName": "/ecs/a", "limit": 0})["code"] == "InvalidParameterException"
+    assert validate.check_params("sts", "AssumeRole", {"RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "launch", "DurationSeconds": 900}) is None
+    assert validate.check_params("iam", "CreateRole", {"RoleName": "a b", "AssumeRolePolicyDocument": TRUST})["message"] == (
+        "1 validation error detected: Value 'a b' at 'roleName' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+    assert validate.check_params("ec2", "DescribeSubnets", {"SubnetIds": ["subnet-1"], "DryRun": False}) is None
