@@ -528,7 +528,7 @@ def test_ec2_refusals(h):
     assert status == 400 and "<Code>UnknownParameter</Code><Message>The parameter Colour is not recognized</Message>" in body
     ec2 = client(h, "ec2", config=LAX)
     assert refused(lambda: ec2.create_security_group(Description="d")) == (
-        400, "MissingParameter", "The request must contain the parameter groupName")
+        400, "MissingParameter", "The request must contain the parameter GroupName")
 
 
 POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k"}]}

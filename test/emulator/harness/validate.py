@@ -236,7 +236,8 @@ def _refuse(service: str, action: str, errors: list[Problem], protocol: str) -> 
     if protocol == "ec2":
         first = errors[0]
         if first.kind == "required":
-            return refusal("MissingParameter", f"The request must contain the parameter {first.path}")
+            name = first.path[:1].upper() + first.path[1:]  # as sent: GroupName
+            return refusal("MissingParameter", f"The request must contain the parameter {name}")
         if first.kind == "unknown":
             return refusal("UnknownParameter", f"The parameter {first.path} is not recognized")
         return refusal("InvalidParameterValue", first.coral())
