@@ -290,6 +290,17 @@ func (h *Harness) SetDeploymentDuration(t testing.TB, d time.Duration) {
 	h.must(t, http.MethodPost, "/_harness/ecs", map[string]any{"deploymentSeconds": d.Seconds()}, nil)
 }
 
+// SetValidation turns the harness's request validation on or off. With it on (the default,
+// restored by Reset) every AWS request is checked against the AWS service model botocore
+// ships (required and unknown members, enums, lengths, ranges, patterns) and IAM policy
+// documents against IAM's grammar and size quotas; a violation is answered as AWS answers it
+// (ECS ClientException/InvalidParameterException, IAM ValidationError/MalformedPolicyDocument,
+// …) and never reaches moto. Turn it off only to reach moto's own behaviour.
+func (h *Harness) SetValidation(t testing.TB, enabled bool) {
+	t.Helper()
+	h.must(t, http.MethodPost, "/_harness/validation", map[string]any{"enabled": enabled}, nil)
+}
+
 // Request is one AWS request the emulator received, in order. Only service and action are
 // recorded, never parameters or values.
 type Request struct {

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 
 import boto3
@@ -17,6 +19,10 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NO_RETRY = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"})
+TRUST = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+})
 
 
 def _free_port() -> int:
@@ -108,7 +114,7 @@ def test_request_log_and_no_secret_values(h):
 
 
 def test_reset_wipes_moto_and_harness_state(h):
-    client(h, "iam").create_role(RoleName="r1", AssumeRolePolicyDocument="{}")
+    client(h, "iam").create_role(RoleName="r1", AssumeRolePolicyDocument=TRUST)
     control(h, "POST", "/_harness/latency", {"ms": 5})
     control(h, "POST", "/_harness/faults", {"action": "GetRole", "count": 5, "code": "Throttling"})
     control(h, "POST", "/_harness/ecs/failing-images", {"image": "x:1"})
@@ -121,7 +127,7 @@ def test_reset_wipes_moto_and_harness_state(h):
 
 def test_managed_policies_loaded(h):
     iam = client(h, "iam")
-    iam.create_role(RoleName="exec", AssumeRolePolicyDocument="{}")
+    iam.create_role(RoleName="exec", AssumeRolePolicyDocument=TRUST)
     iam.attach_role_policy(
         RoleName="exec",
         PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
@@ -139,7 +145,7 @@ def test_latency(h):
 @pytest.mark.parametrize(
     "service,call,action,status,code",
     [
-        ("iam", lambda c: c.create_role(RoleName="r", AssumeRolePolicyDocument="{}"), "CreateRole", 400, "Throttling"),
+        ("iam", lambda c: c.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST), "CreateRole", 400, "Throttling"),
         ("sts", lambda c: c.get_caller_identity(), "GetCallerIdentity", 503, "ServiceUnavailable"),
         ("ec2", lambda c: c.describe_subnets(), "DescribeSubnets", 400, "RequestLimitExceeded"),
         ("secretsmanager", lambda c: c.describe_secret(SecretId="x"), "DescribeSecret", 400, "ThrottlingException"),
@@ -163,7 +169,7 @@ def test_faults_shaped_per_protocol(h, service, call, action, status, code):
 def test_fault_count_and_sdk_retry(h):
     iam = client(h, "iam", config=botocore.config.Config(retries={"total_max_attempts": 3, "mode": "standard"}))
     control(h, "POST", "/_harness/faults", {"action": "CreateRole", "count": 2, "code": "Throttling", "message": "Rate exceeded"})
-    iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")  # two throttles retried
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)  # two throttles retried
     reqs = control(h, "GET", "/_harness/requests")
     assert [r.get("injected", False) for r in reqs] == [True, True, False]
 
@@ -362,3 +368,266 @@ def test_update_with_unknown_task_definition_fails(h):
     with pytest.raises(botocore.exceptions.ClientError):
         ecs.update_service(cluster="c", service="s", taskDefinition="agent:9")
     assert len(describe(ecs)["deployments"]) == 1
+
+
+# ------------------------------------------------------------------ validation (harness/validate.py)
+
+LAX = botocore.config.Config(parameter_validation=False, retries={"total_max_attempts": 1, "mode": "standard"})
+AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=0"
+
+
+def raw(url, service, body, target=None):
+    """Sends one request as the SDKs frame it (JSON with X-Amz-Target, or a query form),
+    without the SDK's client-side checks; returns (status, parsed body)."""
+    if target:
+        headers = {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}
+        data = json.dumps(body).encode()
+    else:
+        headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+        data = urllib.parse.urlencode(body).encode()
+    headers["Authorization"] = AUTH.format(service)
+    req = urllib.request.Request(url + "/", data=data, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+TASKDEF = {
+    "family": "agent",
+    "requiresCompatibilities": ["FARGATE"],
+    "networkMode": "awsvpc",
+    "cpu": "1024",
+    "memory": "2048",
+    "containerDefinitions": [{"name": "agent", "image": "repo/agent:1", "essential": True}],
+}
+
+
+def refused(call):
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        call()
+    err = ei.value.response
+    return err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Code"], err["Error"]["Message"]
+
+
+def test_valid_requests_pass_every_protocol(h):
+    ecs = client(h, "ecs")
+    assert ecs.register_task_definition(**TASKDEF)["taskDefinition"]["revision"] == 1
+    iam = client(h, "iam")
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+    iam.put_role_policy(RoleName="r", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"},
+    }))
+    client(h, "ec2").describe_subnets(Filters=[{"Name": "vpc-id", "Values": ["vpc-1"]}], MaxResults=5)
+    client(h, "logs").create_log_group(logGroupName="/ecs/agent")
+
+
+@pytest.mark.parametrize(
+    "name,kwargs,message",
+    [
+        (
+            "missing containerDefinitions",
+            {k: v for k, v in TASKDEF.items() if k != "containerDefinitions"},
+            "1 validation error detected: Value null at 'containerDefinitions' failed to satisfy constraint: Member must not be null",
+        ),
+        (
+            "bad enum",
+            {**TASKDEF, "networkMode": "bridgee"},
+            "1 validation error detected: Value 'bridgee' at 'networkMode' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [bridge, host, awsvpc, none]",
+        ),
+        (
+            "family too long",
+            {**TASKDEF, "family": "f" * 256},
+            f"1 validation error detected: Value '{'f' * 256}' at 'family' failed to satisfy constraint: "
+            "Member must have length less than or equal to 255",
+        ),
+        (
+            "two problems",
+            {**TASKDEF, "networkMode": "bridgee", "containerDefinitions": [{"name": "a", "image": "i", "dependsOn": [{"containerName": "b"}]}]},
+            "2 validation errors detected: Value 'bridgee' at 'networkMode' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [bridge, host, awsvpc, none]; "
+            "Value null at 'containerDefinitions.1.member.dependsOn.1.member.condition' failed to satisfy constraint: Member must not be null",
+        ),
+    ],
+)
+def test_register_task_definition_refused(h, name, kwargs, message):
+    ecs = client(h, "ecs", config=LAX)
+    assert refused(lambda: ecs.register_task_definition(**kwargs)) == (400, "ClientException", message), name
+    assert ecs.list_task_definitions()["taskDefinitionArns"] == []
+    assert control(h, "GET", "/_harness/requests")[0] == {"service": "ecs", "action": "RegisterTaskDefinition"}
+
+
+def test_register_task_definition_unknown_member(h):
+    status, body = raw(h, "ecs", {**TASKDEF, "revision": 3}, target="AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition")
+    assert status == 400
+    assert json.loads(body) == {"__type": "ClientException", "message": "1 validation error detected: Unknown parameter 'revision'"}
+
+
+def test_json_wrong_type_is_serialization_exception(h):
+    status, body = raw(h, "ecs", {**TASKDEF, "containerDefinitions": [{"name": "a", "image": "i", "memory": "512"}]},
+                       target="AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition")
+    assert (status, json.loads(body)["__type"]) == (400, "SerializationException")
+
+
+def test_other_ecs_operations_answer_invalid_parameter(h):
+    ecs = client(h, "ecs", config=LAX)
+    assert refused(lambda: ecs.list_task_definitions(status="GONE")) == (
+        400, "InvalidParameterException",
+        "1 validation error detected: Value 'GONE' at 'status' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [ACTIVE, INACTIVE, DELETE_IN_PROGRESS]",
+    )
+
+
+def test_logs_pattern_refused(h):
+    logs = client(h, "logs", config=LAX)
+    status, code, message = refused(lambda: logs.create_log_group(logGroupName="bad name!"))
+    assert (status, code) == (400, "InvalidParameterException")
+    assert message.startswith("1 validation error detected: Value 'bad name!' at 'logGroupName' failed to satisfy constraint: "
+                              "Member must satisfy regular expression pattern: ")
+
+
+def test_sensitive_value_never_in_message(h):
+    sm = client(h, "secretsmanager", config=LAX)
+    status, code, message = refused(lambda: sm.create_secret(Name="s", SecretString="s3cr3t" * 20000))
+    assert (status, code) == (400, "ValidationException")
+    assert message == ("1 validation error detected: Value at 'secretString' failed to satisfy constraint: "
+                       "Member must have length less than or equal to 65536")
+
+
+def test_create_role_name_too_long(h):
+    iam = client(h, "iam", config=LAX)
+    name = "r" * 129
+    assert refused(lambda: iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)) == (
+        400, "ValidationError",
+        f"1 validation error detected: Value '{name}' at 'roleName' failed to satisfy constraint: "
+        "Member must have length less than or equal to 64",
+    )
+    assert iam.list_roles()["Roles"] == []
+
+
+def test_query_list_decoded_from_member_n(h):
+    iam = client(h, "iam", config=LAX)
+    tags = [{"Key": f"k{i}", "Value": "v"} for i in range(51)]
+    assert refused(lambda: iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST, Tags=tags)) == (
+        400, "ValidationError",
+        "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50",
+    )
+    status, body = raw(h, "iam", {"Action": "CreateRole", "Version": "2010-05-08", "RoleName": "r",
+                                  "AssumeRolePolicyDocument": TRUST, "Tags.member.1.Key": "k", "Colour": "red"})
+    assert status == 400
+    assert "<Type>Sender</Type><Code>ValidationError</Code><Message>2 validation errors detected: " in body
+    assert "Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null" in body
+    assert "Unknown parameter 'Colour'" in body
+
+
+def test_ec2_refusals(h):
+    status, body = raw(h, "ec2", {"Action": "DescribeSubnets", "Version": "2016-11-15", "Colour": "red"})
+    assert status == 400 and "<Code>UnknownParameter</Code><Message>The parameter Colour is not recognized</Message>" in body
+    ec2 = client(h, "ec2", config=LAX)
+    assert refused(lambda: ec2.create_security_group(Description="d")) == (
+        400, "MissingParameter", "The request must contain the parameter GroupName")
+
+
+POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k"}]}
+
+
+@pytest.mark.parametrize(
+    "doc,message",
+    [
+        ("{not json", "Syntax errors in policy."),
+        ({"Version": "2012-10-17"}, "Missing required field Statement"),
+        ({"Version": "2012-10-17", "Statement": [{"Action": "s3:GetObject", "Resource": "*"}]}, "Missing required field Effect"),
+        ({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*"}]}, "Policy statement must contain actions."),
+        ({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}, "Policy statement must contain resources."),
+        ({**POLICY, "Statements": []}, "Syntax errors in policy."),
+        ({**POLICY, "Version": "2020-01-01"}, "The policy failed legacy parsing"),
+        ({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "my-bucket"}]}, 'Resource my-bucket must be in ARN format or "*".'),
+    ],
+)
+def test_put_role_policy_malformed(h, doc, message):
+    iam = client(h, "iam")
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
+    text = doc if isinstance(doc, str) else json.dumps(doc)
+    assert refused(lambda: iam.put_role_policy(RoleName="r", PolicyName="p", PolicyDocument=text)) == (
+        400, "MalformedPolicyDocument", message)
+    assert iam.list_role_policies(RoleName="r")["PolicyNames"] == []
+
+
+def test_trust_policy_grammar(h):
+    iam = client(h, "iam")
+    assert refused(lambda: iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(POLICY)))[1:] == (
+        "MalformedPolicyDocument", "Has prohibited field Resource")
+    no_principal = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}
+    assert refused(lambda: iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps(no_principal)))[1:] == (
+        "MalformedPolicyDocument", "Missing required field Principal")
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
+    assert refused(lambda: iam.update_assume_role_policy(RoleName="r", PolicyDocument="{}"))[1:] == (
+        "MalformedPolicyDocument", "Missing required field Statement")
+
+
+def _sized_policy(chars: int) -> str:
+    """A valid policy of exactly `chars` non-whitespace characters (padded in the Sid)."""
+    doc = {"Version": "2012-10-17", "Statement": [{"Sid": "", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    base = len(json.dumps(doc, separators=(",", ":")))
+    doc["Statement"][0]["Sid"] = "S" * (chars - base)
+    return json.dumps(doc, indent=4)  # whitespace is not counted
+
+
+def test_inline_policy_size_quota(h):
+    iam = client(h, "iam")
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
+    assert refused(lambda: iam.put_role_policy(RoleName="r", PolicyName="big", PolicyDocument=_sized_policy(10241))) == (
+        400, "LimitExceeded", "Maximum policy size of 10240 bytes exceeded for role r")
+    iam.put_role_policy(RoleName="r", PolicyName="a", PolicyDocument=_sized_policy(6000))
+    iam.put_role_policy(RoleName="r", PolicyName="a", PolicyDocument=_sized_policy(6000))  # replacing is not adding
+    assert refused(lambda: iam.put_role_policy(RoleName="r", PolicyName="b", PolicyDocument=_sized_policy(4241)))[1] == "LimitExceeded"
+    iam.put_role_policy(RoleName="r", PolicyName="b", PolicyDocument=_sized_policy(4240))
+    assert sorted(iam.list_role_policies(RoleName="r")["PolicyNames"]) == ["a", "b"]
+
+
+def test_validation_switch(h):
+    ecs = client(h, "ecs")
+    assert control(h, "GET", "/_harness/validation") == {"enabled": True}
+    assert control(h, "POST", "/_harness/validation", {"enabled": False}) == {"enabled": False}
+    ecs.register_task_definition(**{**TASKDEF, "networkMode": "bridgee"})  # moto itself accepts it
+    client(h, "iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    control(h, "POST", "/_harness/reset")
+    assert control(h, "GET", "/_harness/validation") == {"enabled": True}
+    assert refused(lambda: ecs.register_task_definition(**{**TASKDEF, "networkMode": "bridgee"}))[1] == "ClientException"
+
+
+def test_check_params_on_parsed_requests():
+    """The LocalStack lane checks the request LocalStack already parsed (datetimes, bytes,
+    Python lists): the same verdicts as on the wire."""
+    import datetime
+
+    sys.path.insert(0, HERE)
+    from harness import validate
+
+    assert validate.check_params("ecs", "RegisterTaskDefinition", dict(TASKDEF)) is None
+    assert validate.check_params("ecs", "RegisterTaskDefinition", {**TASKDEF, "networkMode": "bridgee"})["code"] == "ClientException"
+    assert validate.check_params("ecs", "RegisterTaskDefinition", {**TASKDEF, "family": "my agent"}) == {
+        "status": 400, "code": "ClientException", "message": "Family contains invalid characters."}
+    assert validate.check_params("kms", "Encrypt", {"KeyId": "alias/k", "Plaintext": b"x" * 4096}) is None
+    assert validate.check_params("kms", "Encrypt", {"KeyId": "alias/k", "Plaintext": b"x" * 4097}) == {
+        "status": 400, "code": "ValidationException",
+        "message": "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: "
+                   "Member must have length less than or equal to 4096"}
+    assert validate.check_params("logs", "FilterLogEvents", {"logGroupName": "/ecs/a", "startTime": 1, "limit": 5}) is None
+    assert validate.check_params("secretsmanager", "ListSecrets", {"MaxResults": 5}) is None
+    assert validate.check_params("kms", "ScheduleKeyDeletion", {"KeyId": "k", "PendingWindowInDays": 6}) is None
+    assert validate.check_params("iam", "CreatePolicyVersion", {"PolicyArn": "arn:aws:iam::123456789012:policy/p",
+                                                                "PolicyDocument": json.dumps(POLICY), "SetAsDefault": True}) is None
+    assert validate.check_params("ssm", "GetParameters", {"Names": ["/a"], "WithDecryption": True}) is None
+    assert validate.check_params("ecr", "DescribeImages", {"repositoryName": "repo/agent", "imageIds": [{"imageTag": "1"}]}) is None
+    started = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    assert validate.check_params("ecs", "ListServiceDeployments", {"service": "s", "createdAt": {"after": started}}) is None
+    assert validate.check_params("logs", "FilterLogEvents", {"logGroupName": "/ecs/a", "limit": 0})["code"] == "InvalidParameterException"
+    assert validate.check_params("sts", "AssumeRole", {"RoleArn": "arn:aws:iam::123456789012:role/r", "RoleSessionName": "launch", "DurationSeconds": 900}) is None
+    assert validate.check_params("iam", "CreateRole", {"RoleName": "a b", "AssumeRolePolicyDocument": TRUST})["message"] == (
+        "1 validation error detected: Value 'a b' at 'roleName' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [\\w+=,.@-]+")
+    assert validate.check_params("ec2", "DescribeSubnets", {"SubnetIds": ["subnet-1"], "DryRun": False}) is None

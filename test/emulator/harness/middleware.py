@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 import moto
 
-from . import ecs
+from . import ecs, validate
 
 MAX_LOG = 20000
 
@@ -153,6 +153,7 @@ class HarnessControls:
         with ecs.LOCK:
             self.reset_backends()
             ecs.SETTINGS.reset()
+            validate.SETTINGS.reset()
         with self.state.lock:
             self.state.reset()
 
@@ -166,6 +167,8 @@ class HarnessControls:
 
         if path == "/_harness/health":
             return 200, dict(self.health)
+        if path == "/_harness/validation":
+            return validate.control(method, body)
         if path == "/_harness/requests" and method == "GET":
             with st.lock:
                 return 200, list(st.requests)
@@ -279,8 +282,9 @@ class HarnessMiddleware(HarnessControls):
 
         body = _read_body(environ)
         service, action, protocol = classify(environ, body)
+        refused = validate.check(environ, body, service, action, protocol)  # what AWS would refuse
         del body  # never kept: secret values travel in bodies
-        fault = self.admit(service, action)
+        fault = self.admit(service, action) or refused
         if fault is not None:
             return _error_response(start_response, protocol, fault["status"], fault["code"], fault["message"])
         return self.app(environ, start_response)

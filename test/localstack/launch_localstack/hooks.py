@@ -4,7 +4,8 @@
   by harness.middleware.HarnessControls: the same code, state and JSON as the moto lane.
 - a handler in LocalStack's custom service request handler chain (after the request is
   parsed, so service and operation are known) records every AWS request as
-  {"service","action"}, adds the configured latency and answers armed faults. Faults are
+  {"service","action"}, adds the configured latency, answers armed faults and refuses what
+  AWS would refuse (harness.validate on the parsed request; `/_harness/validation` switches it). Faults are
   raised as CommonServiceException, so LocalStack serializes them in the request's protocol
   (query/EC2 XML, JSON with x-amzn-ErrorType) the way it serializes its own errors.
   LocalStack's internal calls (one service calling another) are neither logged nor faulted.
@@ -97,11 +98,26 @@ def _record_and_fault(chain, context, response):  # noqa: ARG001
 
     if context.service is None or context.operation is None or context.is_internal_call:
         return
-    fault = CONTROLS.admit(context.service.service_name, context.operation.name)
+    fault = CONTROLS.admit(context.service.service_name, context.operation.name) or _refusal(context)
     if fault is not None:
         raise CommonServiceException(
             fault["code"], fault["message"], status_code=fault["status"], sender_fault=fault["status"] < 500
         )
+
+
+def _refusal(context):
+    """What AWS would refuse (harness.validate), checked on the request LocalStack parsed:
+    the same model checks and IAM policy grammar as the moto lane. LocalStack's parser drops
+    members the model does not know, so unknown members are not seen here."""
+    from harness import validate
+
+    if not validate.enabled() or not isinstance(context.service_request, dict):
+        return None
+    try:
+        validate.service_model(context.service.service_name)
+    except Exception:  # noqa: BLE001  (a service botocore has no model for)
+        return None
+    return validate.check_params(context.service.service_name, context.operation.name, dict(context.service_request))
 
 
 @hooks.on_infra_start()
