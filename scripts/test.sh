@@ -26,7 +26,7 @@ mkdir -p test/emulator/.run
 log=test/emulator/.run/go-test.log
 status=0
 # -p 1: integration packages share one emulator and reset it between tests.
-go test -p 1 -count=1 -v ./... >"$log" 2>&1 || status=$?
+go test -p 1 -count=1 -timeout 30m -v ./... >"$log" 2>&1 || status=$?
 grep -E '^(=== RUN|--- (FAIL|SKIP)|FAIL|ok|PASS|panic)' "$log" | grep -vE '^=== RUN' || true
 if grep -qE -- '--- SKIP' "$log"; then
   echo "FAIL: skipped tests (see above); every test must run in CI" >&2

@@ -61,7 +61,7 @@ func TestSameAgentInTwoClustersRerunsWriteNothing(t *testing.T) {
 	if r := w.launch(staging); r.code != 0 {
 		t.Fatalf("first staging deploy: exit %d", r.code)
 	}
-	for i, spec := range []string{prod, staging, prod, staging} {
+	for i, spec := range []string{prod, staging} {
 		if spec == prod {
 			w.env["AGENT_IMAGE"] = "public.ecr.aws/matillion/streaming-agent:1.0"
 		} else {
@@ -173,7 +173,7 @@ func TestThrottledPermissionSimulationSkips(t *testing.T) {
 // each run says what happened.
 func TestTwoDeploysAtOnceConverge(t *testing.T) {
 	w := newWorld(t)
-	w.h.SetDeploymentDuration(t, 3*time.Second)
+	w.h.SetDeploymentDuration(t, 2*time.Second)
 	type result struct {
 		code   int
 		stderr string
