@@ -2,9 +2,10 @@ package preflight
 
 import (
 	"context"
-	"errors"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -58,9 +59,9 @@ func TestNetwork(t *testing.T) {
 			Check{Status: Fail, Reason: "subnets and security groups are in more than one VPC: vpc-1 (subnet-a, sg-1), vpc-2 (subnet-c); use one VPC"}},
 		"no subnets": {ec2(), nil, []string{"sg-1"},
 			Check{Status: Fail, Reason: "no subnets; a Fargate task needs at least one"}},
-		"DescribeSubnets error": {&fakeEC2{err: errors.New("operation error EC2: DescribeSubnets, exceeded maximum number of attempts, 8, api error InternalError: boom")},
+		"DescribeSubnets error": {&fakeEC2{err: httpErr(500, "InternalError", "boom")},
 			[]string{"subnet-a"}, nil,
-			Check{Status: Fail, Reason: "operation error EC2: DescribeSubnets, exceeded maximum number of attempts, 8, api error InternalError: boom"}},
+			Check{Status: Skip, Reason: "ec2:DescribeSubnets failed: InternalError, HTTP 500; launch cannot check the network"}},
 		"DescribeSubnets denied": {&fakeEC2{err: httpErr(403, "UnauthorizedOperation", "You are not authorized")},
 			[]string{"subnet-a"}, nil,
 			Check{Status: Skip, Reason: "the deploying identity may not call ec2:DescribeSubnets (operation error X: Op, http response error StatusCode: 403, api error UnauthorizedOperation: You are not authorized); launch cannot check the network"}},
@@ -234,7 +235,8 @@ func TestImages(t *testing.T) {
 	tests[own+"team/agent:v1 broken"] = struct {
 		ecr  *fakeECR
 		want Check
-	}{&fakeECR{err: errors.New("dial tcp: connection refused")}, Check{Status: Fail, Reason: "dial tcp: connection refused"}}
+	}{&fakeECR{err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, Check{Status: Skip,
+		Reason: "ecr:DescribeImages failed: connection refused; launch cannot check it"}}
 
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

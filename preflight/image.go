@@ -147,8 +147,8 @@ func (r *run) image(ctx context.Context, u imageUse) Check {
 		return Check{Name: name, Status: Fail, Reason: fmt.Sprintf("%s does not exist; create it and push the image, or fix the image", where)}
 	case isDenied(err):
 		return Check{Name: name, Status: Skip, Reason: fmt.Sprintf("the deploying identity may not call ecr:DescribeImages (%s); launch cannot check it", errText(err))}
-	default:
-		return Check{Name: name, Status: Fail, Reason: errText(err)}
+	default: // advisory: a throttled or failed lookup proves nothing about the image
+		return Check{Name: name, Status: Skip, Reason: advisoryError("ecr:DescribeImages", err) + "; launch cannot check it"}
 	}
 	if len(out.ImageDetails) == 0 {
 		return Check{Name: name, Status: Fail, Reason: fmt.Sprintf("%s not found in %s; push it or fix the image", what, where)}

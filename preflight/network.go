@@ -178,8 +178,8 @@ func (r *run) network(ctx context.Context, n network) Check {
 			return r.interruptedCheck(name)
 		case err != nil && isDenied(err):
 			return Check{Name: name, Status: Skip, Reason: fmt.Sprintf("the deploying identity may not call %s (%s); launch cannot check the network", q.l.permission, errText(err))}
-		case err != nil:
-			return Check{Name: name, Status: Fail, Reason: errText(err)}
+		case err != nil: // advisory: a throttled or failed lookup proves nothing about the network
+			return Check{Name: name, Status: Skip, Reason: advisoryError(q.l.permission, err) + "; launch cannot check the network"}
 		}
 		if len(f.missing) > 0 {
 			problems = append(problems, fmt.Sprintf("%s %s %s in %s", plural(len(f.missing), q.l.kind), strings.Join(f.missing, ", "),

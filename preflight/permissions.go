@@ -180,28 +180,77 @@ func (r *run) simulate(ctx context.Context, who caller, g actionGroup) (c Check,
 	return judge(name, g, results), ""
 }
 
+// simulateError turns a failed simulation into SKIP: the simulation is
+// advisory, so no error of its own (throttling, a reset connection, a 5xx,
+// access denied) may block a deploy; only a denied action in its answer
+// (judge) is a FAIL. The reason is one short line naming the action and the
+// error code or HTTP status, never the SDK's whole error chain.
 func (r *run) simulateError(ctx context.Context, who caller, name string, err error) (Check, string) {
 	var noEntity *iamtypes.NoSuchEntityException
 	switch {
 	case isInterrupted(ctx, err):
 		return r.interruptedCheck(name), ""
 	case isDenied(err):
-		return Check{}, fmt.Sprintf("the deploying identity may not call iam:SimulatePrincipalPolicy (%s)", errText(err))
+		return Check{}, "the deploying identity may not call " + simulateAction + " (" + errorReason(err) + ")"
 	case isUnsupported(err):
-		return Check{}, fmt.Sprintf("the endpoint does not support iam:SimulatePrincipalPolicy (%s)", errText(err))
+		return Check{}, "the endpoint does not support " + simulateAction + " (" + errorReason(err) + ")"
 	case errors.As(err, &noEntity) && who.fromSession != "":
 		return Check{}, fmt.Sprintf("IAM has no role %s, derived from the session %s; the role's path cannot be read from a session ARN, so a role with a path is not found (%s)",
-			who.arn, who.fromSession, errText(err))
+			who.arn, who.fromSession, advisoryError(simulateAction, err))
 	case errors.As(err, &noEntity):
-		return Check{}, fmt.Sprintf("IAM has no principal %s (%s)", who.arn, errText(err))
-	case httpStatus(err) >= 500:
-		// A simulator fault says nothing about the deploy's permissions:
-		// blocking the deploy on it would be wrong. (moto, which does not
-		// implement the call, answers 500.)
-		return Check{}, fmt.Sprintf("iam:SimulatePrincipalPolicy did not answer (%s)", errText(err))
+		return Check{}, fmt.Sprintf("IAM has no principal %s (%s)", who.arn, advisoryError(simulateAction, err))
 	default:
-		return Check{Name: name, Status: Fail, Reason: errText(err)}, ""
+		// A throttled, failed or unreachable simulator says nothing about
+		// the deploy's permissions. (moto, which does not implement the
+		// call, answers 500.)
+		return Check{}, advisoryError(simulateAction, err)
 	}
+}
+
+const simulateAction = "iam:SimulatePrincipalPolicy"
+
+// advisoryError says in one short line why an advisory call did not answer:
+// the action and the AWS error code with the HTTP status ("iam:X failed:
+// Throttling, HTTP 400"), or the kind of network failure. At most
+// maxReasonLen characters.
+func advisoryError(action string, err error) string {
+	line := action + " failed: " + errorReason(err)
+	if len(line) > maxReasonLen {
+		line = line[:maxReasonLen-1] + "…"
+	}
+	return line
+}
+
+// errorReason is the AWS error code and HTTP status of err ("Throttling,
+// HTTP 400"), or the network failure's own short text.
+func errorReason(err error) string {
+	code, status := errorCode(err), httpStatus(err)
+	switch {
+	case code != "" && status != 0:
+		return fmt.Sprintf("%s, HTTP %d", code, status)
+	case code != "":
+		return code
+	case status != 0:
+		return fmt.Sprintf("HTTP %d", status)
+	default:
+		return networkReason(err)
+	}
+}
+
+const maxReasonLen = 120
+
+// networkReason names a failure that has no AWS answer: the innermost
+// error's text, which for a network fault is short ("connection reset by
+// peer", "EOF", "i/o timeout").
+func networkReason(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			break
+		}
+		err = next
+	}
+	return oneLine(err.Error())
 }
 
 // judge turns the evaluation results into a check: FAIL naming each denied

@@ -2,13 +2,14 @@ package rollout
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/launchdeploy/launch/loggroup"
@@ -37,6 +38,14 @@ type Options struct {
 	// IAMPropagation bounds the retries of calls that hand a just-changed
 	// role to ECS (default 2 minutes).
 	IAMPropagation time.Duration
+	// IfInProgress says what deploy does when a service's PRIMARY
+	// deployment is still IN_PROGRESS before this run writes anything
+	// (another run started it): InProgressWait (the default, "") follows it
+	// to its end, then plans again; InProgressFail stops before any write.
+	IfInProgress string
+	// RunID tells this run's idempotency tokens from other runs'; "" makes
+	// Apply draw a random one.
+	RunID string
 }
 
 // Apply makes every change in p, in order, then follows the deployments.
@@ -89,19 +98,26 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 			ar.TaskDefinition = TaskDefReport{ARN: ap.TaskDefPlan.ARN(), Action: "reused", Reused: true}
 			out.Printf("task definition %s unchanged: reusing %s", ap.Agent.Name, shortARN(ap.TaskDefPlan.ARN()))
 		default:
-			var registered string
-			err := wait.do(ctx, "register task definition "+ap.Agent.Name, func() error {
-				td, err := taskdef.Register(ctx, c.ECS, ap.TaskDef)
-				if err == nil {
-					registered = aws.ToString(td.TaskDefinitionArn)
-				}
+			var reg taskdef.Registered
+			err := wait.do(ctx, "register task definition "+ap.Agent.Name, func() (err error) {
+				reg, err = taskdef.RegisterOnce(ctx, c.ECS, ap.TaskDef, ap.TaskDefPlan.Newest)
 				return err
 			})
 			if err != nil {
 				return err
 			}
-			ar.TaskDefinition = TaskDefReport{ARN: registered, Action: "registered"}
-			out.Printf("task definition %s registered", shortARN(registered))
+			if reg.Warning != nil {
+				out.Warnf("task definition %s: %v", ap.Agent.Name, reg.Warning)
+			}
+			if reg.Duplicate != "" {
+				// A retried call (a lost reply) or a concurrent run
+				// registered the same definition first: run that one.
+				ar.TaskDefinition = TaskDefReport{ARN: reg.ARN, Action: "reused", Reused: true}
+				out.Printf("task definition %s: an identical %s was registered meanwhile (a retried call or another run); using it, duplicate %s deregistered", ap.Agent.Name, shortARN(reg.ARN), shortARN(reg.Duplicate))
+			} else {
+				ar.TaskDefinition = TaskDefReport{ARN: reg.ARN, Action: "registered"}
+				out.Printf("task definition %s registered", shortARN(reg.ARN))
+			}
 		}
 		ar.TaskDefinition.Family = ap.Agent.Name
 		ar.TaskDefinition.Revision = revision(ar.TaskDefinition.ARN)
@@ -117,10 +133,16 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 		out.Printf("cluster %s created", sp.Cluster.Name)
 	}
 
+	runID := opts.RunID
+	if runID == "" {
+		runID = newRunID()
+	}
 	started := make([]service.Started, len(p.Agents))
 	for i, ap := range p.Agents {
 		ar := rep.agent(ap.Agent.Name)
-		sPlan := service.PlanFor(serviceDesired(p, ap, ar.TaskDefinition.ARN), ap.Service)
+		desired := serviceDesired(p, ap, ar.TaskDefinition.ARN)
+		desired.ClientToken = service.ClientToken(runID, sp.Cluster.Name, ap.Agent.Name)
+		sPlan := service.PlanFor(desired, ap.Service)
 		err := wait.do(ctx, "deploy service "+ap.Agent.Name, func() (err error) {
 			started[i], err = service.Apply(ctx, c.ECS, sPlan)
 			return err
@@ -129,6 +151,9 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 			return err
 		}
 		ar.Service = ServiceReport{Name: ap.Agent.Name, ARN: started[i].ServiceARN, Action: started[i].Action, Changes: sPlan.Changes, DeploymentID: started[i].DeploymentID}
+		if started[i].Raced {
+			out.Printf("service %s was created by another run meanwhile: converged on it", ap.Agent.Name)
+		}
 		switch started[i].Action {
 		case "unchanged":
 			out.Printf("service %s unchanged", ap.Agent.Name)
@@ -259,6 +284,13 @@ func serviceDesired(p *Plan, ap AgentPlan, taskDefARN string) service.Desired {
 		MaximumPercent: a.Service.MaximumPercent, CircuitBreaker: a.Service.CircuitBreaker.Enable,
 		Rollback: a.Service.CircuitBreaker.Rollback, Tags: instanceTags(p.Spec, InstanceOf(p.Identity, p.Spec)),
 	}
+}
+
+// newRunID is a random identifier of one run, for its idempotency tokens.
+func newRunID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
 }
 
 func roleDetail(r roles.Result) string {

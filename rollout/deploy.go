@@ -14,7 +14,7 @@ import (
 func Deploy(ctx context.Context, c Clients, sp *spec.Spec, opts Options, out Reporter, rep *Report) error {
 	out.Printf("reading the current state (%d agent(s), cluster %s, region %s)", len(sp.Agents), sp.Cluster.Name, c.Region)
 	start := time.Now()
-	p, err := MakePlan(ctx, c, sp)
+	p, err := planQuietly(ctx, c, sp, opts, out)
 	if err != nil {
 		return err
 	}

@@ -130,8 +130,12 @@ type current struct {
 	secretProblems     map[string]string
 	cluster            service.ClusterState
 	logGroups          []loggroup.State
-	taskDefs           []*taskdef.Current
-	services           []*ecstypes.Service
+	// taskDefs is each agent's family's newest ACTIVE revision; running is
+	// the revision its service's PRIMARY deployment runs (nil when there is
+	// no service, or it runs another family).
+	taskDefs []*taskdef.Current
+	running  []*taskdef.Current
+	services []*ecstypes.Service
 }
 
 // read fetches the current state with independent reads running
@@ -140,6 +144,7 @@ func read(ctx context.Context, c Clients, sp *spec.Spec) (*current, error) {
 	cur := &current{
 		logGroups: make([]loggroup.State, len(sp.Agents)),
 		taskDefs:  make([]*taskdef.Current, len(sp.Agents)),
+		running:   make([]*taskdef.Current, len(sp.Agents)),
 		services:  make([]*ecstypes.Service, len(sp.Agents)),
 	}
 	g, gctx := errgroup.WithContext(ctx)
@@ -161,7 +166,15 @@ func read(ctx context.Context, c Clients, sp *spec.Spec) (*current, error) {
 			g.Go(func() (err error) { cur.logGroups[i], err = loggroup.Read(gctx, c.Logs, a.Logs.Group); return })
 		}
 		g.Go(func() (err error) { cur.taskDefs[i], err = taskdef.Latest(gctx, c.ECS, a.Name); return })
-		g.Go(func() (err error) { cur.services[i], err = service.Read(gctx, c.ECS, sp.Cluster.Name, a.Name); return })
+		g.Go(func() (err error) {
+			if cur.services[i], err = service.Read(gctx, c.ECS, sp.Cluster.Name, a.Name); err != nil {
+				return err
+			}
+			if arn := service.RunningTaskDefinition(cur.services[i]); taskdef.Family(arn) == a.Name {
+				cur.running[i], err = taskdef.Describe(gctx, c.ECS, arn)
+			}
+			return err
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
@@ -225,9 +238,14 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("agent %s: %w", a.Name, err)
 		}
-		tdPlan, err := taskdef.PlanFor(desired, cur.taskDefs[i])
+		// What runs first: after a rollback, or in a second cluster, it
+		// is what matches, and reusing it changes nothing.
+		tdPlan, err := taskdef.PlanFor(desired, cur.running[i], cur.taskDefs[i])
 		if err != nil {
 			return nil, fmt.Errorf("agent %s: %w", a.Name, err)
+		}
+		if cur.taskDefs[i] != nil {
+			tdPlan.Newest = cur.taskDefs[i].Definition.Revision
 		}
 		p.Agents = append(p.Agents, AgentPlan{
 			Agent:       a,

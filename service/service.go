@@ -5,6 +5,8 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -105,6 +107,41 @@ type Desired struct {
 	CircuitBreaker        bool
 	Rollback              bool
 	Tags                  map[string]string
+	// ClientToken makes CreateService idempotent (ECS: up to 36 ASCII
+	// characters, 33–126): the same token on a retried call returns the
+	// service the first call created. See ClientToken.
+	ClientToken string
+}
+
+// ClientToken derives CreateService's token from the run and the service: a
+// retry within the run sends the same one, and another run (another runID)
+// never repeats a token used for a different request. 32 hex characters.
+func ClientToken(runID, cluster, name string) string {
+	sum := sha256.Sum256([]byte(runID + "\x00" + cluster + "\x00" + name))
+	return hex.EncodeToString(sum[:16])
+}
+
+// RunningTaskDefinition is the task definition the service's PRIMARY
+// deployment runs (what the service converges on), else the service's
+// taskDefinition; "" for no service.
+func RunningTaskDefinition(s *types.Service) string {
+	if d := Primary(s); d != nil && aws.ToString(d.TaskDefinition) != "" {
+		return aws.ToString(d.TaskDefinition)
+	}
+	if s == nil {
+		return ""
+	}
+	return aws.ToString(s.TaskDefinition)
+}
+
+// InProgress returns the service's PRIMARY deployment when it is still
+// IN_PROGRESS, else nil. Before a run writes anything such a deployment was
+// started by someone else: another run, or an earlier one that did not wait.
+func InProgress(s *types.Service) *types.Deployment {
+	if d := Primary(s); d != nil && d.RolloutState == types.DeploymentRolloutStateInProgress {
+		return d
+	}
+	return nil
 }
 
 // Plan is the one call that brings the service to Desired, if any.
@@ -204,6 +241,9 @@ type Started struct {
 	// DeploymentID is the deployment to follow: the one this run started,
 	// or the current PRIMARY when nothing was changed.
 	DeploymentID string
+	// Raced is set when CreateService found the service created meanwhile
+	// (by another run) and Apply converged on it instead.
+	Raced bool
 }
 
 // Apply makes the one call the plan needs.
@@ -222,7 +262,13 @@ func Apply(ctx context.Context, api API, p Plan) (Started, error) {
 			PropagateTags:           types.PropagateTagsService,
 			EnableECSManagedTags:    true,
 			Tags:                    Tags(d.Tags),
+			ClientToken:             optional(d.ClientToken),
 		})
+		if notIdempotent(err) {
+			// The service exists: another run created it after this one
+			// read. Read it and converge on it like any existing service.
+			return converge(ctx, api, d, err)
+		}
 		if err != nil {
 			return Started{}, fmt.Errorf("create service %s in cluster %s: %w", d.Name, d.Cluster, err)
 		}
@@ -236,6 +282,37 @@ func Apply(ctx context.Context, api API, p Plan) (Started, error) {
 	default:
 		return Started{ServiceARN: aws.ToString(p.Current.ServiceArn), Action: "unchanged", DeploymentID: primaryID(p.Current)}, nil
 	}
+}
+
+// converge re-reads a service CreateService found existing and applies the
+// plan against it (an UpdateService, or nothing when it already matches).
+func converge(ctx context.Context, api API, d Desired, createErr error) (Started, error) {
+	cur, err := Read(ctx, api, d.Cluster, d.Name)
+	if err != nil {
+		return Started{}, fmt.Errorf("create service %s in cluster %s: it exists already (%v); read it: %w", d.Name, d.Cluster, createErr, err)
+	}
+	if cur == nil {
+		return Started{}, fmt.Errorf("create service %s in cluster %s: %w", d.Name, d.Cluster, createErr)
+	}
+	p := PlanFor(d, cur)
+	st, err := Apply(ctx, api, p)
+	st.Raced = true
+	return st, err
+}
+
+// notIdempotent reports whether CreateService refused because the service
+// exists ("Creation of service was not idempotent.", an
+// InvalidParameterException).
+func notIdempotent(err error) bool {
+	var ip *types.InvalidParameterException
+	return errors.As(err, &ip) && strings.Contains(strings.ToLower(ip.ErrorMessage()), "not idempotent")
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
 }
 
 // Primary is the service's PRIMARY deployment, or nil.

@@ -18,6 +18,7 @@ type API interface {
 	ListTaskDefinitions(ctx context.Context, in *ecs.ListTaskDefinitionsInput, optFns ...func(*ecs.Options)) (*ecs.ListTaskDefinitionsOutput, error)
 	DescribeTaskDefinition(ctx context.Context, in *ecs.DescribeTaskDefinitionInput, optFns ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
 	RegisterTaskDefinition(ctx context.Context, in *ecs.RegisterTaskDefinitionInput, optFns ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error)
+	DeregisterTaskDefinition(ctx context.Context, in *ecs.DeregisterTaskDefinitionInput, optFns ...func(*ecs.Options)) (*ecs.DeregisterTaskDefinitionOutput, error)
 }
 
 var _ API = (*ecs.Client)(nil)
@@ -51,6 +52,12 @@ func Latest(ctx context.Context, api API, family string) (*Current, error) {
 	if err != nil || arn == "" {
 		return nil, err
 	}
+	return Describe(ctx, api, arn)
+}
+
+// Describe returns the revision arn (a full task definition ARN) with its
+// tags.
+func Describe(ctx context.Context, api API, arn string) (*Current, error) {
 	out, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
 		TaskDefinition: aws.String(arn),
 		Include:        []types.TaskDefinitionField{types.TaskDefinitionFieldTags},
@@ -94,6 +101,12 @@ func latestARN(ctx context.Context, api API, family string) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// Family returns the family of a task definition ARN, "" when arn is not one.
+func Family(arn string) string {
+	family, _, _ := parseTaskDefinitionARN(arn)
+	return family
 }
 
 // parseTaskDefinitionARN splits

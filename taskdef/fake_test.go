@@ -26,6 +26,7 @@ type fakeECS struct {
 	calls     []string
 	listErr   error
 	registErr error
+	deregErr  error
 }
 
 var _ taskdef.API = (*fakeECS)(nil)

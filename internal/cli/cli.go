@@ -35,6 +35,7 @@ const (
 	ExitUsage       = 2   // bad usage or an invalid spec; nothing was changed
 	ExitRollout     = 3   // the deployment failed or was rolled back
 	ExitTimeout     = 4   // the deployment did not complete in time
+	ExitInProgress  = 5   // another run's deployment is in progress; nothing was changed
 	ExitInterrupted = 130 // SIGINT/SIGTERM
 )
 
@@ -74,7 +75,8 @@ Usage:
 Run "launch COMMAND --help" for a command's flags.
 
 Exit codes: 0 success · 1 failure while applying · 2 bad usage or invalid spec ·
-3 rollout failed or rolled back · 4 timed out · 130 interrupted
+3 rollout failed or rolled back · 4 timed out · 5 another run's deployment in progress ·
+130 interrupted
 `
 
 // Run runs launch with args and returns the exit code.
@@ -133,6 +135,7 @@ func exitCode(err error) int {
 		ie      *service.InterruptedError
 		re      *service.RolloutError
 		te      *service.TimeoutError
+		busy    *rollout.InProgressError
 	)
 	switch {
 	case err == nil, errors.Is(err, errHelp):
@@ -145,6 +148,8 @@ func exitCode(err error) int {
 		return ExitRollout
 	case errors.As(err, &te):
 		return ExitTimeout
+	case errors.As(err, &busy):
+		return ExitInProgress
 	default:
 		return ExitFailed
 	}
@@ -312,8 +317,20 @@ Flags:
 type rolloutFunc func(ctx context.Context, c rollout.Clients, sp *spec.Spec, opts rollout.Options, out rollout.Reporter, rep *rollout.Report) error
 
 func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return runRollout(ctx, "deploy", deployUsage, args, stdout, stderr, nil,
+	ifInProgress := rollout.InProgressWait
+	return runRollout(ctx, "deploy", deployUsage, args, stdout, stderr,
+		func(fs *flag.FlagSet) {
+			fs.Func("if-in-progress", "when a service's deployment started by another run has not finished: wait (follow it, then plan again) or fail (stop before any write, exit 5) (default wait)",
+				func(v string) error {
+					if v != rollout.InProgressWait && v != rollout.InProgressFail {
+						return fmt.Errorf("%q is neither wait nor fail", v)
+					}
+					ifInProgress = v
+					return nil
+				})
+		},
 		func(ctx context.Context, c rollout.Clients, sp *spec.Spec, opts rollout.Options, out rollout.Reporter, rep *rollout.Report) error {
+			opts.IfInProgress = ifInProgress
 			return rollout.Deploy(ctx, c, sp, opts, out, rep)
 		})
 }
@@ -428,6 +445,8 @@ func resultWord(code int) string {
 		return "rollout failed"
 	case ExitTimeout:
 		return "timed out"
+	case ExitInProgress:
+		return "another deployment in progress"
 	case ExitInterrupted:
 		return "interrupted"
 	default:

@@ -242,6 +242,26 @@ type Fault struct {
 	Status  int    `json:"status"`            // HTTP status, default 400 (use 500/503 for server faults)
 	Code    string `json:"code"`              // e.g. "Throttling", "ThrottlingException", "ServiceUnavailable"
 	Message string `json:"message,omitempty"` // default: Code
+	// Kind is FaultError ("", the default) or FaultDropAfterResponse; the
+	// latter needs no Code.
+	Kind string `json:"kind,omitempty"`
+}
+
+// Fault kinds.
+const (
+	// FaultError answers the request with an AWS error instead of the backend.
+	FaultError = "error"
+	// FaultDropAfterResponse lets the backend serve the request (its change is
+	// made), then closes the connection without the answer: a reply lost on
+	// the network, which the SDK retries.
+	FaultDropAfterResponse = "drop-after-response"
+)
+
+// DropAfterResponse arms a FaultDropAfterResponse for the next count
+// requests of action.
+func (h *Harness) DropAfterResponse(t testing.TB, action string, count int) {
+	t.Helper()
+	h.InjectFault(t, Fault{Action: action, Count: count, Kind: FaultDropAfterResponse})
 }
 
 // InjectFault arms a fault; faults for the same action are consumed in order.

@@ -447,3 +447,19 @@ func TestECSUpdateServiceFamilyRevIsARN(t *testing.T) {
 		t.Fatalf("described taskDefinition = %q", got)
 	}
 }
+
+func TestDropAfterResponseRetriedBySDK(t *testing.T) {
+	h, cfg := setup(t)
+	// The backend creates the role, the reply is lost, the Go SDK retries the
+	// call (a dropped connection is retryable) and meets the role it made.
+	h.DropAfterResponse(t, "CreateRole", 1)
+	_, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(trust)})
+	var exists *iamtypes.EntityAlreadyExistsException
+	if !errors.As(err, &exists) {
+		t.Fatalf("CreateRole after a lost reply: err = %v, want the retry's EntityAlreadyExists", err)
+	}
+	reqs := h.Requests(t)
+	if len(reqs) != 2 || !reqs[0].Injected || reqs[1].Injected {
+		t.Fatalf("requests = %+v", reqs)
+	}
+}

@@ -174,6 +174,36 @@ def test_fault_count_and_sdk_retry(h):
     assert [r.get("injected", False) for r in reqs] == [True, True, False]
 
 
+def test_drop_after_response_makes_the_change_and_loses_the_reply(h):
+    iam = client(h, "iam", config=NO_RETRY)
+    control(h, "POST", "/_harness/faults", {"action": "CreateRole", "kind": "drop-after-response"})
+    with pytest.raises(botocore.exceptions.ConnectionClosedError):
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    # The backend served the call: the role exists although the caller saw no answer.
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["r"]
+    assert control(h, "GET", "/_harness/requests") == [
+        {"service": "iam", "action": "CreateRole", "injected": True},
+        {"service": "iam", "action": "ListRoles"},
+    ]
+    assert control(h, "GET", "/_harness/faults") == []
+
+
+def test_drop_after_response_sdk_retry_sees_the_change(h):
+    iam = client(h, "iam", config=botocore.config.Config(retries={"total_max_attempts": 3, "mode": "standard"}))
+    control(h, "POST", "/_harness/faults", {"action": "CreateRole", "kind": "drop-after-response"})
+    with pytest.raises(botocore.exceptions.ClientError) as ei:
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+    assert ei.value.response["Error"]["Code"] == "EntityAlreadyExists"  # the retry met the first call's role
+
+
+def test_fault_kind_validated(h):
+    with pytest.raises(urllib.error.HTTPError) as ei:
+        control(h, "POST", "/_harness/faults", {"action": "CreateRole", "kind": "explode"})
+    assert ei.value.code == 400
+    with pytest.raises(urllib.error.HTTPError):
+        control(h, "POST", "/_harness/faults", {"action": "CreateRole"})  # an error fault needs a code
+
+
 # ------------------------------------------------------------------ ECS
 
 
@@ -631,3 +661,21 @@ def test_check_params_on_parsed_requests():
         "1 validation error detected: Value 'a b' at 'roleName' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: [\\w+=,.@-]+")
     assert validate.check_params("ec2", "DescribeSubnets", {"SubnetIds": ["subnet-1"], "DryRun": False}) is None
+
+def test_create_service_twice_needs_the_same_client_token(h):
+    ecs, net = setup_ecs(h)
+    register(ecs, "repo/agent:1")
+    kw = dict(cluster="c", serviceName="s", taskDefinition="agent", desiredCount=1, launchType="FARGATE", networkConfiguration=net)
+    first = ecs.create_service(clientToken="run-1", **kw)["service"]
+    again = ecs.create_service(clientToken="run-1", **kw)["service"]  # a retried request
+    assert again["serviceArn"] == first["serviceArn"]
+    assert again["deployments"][0]["id"] == first["deployments"][0]["id"]  # nothing redeployed
+    for token in ("run-2", None):
+        with pytest.raises(botocore.exceptions.ClientError) as ei:
+            ecs.create_service(**kw, **({"clientToken": token} if token else {}))
+        assert ei.value.response["Error"]["Code"] == "InvalidParameterException"
+        assert ei.value.response["Error"]["Message"] == "Creation of service was not idempotent."
+    assert len(ecs.list_services(cluster="c")["serviceArns"]) == 1
+    ecs.update_service(cluster="c", service="s", desiredCount=0)
+    ecs.delete_service(cluster="c", service="s")
+    ecs.create_service(clientToken="run-3", **kw)  # an INACTIVE service may be created again

@@ -15,6 +15,9 @@ Docs followed:
   D6 https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html
   D7 https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html
   D8 https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html
+  D9 https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html (clientToken)
+     and the "Creation of service was not idempotent." error peers hit without one
+     (hashicorp/terraform-provider-aws#14489, #20452)
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ import uuid
 from typing import Any
 
 from moto.core.utils import utcnow
+from moto.core.responses import ActionResult
+from moto.ecs import exceptions as ecs_exceptions
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
 from moto.ec2.models import ec2_backends
@@ -578,13 +583,35 @@ def _patched_list_tasks(
         return tasks
 
 
+def _existing_service(backend: Any, cluster_str: str, name: str) -> Any:
+    try:
+        cluster = backend._get_cluster(cluster_str)
+    except Exception:
+        return None  # moto's CreateService reports the missing cluster itself
+    service = backend.services.get(f"{cluster.name}:{name}")
+    return service if service is not None and service.status != "INACTIVE" else None
+
+
 def _patched_response_create_service(self: Any) -> Any:
-    # moto's CreateService ignores deploymentConfiguration; keep it on the service (D8).
-    result = _orig["resp_create_service"](self)
-    dc = self._get_param("deploymentConfiguration")
-    service = result.result["service"]
+    # D9: moto replaces an existing service silently. ECS answers a CreateService for a
+    # service that exists (ACTIVE or DRAINING) with the existing service when the call
+    # repeats the clientToken that created it (a retried request), and with
+    # InvalidParameterException "Creation of service was not idempotent." otherwise.
+    token = self._get_param("clientToken") or ""
     with LOCK:
+        existing = _existing_service(
+            self.ecs_backend, self._get_param("cluster", "default"), str(self._get_param("serviceName") or "")
+        )
+        if existing is not None:
+            if token and token == getattr(existing, "_harness_client_token", ""):
+                return ActionResult({"service": existing})
+            raise ecs_exceptions.InvalidParameterException("Creation of service was not idempotent.")
+        # moto's CreateService ignores deploymentConfiguration; keep it on the service (D8).
+        result = _orig["resp_create_service"](self)
+        dc = self._get_param("deploymentConfiguration")
+        service = result.result["service"]
         service.deployment_configuration = _default_deployment_configuration(dc)
+        service._harness_client_token = token
     return result
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -35,6 +37,28 @@ _SCOPE_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 # https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html#operation-error-serialization
 # https://smithy.io/2.0/aws/protocols/aws-query-protocol.html#operation-error-serialization
 # https://smithy.io/2.0/aws/protocols/aws-ec2-query-protocol.html#operation-error-serialization
+
+
+# Fault kinds: "error" answers with an AWS error instead of the backend; "drop-after-response"
+# lets the backend serve the request (its change is made) and then closes the connection
+# without sending the answer, as a reply lost on the network: the SDK retries the call.
+FAULT_KINDS = ("error", "drop-after-response")
+
+
+class DroppedAfterResponse(ConnectionAbortedError):
+    """Raised to the WSGI server after the connection was closed on purpose."""
+
+
+def _drop_connection(environ: dict[str, Any]) -> None:
+    """Closes the client's connection with a reset (SO_LINGER 0), sending nothing."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        raise RuntimeError("drop-after-response needs the werkzeug server (no werkzeug.socket)")
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # the client went away first: dropped either way
 
 
 class HarnessState:
@@ -188,15 +212,19 @@ class HarnessControls:
                 st.latency_ms = max(ms, 0.0)
             return 200, {"ms": st.latency_ms}
         if path == "/_harness/faults" and method == "POST":
-            if not body.get("action") or not body.get("code"):
-                return 400, {"error": "action and code are required"}
+            kind = str(body.get("kind") or "error")
+            if kind not in FAULT_KINDS:
+                return 400, {"error": f"kind must be one of {', '.join(FAULT_KINDS)}"}
+            if not body.get("action") or (kind == "error" and not body.get("code")):
+                return 400, {"error": "action and code are required" if kind == "error" else "action is required"}
             fault = {
                 "action": str(body["action"]),
                 "service": str(body.get("service") or ""),
                 "count": int(body.get("count", 1)),
+                "kind": kind,
                 "status": int(body.get("status", 400)),
-                "code": str(body["code"]),
-                "message": str(body.get("message") or body["code"]),
+                "code": str(body.get("code") or ""),
+                "message": str(body.get("message") or body.get("code") or ""),
             }
             with st.lock:
                 st.faults.append(fault)
@@ -285,6 +313,20 @@ class HarnessMiddleware(HarnessControls):
         refused = validate.check(environ, body, service, action, protocol)  # what AWS would refuse
         del body  # never kept: secret values travel in bodies
         fault = self.admit(service, action) or refused
+        if refused is not None and fault is not refused and fault.get("kind") == "drop-after-response":
+            fault = refused  # a request AWS refuses is refused, whatever fault was set
+        if fault is not None and fault.get("kind") == "drop-after-response":
+            # The backend answers in full (its change is made), then the reply is lost.
+            result = self.app(environ, lambda status, headers, exc_info=None: (lambda data: None))
+            try:
+                for _ in result:
+                    pass
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+            _drop_connection(environ)
+            # werkzeug treats a ConnectionError as a dropped client and sends nothing.
+            raise DroppedAfterResponse(f"harness fault: {service} {action} answered, connection dropped")
         if fault is not None:
             return _error_response(start_response, protocol, fault["status"], fault["code"], fault["message"])
         return self.app(environ, start_response)

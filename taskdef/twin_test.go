@@ -1,0 +1,182 @@
+package taskdef_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/launchdeploy/launch/taskdef"
+)
+
+func (f *fakeECS) DeregisterTaskDefinition(_ context.Context, in *ecs.DeregisterTaskDefinitionInput, _ ...func(*ecs.Options)) (*ecs.DeregisterTaskDefinitionOutput, error) {
+	f.calls = append(f.calls, "DeregisterTaskDefinition "+aws.ToString(in.TaskDefinition))
+	if f.deregErr != nil {
+		return nil, f.deregErr
+	}
+	for i := range f.defs {
+		if aws.ToString(f.defs[i].TaskDefinitionArn) == aws.ToString(in.TaskDefinition) {
+			f.defs[i].Status = types.TaskDefinitionStatusInactive
+			return &ecs.DeregisterTaskDefinitionOutput{TaskDefinition: &f.defs[i]}, nil
+		}
+	}
+	return nil, errors.New("ClientException: The specified task definition does not exist.")
+}
+
+func activeRevisions(f *fakeECS, family string) []int32 {
+	var out []int32
+	for _, d := range f.defs {
+		if aws.ToString(d.Family) == family && d.Status == types.TaskDefinitionStatusActive {
+			out = append(out, d.Revision)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// A retried RegisterTaskDefinition (the first reply was lost) left revision
+// 2; the retry's answer is 3. RegisterOnce keeps 2 and deregisters 3.
+func TestRegisterOnceReusesTheTwinOfARetriedCall(t *testing.T) {
+	f := &fakeECS{}
+	f.addRevision("streaming-agent", 1, types.TaskDefinitionStatusActive) // newest before the run, different
+	desired := desiredFromBase(t)
+	if _, err := f.RegisterTaskDefinition(context.Background(), desired); err != nil { // the lost first call
+		t.Fatal(err)
+	}
+	got, err := taskdef.RegisterOnce(context.Background(), f, desired, 1)
+	if err != nil || got.Warning != nil {
+		t.Fatalf("RegisterOnce: %+v, %v", got, err)
+	}
+	if got.ARN != tdARN("streaming-agent", 2) || got.Duplicate != tdARN("streaming-agent", 3) {
+		t.Fatalf("RegisterOnce = %+v, want to run :2 and deregister :3", got)
+	}
+	if revs := activeRevisions(f, "streaming-agent"); !slices.Equal(revs, []int32{1, 2}) {
+		t.Errorf("ACTIVE revisions = %v, want [1 2]", revs)
+	}
+}
+
+func TestRegisterOnceWithoutTwin(t *testing.T) {
+	for name, tc := range map[string]struct {
+		setup  func(f *fakeECS, desired *ecs.RegisterTaskDefinitionInput)
+		newest int32
+	}{
+		"empty family": {setup: func(*fakeECS, *ecs.RegisterTaskDefinitionInput) {}},
+		// An identical revision at or below the newest one the plan saw is
+		// not a twin of this run (the plan chose not to reuse it).
+		"identical revision not newer than the plan's newest": {
+			setup: func(f *fakeECS, d *ecs.RegisterTaskDefinitionInput) {
+				_, _ = f.RegisterTaskDefinition(context.Background(), d)
+			},
+			newest: 1,
+		},
+		"a different revision registered meanwhile": {
+			setup: func(f *fakeECS, d *ecs.RegisterTaskDefinitionInput) {
+				other := taskdef.CloneInput(d)
+				other.Cpu = aws.String("4096")
+				_, _ = f.RegisterTaskDefinition(context.Background(), other)
+			},
+		},
+		"an identical revision that was deregistered meanwhile": {
+			setup: func(f *fakeECS, d *ecs.RegisterTaskDefinitionInput) {
+				_, _ = f.RegisterTaskDefinition(context.Background(), d)
+				f.defs[len(f.defs)-1].Status = types.TaskDefinitionStatusInactive
+			},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := &fakeECS{}
+			desired := desiredFromBase(t)
+			tc.setup(f, desired)
+			before := len(f.defs)
+			got, err := taskdef.RegisterOnce(context.Background(), f, desired, tc.newest)
+			if err != nil || got.Warning != nil {
+				t.Fatalf("RegisterOnce: %+v, %v", got, err)
+			}
+			if want := tdARN("streaming-agent", int32(before+1)); got.ARN != want || got.Duplicate != "" {
+				t.Errorf("RegisterOnce = %+v, want to run the new %s", got, want)
+			}
+		})
+	}
+}
+
+// Launch's own tags (which instance registered a revision) do not make a
+// revision different: the same agent in two clusters shares it.
+func TestRegisterOnceIgnoresLaunchTagsOfTheTwin(t *testing.T) {
+	f := &fakeECS{}
+	desired := desiredFromBase(t)
+	other := taskdef.CloneInput(desired)
+	other.Tags = append(other.Tags, types.Tag{Key: aws.String("launch:instance"), Value: aws.String("prod")})
+	if _, err := f.RegisterTaskDefinition(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	got, err := taskdef.RegisterOnce(context.Background(), f, desired, 0)
+	if err != nil || got.ARN != tdARN("streaming-agent", 1) || got.Duplicate != tdARN("streaming-agent", 2) {
+		t.Fatalf("RegisterOnce = %+v, %v", got, err)
+	}
+}
+
+func TestRegisterOnceDeregisterFailureIsAWarning(t *testing.T) {
+	f := &fakeECS{deregErr: errors.New("ThrottlingException: Rate exceeded")}
+	desired := desiredFromBase(t)
+	_, _ = f.RegisterTaskDefinition(context.Background(), desired)
+	got, err := taskdef.RegisterOnce(context.Background(), f, desired, 0)
+	if err != nil || got.ARN != tdARN("streaming-agent", 1) {
+		t.Fatalf("RegisterOnce = %+v, %v", got, err)
+	}
+	if got.Warning == nil || got.Warning.Error() != "deregister the duplicate streaming-agent:2 of streaming-agent:1: ThrottlingException: Rate exceeded" {
+		t.Errorf("Warning = %v", got.Warning)
+	}
+}
+
+// The revision the service runs comes first: after a rollback to :1 (or in a
+// second cluster) a spec equal to :1 reuses :1 although :2 is newer.
+func TestPlanForPrefersTheRunningRevision(t *testing.T) {
+	desired := desiredFromBase(t)
+	running := current(desired)
+	running.Definition.Revision = 1
+	running.Definition.TaskDefinitionArn = aws.String(tdARN("streaming-agent", 1))
+	newer := taskdef.CloneInput(desired)
+	newer.ContainerDefinitions[0].Image = aws.String("public.ecr.aws/matillion/streaming-agent:9")
+	latest := current(newer)
+
+	plan, err := taskdef.PlanFor(desired, running, latest)
+	if err != nil || plan.Action != taskdef.ActionReuse || plan.ARN() != tdARN("streaming-agent", 1) {
+		t.Fatalf("PlanFor(running, latest) = %s %q, %v; want reuse of :1", plan.Action, plan.ARN(), err)
+	}
+	// Nothing runs (or what runs differs): the newest ACTIVE one is reused.
+	plan, err = taskdef.PlanFor(newer, running, latest)
+	if err != nil || plan.Action != taskdef.ActionReuse || plan.ARN() != tdARN("streaming-agent", 3) {
+		t.Fatalf("PlanFor = %s %q, %v; want reuse of :3", plan.Action, plan.ARN(), err)
+	}
+	// Neither matches: register, with the diff against what runs.
+	changed := taskdef.CloneInput(desired)
+	changed.Cpu = aws.String("4096")
+	plan, err = taskdef.PlanFor(changed, running, latest)
+	if err != nil || plan.Action != taskdef.ActionRegister || plan.Current != running {
+		t.Fatalf("PlanFor = %s (current %v), %v; want register against the running :1", plan.Action, plan.Current.Label(), err)
+	}
+	// A running revision that was deregistered is not reused.
+	running.Definition.Status = types.TaskDefinitionStatusInactive
+	plan, err = taskdef.PlanFor(desired, running, nil)
+	if err != nil || plan.Action != taskdef.ActionRegister {
+		t.Fatalf("PlanFor(INACTIVE running) = %s, %v; want register", plan.Action, err)
+	}
+}
+
+func TestEquivalentTags(t *testing.T) {
+	desired := desiredFromBase(t)
+	withLaunch := taskdef.CloneInput(desired)
+	withLaunch.Tags = append(withLaunch.Tags, types.Tag{Key: aws.String("launch:instance"), Value: aws.String("123456789012/eu-west-1/prod")})
+	if same, err := taskdef.Equivalent(desired, current(withLaunch)); err != nil || !same {
+		t.Errorf("a revision differing only in launch: tags: Equivalent = %t, %v; want true", same, err)
+	}
+	withUser := taskdef.CloneInput(desired)
+	withUser.Tags = append(withUser.Tags, types.Tag{Key: aws.String("cost-centre"), Value: aws.String("42")})
+	if same, err := taskdef.Equivalent(desired, current(withUser)); err != nil || same {
+		t.Errorf("a revision with another user tag: Equivalent = %t, %v; want false", same, err)
+	}
+}
