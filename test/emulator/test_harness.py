@@ -178,7 +178,7 @@ def test_drop_after_response_makes_the_change_and_loses_the_reply(h):
     iam = client(h, "iam", config=NO_RETRY)
     control(h, "POST", "/_harness/faults", {"action": "CreateRole", "kind": "drop-after-response"})
     with pytest.raises(botocore.exceptions.ConnectionClosedError):
-        iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
     # The backend served the call: the role exists although the caller saw no answer.
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["r"]
     assert control(h, "GET", "/_harness/requests") == [
@@ -192,7 +192,7 @@ def test_drop_after_response_sdk_retry_sees_the_change(h):
     iam = client(h, "iam", config=botocore.config.Config(retries={"total_max_attempts": 3, "mode": "standard"}))
     control(h, "POST", "/_harness/faults", {"action": "CreateRole", "kind": "drop-after-response"})
     with pytest.raises(botocore.exceptions.ClientError) as ei:
-        iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
     assert ei.value.response["Error"]["Code"] == "EntityAlreadyExists"  # the retry met the first call's role
 
 
