@@ -41,12 +41,15 @@ func (e *InProgressError) Error() string {
 }
 
 // busyAgents returns the agents whose service's PRIMARY deployment is
-// IN_PROGRESS. The plan was read before this run wrote anything, so each was
-// started by another run (or an earlier one that did not wait).
+// IN_PROGRESS with none of its tasks failed. The plan was read before this
+// run wrote anything, so each was started by another run (or an earlier one
+// that did not wait). A deployment whose tasks already fail is not waited
+// for: without a circuit breaker it stays IN_PROGRESS until someone deploys
+// a fix, and this run may be that fix.
 func busyAgents(p *Plan) []AgentPlan {
 	var out []AgentPlan
 	for _, ap := range p.Agents {
-		if service.InProgress(ap.Service) != nil {
+		if d := service.InProgress(ap.Service); d != nil && d.FailedTasks == 0 {
 			out = append(out, ap)
 		}
 	}
