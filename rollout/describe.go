@@ -173,9 +173,17 @@ func taskDefChange(ap AgentPlan) PlannedChange {
 		c.Action = PlanCreate
 		c.Detail = []string{"register " + ap.Agent.Name + ":1 (the family has no active revision)"}
 		c.Diff = tp.Diff
+		if ap.Base != nil {
+			// What the spec changes against the base says more than the
+			// whole new document.
+			if d, err := taskdef.Diff(ap.Base, ap.TaskDef, "base "+ap.Agent.BaseTaskDefinition); err == nil {
+				c.Detail = append(c.Detail, "changes against the base "+ap.Agent.BaseTaskDefinition+" below")
+				c.Diff = d
+			}
+		}
 	default:
 		c.Action = PlanUpdate
-		c.Detail = []string{"register a new revision after " + shortARN(aws.ToString(tp.Current.Definition.TaskDefinitionArn))}
+		c.Detail = []string{"register a new revision; it differs from " + shortARN(aws.ToString(tp.Current.Definition.TaskDefinitionArn))}
 		c.Diff = tp.Diff
 	}
 	return c

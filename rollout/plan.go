@@ -70,6 +70,9 @@ type AgentPlan struct {
 	// whether the family's latest ACTIVE revision already is it.
 	TaskDef     *ecs.RegisterTaskDefinitionInput
 	TaskDefPlan taskdef.Plan
+	// Base is the agent's base task definition as its file states it (nil
+	// without one), so plan can show what the spec changes against it.
+	Base *ecs.RegisterTaskDefinitionInput
 	// Service is the current service (nil when it must be created).
 	Service *ecstypes.Service
 }
@@ -252,6 +255,7 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 			LogGroup:    logGroupPlan(sp, inst, a, desired, cur.logGroups[i]),
 			TaskDef:     desired,
 			TaskDefPlan: tdPlan,
+			Base:        in.Base,
 			Service:     cur.services[i],
 		})
 	}
