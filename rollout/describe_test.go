@@ -63,4 +63,3 @@ func TestPlanOfANewFamilyDiffsAgainstTheBase(t *testing.T) {
 		}
 	}
 }
-
