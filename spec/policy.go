@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/launchdeploy/launch/internal/jsonpos"
+	"github.com/launchdeploy/launch/internal/suggest"
 )
 
 // IAM policy grammar, from the IAM User Guide, "IAM JSON policy element
@@ -43,7 +43,7 @@ func policyGrammar(doc []byte) []policyProblem {
 	}
 	for _, k := range sortedAnyKeys(top) {
 		if !contains(policyTopKeys, k) {
-			add(k, "unknown key in an IAM policy%s; a policy has only Version, Id and Statement", suggest(k, policyTopKeys))
+			add(k, "unknown key in an IAM policy%s; a policy has only Version, Id and Statement", didYouMean(k, policyTopKeys))
 		}
 	}
 	if v, ok := top["Version"]; ok {
@@ -80,7 +80,7 @@ func policyGrammar(doc []byte) []policyProblem {
 		}
 		for _, k := range sortedAnyKeys(s) {
 			if !contains(policyStatementKeys, k) {
-				add(jsonpos.Member(p, k), "unknown key in a policy statement%s; a statement has Sid, Effect, Action or NotAction, Resource or NotResource, and Condition", suggest(k, policyStatementKeys))
+				add(jsonpos.Member(p, k), "unknown key in a policy statement%s; a statement has Sid, Effect, Action or NotAction, Resource or NotResource, and Condition", didYouMean(k, policyStatementKeys))
 			}
 		}
 		if sid, has := s["Sid"]; has {
@@ -193,20 +193,11 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// suggest is " (did you mean X?)" when k is one of names in another case,
-// or a letter or two away from one (Resources for Resource).
-func suggest(k string, names []string) string {
-	best, bestDist := "", 3
-	for _, n := range names {
-		if strings.EqualFold(n, k) {
-			return fmt.Sprintf(" (did you mean %s?)", n)
-		}
-		if d := editDistance(strings.ToLower(n), strings.ToLower(k)); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	if best != "" {
-		return fmt.Sprintf(" (did you mean %s?)", best)
+// didYouMean is " (did you mean X?)" when k most likely misspells one of
+// names (another case, or a letter or two away: Resources for Resource).
+func didYouMean(k string, names []string) string {
+	if s := suggest.Closest(k, names); s != "" {
+		return fmt.Sprintf(" (did you mean %s?)", s)
 	}
 	return ""
 }

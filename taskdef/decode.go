@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/launchdeploy/launch/internal/jsonpos"
+	"github.com/launchdeploy/launch/internal/suggest"
 )
 
 // readOnlyKeys are the members DescribeTaskDefinition returns that
@@ -275,45 +276,16 @@ func fieldByWireName(t reflect.Type, name string) (reflect.StructField, bool) {
 // unknownKey says that key names no member of t, with the member it may
 // have meant: the same name in another case, or one a letter or two away.
 func unknownKey(t reflect.Type, key string) string {
-	best, bestDist := "", 3
+	var names []string
 	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name := wireName(f.Name)
-		if strings.EqualFold(name, key) {
-			return fmt.Sprintf("unknown key; did you mean %s?", name)
-		}
-		if d := editDistance(strings.ToLower(name), strings.ToLower(key)); d < bestDist {
-			best, bestDist = name, d
+		if f := t.Field(i); f.IsExported() {
+			names = append(names, wireName(f.Name))
 		}
 	}
-	if best != "" {
-		return fmt.Sprintf("unknown key; did you mean %s?", best)
+	if s := suggest.Closest(key, names); s != "" {
+		return fmt.Sprintf("unknown key; did you mean %s?", s)
 	}
 	return "unknown key; remove it, or spell it as the ECS RegisterTaskDefinition API does"
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // checkKeys walks a generically decoded JSON value alongside the SDK type it
