@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/launchdeploy/launch/secrets"
 	"github.com/launchdeploy/launch/spec"
@@ -40,12 +42,14 @@ func checkAgentOffline(sp *spec.Spec, i int, a spec.Agent) spec.Errors {
 	var file taskdef.BaseFile
 	var baseName string
 	var baseProblems []taskdef.Problem
+	var base *ecs.RegisterTaskDefinitionInput
 	if len(a.BaseTaskDefinitionJSON) > 0 {
 		baseName = a.BaseTaskDefinition
 		if !filepath.IsAbs(baseName) {
 			baseName = filepath.Join(sp.Dir, baseName)
 		}
-		base, err := taskdef.DecodeBase(a.BaseTaskDefinitionJSON)
+		var err error
+		base, err = taskdef.DecodeBase(a.BaseTaskDefinitionJSON)
 		if err != nil {
 			var de *taskdef.DecodeError
 			if !errors.As(err, &de) {
@@ -87,7 +91,10 @@ func checkAgentOffline(sp *spec.Spec, i int, a spec.Agent) spec.Errors {
 		}
 	}
 
-	for _, p := range problems {
+	for i, p := range problems {
+		if i >= len(baseProblems) { // a path in the built definition, whose lists launch orders by name
+			p.Path = inBase(p.Path, td, base)
+		}
 		if baseName != "" {
 			if line, col, ok := locateNearest(file, p.Path); ok {
 				errs = append(errs, spec.Problem{File: baseName, Line: line, Column: col, Path: file.Path(p.Path), Message: p.Message})
@@ -99,6 +106,50 @@ func checkAgentOffline(sp *spec.Spec, i int, a spec.Agent) spec.Errors {
 			Message: fmt.Sprintf("task definition %s: %s", p.Path, p.Message)})
 	}
 	return errs
+}
+
+// inBase turns a path into the built task definition into the same path
+// into the base: Build orders containers and volumes by name, so the index
+// of a container or volume is looked up by its name. A path to something
+// the base does not have is returned as it is.
+func inBase(path string, built, base *ecs.RegisterTaskDefinitionInput) string {
+	if base == nil {
+		return path
+	}
+	var list string
+	var i int
+	if _, err := fmt.Sscanf(path, "containerDefinitions[%d]", &i); err == nil {
+		list = "containerDefinitions"
+	} else if _, err := fmt.Sscanf(path, "volumes[%d]", &i); err == nil {
+		list = "volumes"
+	} else {
+		return path
+	}
+	prefix := fmt.Sprintf("%s[%d]", list, i)
+	var names, baseNames []string
+	if list == "containerDefinitions" {
+		for _, c := range built.ContainerDefinitions {
+			names = append(names, aws.ToString(c.Name))
+		}
+		for _, c := range base.ContainerDefinitions {
+			baseNames = append(baseNames, aws.ToString(c.Name))
+		}
+	} else {
+		for _, v := range built.Volumes {
+			names = append(names, aws.ToString(v.Name))
+		}
+		for _, v := range base.Volumes {
+			baseNames = append(baseNames, aws.ToString(v.Name))
+		}
+	}
+	if i >= len(names) {
+		return path
+	}
+	j := slices.Index(baseNames, names[i]) // an unnamed one: the base's first unnamed one
+	if j < 0 {
+		return path
+	}
+	return fmt.Sprintf("%s[%d]", list, j) + strings.TrimPrefix(path, prefix)
 }
 
 // locateNearest finds path in the base file, or else the nearest enclosing
