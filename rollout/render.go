@@ -26,8 +26,9 @@ func Render(sp *spec.Spec, region string) ([]Rendered, error) {
 
 // RenderIn is Render for a known account: with id.Account set, the roles
 // appear as the ARNs IAM gives roles launch creates (arn:<partition>:iam::
-// <account>:role/<name>, partition "aws" unless id says otherwise), exactly
-// as deploy registers them.
+// <account>:role/<name>, partition "aws" unless id says otherwise), and the
+// tags carry the deployment instance (account, region, cluster), exactly as
+// deploy registers them.
 func RenderIn(sp *spec.Spec, id Identity) ([]Rendered, error) {
 	region := id.Region
 	if region == "" {
@@ -47,6 +48,9 @@ func RenderIn(sp *spec.Spec, id Identity) ([]Rendered, error) {
 		})
 		if err != nil {
 			return nil, err
+		}
+		if inst := InstanceOf(Identity{Account: id.Account, Region: region}, sp); inst.Validate() == nil {
+			in.Tags[InstanceTagKey] = inst.String()
 		}
 		td, err := taskdef.Build(in)
 		if err != nil {
