@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/launchdeploy/launch/internal/awsconf"
 	"github.com/launchdeploy/launch/internal/emulator"
@@ -138,7 +139,11 @@ func createReads(t *testing.T, e *env, skip ...string) readsFixture {
 	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("agent-config"), Key: aws.String("env/agent.env"), Body: strings.NewReader("A=1\n")}); err != nil {
 		t.Fatal(err)
 	}
-	f.account = "123456789012" // moto's default account
+	who, err := sts.NewFromConfig(e.cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.account = aws.ToString(who.Account) // moto's 123456789012, LocalStack's 000000000000
 	return f
 }
 

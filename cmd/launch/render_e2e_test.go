@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -104,7 +107,11 @@ agents:
 
 	// render offline (no endpoint is contacted), with the account whose role
 	// ARNs deploy will use: moto's default account.
-	rendered := w.launch("render", specPath, "--agent", "web", "--account", "123456789012", "--region", w.cfg.Region)
+	who, err := sts.NewFromConfig(w.cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered := w.launch("render", specPath, "--agent", "web", "--account", aws.ToString(who.Account), "--region", w.cfg.Region)
 	if rendered.code != 0 {
 		t.Fatalf("render: exit %d\n%s", rendered.code, rendered.stderr)
 	}
