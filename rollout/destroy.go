@@ -515,9 +515,18 @@ func destroyRole(ctx context.Context, c DestroyClients, inst Instance, reg *regi
 	myRecord := strings.TrimPrefix(key, roles.InstanceTagPrefix)
 	others := slices.DeleteFunc(roles.RecordedInstances(st.Tags), func(s string) bool { return s == myRecord })
 	role := DestroyItem{Kind: "role", Name: name}
+	sameInstance := slices.ContainsFunc(reg.roleUsers[name], func(u user) bool { return u.cluster == inst.Cluster })
+	_, legacy := st.Inline[secrets.PolicyName]
 	switch {
+	case sameInstance:
+		// Another spec deploys into this instance's cluster with this role:
+		// the instance's record and grant are its too.
+		role.Action, role.Reason = DestroyKept, "run by "+uses(reg.roleUsers, name)+", in this instance's cluster: its record and grant stay too"
+		return []DestroyItem{role}, nil
 	case len(others) > 0:
 		role.Action, role.Reason = DestroyKept, "still used by deployment instance(s) "+strings.Join(others, ", ")
+	case legacy:
+		role.Action, role.Reason = DestroyKept, "it holds "+secrets.PolicyName+", the grant of launch versions before deployment instances, which deployments not rerun since (in any region) may still use; delete the role by hand once none does"
 	case len(reg.roleUsers[name]) > 0:
 		role.Action, role.Reason = DestroyKept, "run by "+uses(reg.roleUsers, name)+" (deployed by a launch without instance records, or by hand)"
 	case !owned(st.Tags):
@@ -533,13 +542,9 @@ func destroyRole(ctx context.Context, c DestroyClients, inst Instance, reg *regi
 		}
 		items = append(items, DestroyItem{Kind: "role tag", Name: name + "/" + key, Action: DestroyDeleted, Reason: "this instance no longer uses the role"})
 	}
-	own := []string{inst.GrantPolicyName()}
-	if role.Action == DestroySkipped {
-		// No instance left on it: launch's grant of before per-instance
-		// grants goes too.
-		own = append(own, secrets.PolicyName)
-	}
-	for _, pn := range own {
+	// Only this instance's grant: launch-secrets-access (before per-instance
+	// grants) may serve deployments no record tells of, so it stays.
+	for _, pn := range []string{inst.GrantPolicyName()} {
 		if _, ok := st.Inline[pn]; !ok {
 			continue
 		}

@@ -345,3 +345,58 @@ func TestDestroyStagingKeepsProdOfTheSameFamily(t *testing.T) {
 		t.Error("a role prod uses was deleted")
 	}
 }
+
+// Two specs in one cluster share the instance: destroying one keeps the
+// roles, the instance's record and its grant, which the other still uses.
+func TestDestroyKeepsWhatAnotherSpecOfTheSameClusterUses(t *testing.T) {
+	e := newEnv(t)
+	r := e.regionalIn(e.cfg.Region)
+	a := e.load(r, "a.yaml", instanceSpec("shared", "agent-a", "example.com/agent:1"))
+	c := e.load(r, "c.yaml", instanceSpec("shared", "agent-c", "example.com/agent:1"))
+	e.deploySpecIn(r, a)
+	e.deploySpecIn(r, c)
+
+	got := e.destroyIn(r, c, true)
+	if got["service agent-c"].Action != rollout.DestroyDeleted {
+		t.Errorf("service agent-c: %+v, want deleted", got["service agent-c"])
+	}
+	record := "launch:instance:" + e.cfg.Region + "/shared"
+	for _, role := range []string{"app-task", "app-exec"} {
+		if it := got["role "+role]; it.Action != rollout.DestroyKept || !strings.Contains(it.Reason, "agent-a") {
+			t.Errorf("role %s: %+v, want kept for agent-a in the same cluster", role, it)
+		}
+		if _, ok := roleTags(t, e.cfg, role)[record]; !ok {
+			t.Errorf("role %s lost the record %s that agent-a's spec still needs", role, record)
+		}
+	}
+	if activeService(t, e.cfg, "shared", "agent-a") == nil {
+		t.Error("agent-a's service is gone")
+	}
+}
+
+// launch-secrets-access is the grant of launch versions before deployment
+// instances: deployments no record tells of may use it, so destroying the
+// last recorded instance keeps it and the role.
+func TestDestroyKeepsTheLegacyGrant(t *testing.T) {
+	e := newEnv(t)
+	r := e.regionalIn(e.cfg.Region)
+	a := e.load(r, "a.yaml", instanceSpec("cluster-a", "agent-a", "example.com/agent:1"))
+	e.deploySpecIn(r, a)
+	legacy := `{"Version":"2012-10-17","Statement":[{"Sid":"ReadAgentSecrets","Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:eu-west-1:` + e.account() + `:secret:old-AbCdEf"}]}`
+	if _, err := iam.NewFromConfig(e.cfg).PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{
+		RoleName: aws.String("app-exec"), PolicyName: aws.String("launch-secrets-access"), PolicyDocument: aws.String(legacy)}); err != nil {
+		t.Fatal(err)
+	}
+
+	got := e.destroyIn(r, a, true)
+	if it := got["role app-exec"]; it.Action != rollout.DestroyKept || !strings.Contains(it.Reason, "launch-secrets-access") {
+		t.Errorf("role app-exec: %+v, want kept for its legacy grant", it)
+	}
+	if _, err := iam.NewFromConfig(e.cfg).GetRolePolicy(context.Background(), &iam.GetRolePolicyInput{
+		RoleName: aws.String("app-exec"), PolicyName: aws.String("launch-secrets-access")}); err != nil {
+		t.Errorf("the legacy grant is gone: %v", err)
+	}
+	if it := got["role app-task"]; it.Action != rollout.DestroyDeleted {
+		t.Errorf("role app-task (no legacy grant, no other instance): %+v, want deleted", it)
+	}
+}
