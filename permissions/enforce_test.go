@@ -317,15 +317,16 @@ var serviceID = map[string]string{
 // notCheckedByMoto are actions the policy grants that AWS checks but moto
 // never does, with the reason. A removal test of these cannot fail in moto.
 var notCheckedByMoto = map[string]string{
-	"iam:PassRole":                "checked by AWS when RegisterTaskDefinition/CreateService/UpdateService hand a role to ECS; moto has no implicit checks",
-	"iam:TagRole":                 "checked by AWS for CreateRole with tags; moto has no implicit checks",
-	"logs:TagResource":            "checked by AWS for CreateLogGroup with tags; moto has no implicit checks",
-	"ecs:TagResource":             "checked by AWS for CreateCluster/CreateService/RegisterTaskDefinition with tags; moto has no implicit checks",
-	"iam:CreateServiceLinkedRole": "AWS creates the ECS service-linked role inside CreateCluster; moto does not",
-	"kms:DescribeKey":             "called only for a secret whose KMS key is an alias; the test secret uses the default key",
-	"iam:DeleteRolePolicy":        "called only when the last secret leaves the spec, to delete launch's own grant; the scenarios keep one",
-	"ecs:ListTasks":               "called (and checked) only to explain a failed rollout, best effort: without it the rollout still fails, just less explained",
-	"ecs:DescribeTasks":           "called (and checked) only to explain a failed rollout, best effort: without it the rollout still fails, just less explained",
+	"iam:PassRole":                 "checked by AWS when RegisterTaskDefinition/CreateService/UpdateService hand a role to ECS; moto has no implicit checks",
+	"iam:TagRole":                  "checked by AWS for CreateRole with tags; moto has no implicit checks",
+	"logs:TagResource":             "checked by AWS for CreateLogGroup with tags; moto has no implicit checks",
+	"ecs:TagResource":              "checked by AWS for CreateCluster/CreateService/RegisterTaskDefinition with tags; moto has no implicit checks",
+	"iam:CreateServiceLinkedRole":  "AWS creates the ECS service-linked role inside CreateCluster; moto does not",
+	"kms:DescribeKey":              "called only for a secret whose KMS key is an alias; the test secret uses the default key",
+	"iam:DeleteRolePolicy":         "called only when the last secret leaves the spec, to delete launch's own grant; the scenarios keep one",
+	"ecs:DeregisterTaskDefinition": "called only after a retried RegisterTaskDefinition left an identical twin (a lost reply), which these scenarios do not inject",
+	"ecs:ListTasks":                "called (and checked) only to explain a failed rollout, best effort: without it the rollout still fails, just less explained",
+	"ecs:DescribeTasks":            "called (and checked) only to explain a failed rollout, best effort: without it the rollout still fails, just less explained",
 }
 
 // preflightOnly are actions only the preflight checks call. The deploy

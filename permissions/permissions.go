@@ -211,7 +211,9 @@ func For(in Input) Policy {
 	// ListTaskDefinitions and DescribeTaskDefinition support no resource
 	// type: they need "*".
 	add(Statement{Sid: "ECSReadTaskDefinitions", Action: []string{"ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"}, Resource: []string{"*"}})
-	add(Statement{Sid: "ECSRegisterAgentTaskDefinitions", Action: []string{"ecs:RegisterTaskDefinition"}, Resource: families})
+	// DeregisterTaskDefinition: after a retried RegisterTaskDefinition (a
+	// lost reply), launch deregisters the identical twin it just made.
+	add(Statement{Sid: "ECSRegisterAgentTaskDefinitions", Action: []string{"ecs:DeregisterTaskDefinition", "ecs:RegisterTaskDefinition"}, Resource: families})
 	add(Statement{Sid: "ECSAgentServices", Action: []string{"ecs:CreateService", "ecs:DescribeServices", "ecs:UpdateService"}, Resource: services})
 	// launch rollback tags each service it moves with the revision it left
 	// (launch:rolled-back-from), so a rerun does not go back further.
