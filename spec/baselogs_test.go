@@ -92,6 +92,10 @@ func TestLogGroupFollowsTheBase(t *testing.T) {
 			agent: "    baseTaskDefinition: " + realBase(t, "fargate-webserver-256.json") + "\n    logs: {group: /launch/agent}\n",
 			group: "/launch/agent",
 		},
+		"awslogs base, an empty spec group (${LOG_GROUP:-}): the base's group": {
+			agent: "    baseTaskDefinition: " + realBase(t, "fargate-webserver-256.json") + "\n    logs: {group: \"\"}\n",
+			group: "/ecs/fargate-task-definition",
+		},
 		"awslogs base, retention only: still the base's group": {
 			agent: "    baseTaskDefinition: " + realBase(t, "fargate-webserver-256.json") + "\n    logs: {retentionDays: 7}\n",
 			group: "/ecs/fargate-task-definition",

@@ -300,6 +300,9 @@ func (l *loader) decodeSpec(root *yaml.Node) *Spec {
 		l.decodeStruct(item, v, path, nil)
 		a.Explicit, l.written = l.written, nil
 		if a.Logs.Group == "" && a.Name != "" {
+			// An empty group (say ${LOG_GROUP:-}) states nothing: the base's
+			// group, else the default, stands.
+			delete(a.Explicit, "logs.group")
 			a.Logs.Group = "/ecs/" + a.Name
 		}
 		s.Agents = append(s.Agents, a)

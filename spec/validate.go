@@ -377,6 +377,10 @@ func (l *loader) validateTags(tags map[string]string) {
 			l.report(p, `tag key %s starts with "aws:", which AWS reserves; rename it`, quoteShort(k))
 		case slices.Contains(reservedTagKeys, k):
 			l.report(p, "tag key %s is launch's own tag, which launch sets itself; rename it", quoteShort(k))
+		case strings.HasPrefix(k, "launch:"):
+			// launch reads every launch: tag as its own (role instance
+			// records, the revision comparison ignores them).
+			l.report(p, `tag key %s starts with "launch:", which launch reserves for its own tags; rename it`, quoteShort(k))
 		case !tagCharsRe.MatchString(k):
 			l.report(p, "tag key %s has a character AWS does not allow in tags; use letters, digits, spaces and _.:/=+-@", quoteShort(k))
 		}
