@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/launchdeploy/launch/service"
@@ -116,7 +117,7 @@ func awaitOthers(ctx context.Context, c Clients, cluster string, busy []AgentPla
 				Cluster: cluster, Service: ap.Agent.Name,
 				DeploymentID: aws.ToString(d.Id), TaskDefinitionARN: aws.ToString(d.TaskDefinition),
 				Timeout: timeout, Since: time.Now(), MinInterval: opts.PollMin, MaxInterval: opts.PollMax,
-				Status: out.Status,
+				Status: out.Status, StopOnFailedTasks: true,
 			})
 			mu.Lock()
 			defer mu.Unlock()
@@ -127,6 +128,8 @@ func awaitOthers(ctx context.Context, c Clients, cluster string, busy []AgentPla
 			switch {
 			case err == nil:
 				out.Printf("service %s: the other run's deployment %s %s", ap.Agent.Name, res.DeploymentID, res.RolloutState)
+			case errors.As(err, &re) && re.RolloutState == string(ecstypes.DeploymentRolloutStateInProgress):
+				out.Printf("service %s: the other run's deployment %s is failing (%s); this run deploys over it", ap.Agent.Name, aws.ToString(d.Id), re.Reason)
 			case errors.As(err, &re):
 				out.Printf("service %s: the other run's deployment %s ended %s", ap.Agent.Name, aws.ToString(d.Id), re.RolloutState)
 			case errors.As(err, &te):

@@ -29,6 +29,11 @@ type FollowOptions struct {
 	// Status receives the current one-line status on every poll (a TTY shows
 	// it in place); may be nil.
 	Status func(line string)
+	// StopOnFailedTasks ends the follow with a *RolloutError (its
+	// RolloutState still IN_PROGRESS) as soon as a task of the deployment
+	// failed: for a deployment launch waits out rather than owns, whose
+	// failing tasks, without a circuit breaker, keep it IN_PROGRESS.
+	StopOnFailedTasks bool
 }
 
 // Outcome is a deployment that completed.
@@ -190,6 +195,10 @@ func Follow(ctx context.Context, api API, opts FollowOptions) (Outcome, error) {
 			return Outcome{DeploymentID: depID, RolloutState: state, Running: int(dep.RunningCount), Desired: int(dep.DesiredCount)}, nil
 		}
 
+		if opts.StopOnFailedTasks && dep.FailedTasks > 0 {
+			return Outcome{}, &RolloutError{Service: opts.Service, DeploymentID: depID, RolloutState: string(dep.RolloutState),
+				Reason: fmt.Sprintf("%d task(s) failed", dep.FailedTasks), RunningTaskDf: aws.ToString(svc.TaskDefinition)}
+		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
 			return Outcome{}, &TimeoutError{Service: opts.Service, DeploymentID: depID, After: opts.Timeout, Last: last, Diagnostics: diagnose(context.WithoutCancel(ctx), api, opts, svc)}

@@ -154,3 +154,27 @@ func TestFollowInterrupted(t *testing.T) {
 		t.Fatalf("want an interruption wrapping context.Canceled, got %v", err)
 	}
 }
+
+// Waiting out another run's deployment: once one of its tasks failed, the
+// wait ends at once (it may stay IN_PROGRESS until a fix is deployed); a
+// follow of launch's own deployment goes on to the circuit breaker's verdict.
+func TestFollowStopsOnFailedTasksWhenAsked(t *testing.T) {
+	failing := dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateInProgress, 0, 1)
+	failing.FailedTasks = 1
+	polls := []types.Service{svc(tdNew, failing)}
+	opts := FollowOptions{Cluster: "c", Service: "agent", DeploymentID: "new", TaskDefinitionARN: tdNew,
+		Timeout: 200 * time.Millisecond, MinInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, StopOnFailedTasks: true}
+
+	_, err := Follow(context.Background(), &scripted{polls: polls}, opts)
+	var re *RolloutError
+	if !errors.As(err, &re) || re.RolloutState != string(types.DeploymentRolloutStateInProgress) || !strings.Contains(re.Reason, "1 task(s) failed") {
+		t.Fatalf("with StopOnFailedTasks: %v, want a RolloutError still IN_PROGRESS naming the failed task", err)
+	}
+
+	opts.StopOnFailedTasks = false
+	_, err = Follow(context.Background(), &scripted{polls: polls}, opts)
+	var te *TimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("without StopOnFailedTasks: %v, want the timeout", err)
+	}
+}
