@@ -400,3 +400,31 @@ func TestDestroyKeepsTheLegacyGrant(t *testing.T) {
 		t.Errorf("role app-task (no legacy grant, no other instance): %+v, want deleted", it)
 	}
 }
+
+// prod and staging share the family (one region): rolling prod back skips
+// the revision staging registered, and lands on prod's own previous one.
+func TestRollbackSkipsAnotherInstancesRevision(t *testing.T) {
+	e := newEnv(t)
+	r := e.regionalIn(e.cfg.Region)
+	prod1 := e.load(r, "prod1.yaml", instanceSpec("prod", "agent", "example.com/agent:1"))
+	stg := e.load(r, "stg.yaml", instanceSpec("staging", "agent", "example.com/agent:2"))
+	prod3 := e.load(r, "prod3.yaml", instanceSpec("prod", "agent", "example.com/agent:3"))
+	e.deploySpecIn(r, prod1)
+	e.deploySpecIn(r, stg)
+	e.deploySpecIn(r, prod3)
+	if revs := activeRevisions(t, e.cfg, "agent"); len(revs) != 3 {
+		t.Fatalf("ACTIVE revisions %v, want prod's, staging's and prod's again", revs)
+	}
+
+	cfg, _ := e.config(r)
+	opts := rollout.Options{PollMin: 100 * time.Millisecond, PollMax: 500 * time.Millisecond}
+	if err := rollout.Rollback(context.Background(), rollout.NewClients(cfg), prod3, rollout.RollbackOptions{}, opts, quiet{e.t}, rollout.NewReport(prod3.Path)); err != nil {
+		t.Fatalf("rollback prod: %v", err)
+	}
+	if got := aws.ToString(activeService(t, e.cfg, "prod", "agent").TaskDefinition); !strings.HasSuffix(got, "agent:1") {
+		t.Errorf("prod rolled back to %s, want agent:1 (agent:2 is staging's)", got)
+	}
+	if got := aws.ToString(activeService(t, e.cfg, "staging", "agent").TaskDefinition); !strings.HasSuffix(got, "agent:2") {
+		t.Errorf("staging runs %s, want its agent:2 untouched", got)
+	}
+}

@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/launchdeploy/launch/service"
 	"github.com/launchdeploy/launch/spec"
-	"github.com/launchdeploy/launch/taskdef"
 )
 
 // rollbackTarget is one service's rollback, worked out before any write.
@@ -50,7 +50,7 @@ func Rollback(ctx context.Context, c Clients, sp *spec.Spec, ro RollbackOptions,
 		if ro.Agent != "" && a.Name != ro.Agent {
 			continue
 		}
-		t, err := rollbackTargetFor(ctx, c, sp.Cluster.Name, a, ro.ToRevision)
+		t, err := rollbackTargetFor(ctx, c, InstanceOf(id, sp), a, ro.ToRevision)
 		if err != nil {
 			return err
 		}
@@ -101,7 +101,8 @@ func Rollback(ctx context.Context, c Clients, sp *spec.Spec, ro RollbackOptions,
 	return follow(ctx, c, p, opts, started, out, rep)
 }
 
-func rollbackTargetFor(ctx context.Context, c Clients, cluster string, a spec.Agent, toRevision int) (rollbackTarget, error) {
+func rollbackTargetFor(ctx context.Context, c Clients, inst Instance, a spec.Agent, toRevision int) (rollbackTarget, error) {
+	cluster := inst.Cluster
 	svc, err := service.Read(ctx, c.ECS, cluster, a.Name)
 	if err != nil {
 		return rollbackTarget{}, err
@@ -117,22 +118,63 @@ func rollbackTargetFor(ctx context.Context, c Clients, cluster string, a spec.Ag
 		}
 		return t, err
 	}
-	latest, err := taskdef.Latest(ctx, c.ECS, a.Name)
+	latest, previous, err := ownRevisions(ctx, c, inst, a.Name, revision(t.current))
 	if err != nil {
 		return t, err
 	}
 	from := service.TagValue(svc, service.RolledBackFromTag)
-	if latest != nil && from == aws.ToString(latest.Definition.TaskDefinitionArn) && revision(t.current) < revision(from) {
+	if from != "" && from == latest && revision(t.current) < revision(from) {
 		t.to, t.done = t.current, true
 		return t, nil
 	}
-	if t.to, err = taskdef.Previous(ctx, c.ECS, a.Name, t.current); err != nil {
-		return t, err
-	}
-	if t.to == "" {
-		return t, fmt.Errorf("service %s runs %s and the family has no older ACTIVE revision to roll back to", a.Name, shortARN(t.current))
+	if t.to = previous; t.to == "" {
+		return t, fmt.Errorf("service %s runs %s and the family has no older ACTIVE revision of this deployment instance to roll back to (use --to REVISION to name one)", a.Name, shortARN(t.current))
 	}
 	return t, nil
+}
+
+// ownRevisions walks family's ACTIVE revisions, newest first, skipping the
+// ones another deployment instance registered (a family is shared by the
+// clusters of a region: prod must not roll back onto staging's revision).
+// Revisions without an instance tag (older launch versions, or registered
+// by hand) count as this instance's. It returns the newest of them, and
+// the newest older than revision current ("" when none), describing only
+// as many revisions as it needs.
+func ownRevisions(ctx context.Context, c Clients, inst Instance, family string, current int) (latest, previous string, err error) {
+	p := ecs.NewListTaskDefinitionsPaginator(c.ECS, &ecs.ListTaskDefinitionsInput{
+		FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive,
+	})
+	var arns []string
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return "", "", fmt.Errorf("list task definitions %s: %w", family, err)
+		}
+		for _, arn := range page.TaskDefinitionArns {
+			if i := strings.LastIndex(arn, "/"); i >= 0 && strings.HasPrefix(arn[i+1:], family+":") { // not another family with this prefix
+				arns = append(arns, arn)
+			}
+		}
+	}
+	// Newest first, by revision number (not trusting the listing's order).
+	slices.SortFunc(arns, func(a, b string) int { return revision(b) - revision(a) })
+	for _, arn := range arns {
+		out, err := c.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
+			TaskDefinition: aws.String(arn), Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}})
+		if err != nil {
+			return "", "", fmt.Errorf("describe task definition %s: %w", shortARN(arn), err)
+		}
+		if owner := ecsTags(out.Tags)[InstanceTagKey]; owner != "" && owner != inst.String() {
+			continue
+		}
+		if latest == "" {
+			latest = arn
+		}
+		if revision(arn) < current {
+			return latest, arn, nil
+		}
+	}
+	return latest, "", nil
 }
 
 // activeRevision returns the ARN of revision rev of current's family, and

@@ -144,32 +144,3 @@ func Register(ctx context.Context, api API, desired *ecs.RegisterTaskDefinitionI
 	return out.TaskDefinition, nil
 }
 
-// Previous returns the newest ACTIVE revision of family older than
-// current (a task definition ARN), or "" when there is none. It is what
-// `launch rollback` points a service back at.
-func Previous(ctx context.Context, api API, family, current string) (string, error) {
-	_, curRev, ok := parseTaskDefinitionARN(current)
-	if !ok {
-		return "", fmt.Errorf("find the revision before %s: not a task definition ARN", current)
-	}
-	p := ecs.NewListTaskDefinitionsPaginator(api, &ecs.ListTaskDefinitionsInput{
-		FamilyPrefix: aws.String(family),
-		Status:       types.TaskDefinitionStatusActive,
-		Sort:         types.SortOrderDesc,
-		MaxResults:   aws.Int32(listPageSize),
-	})
-	best, bestRev := "", -1
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return "", fmt.Errorf("list task definitions %s: %w", family, err)
-		}
-		for _, arn := range page.TaskDefinitionArns {
-			fam, rev, ok := parseTaskDefinitionARN(arn)
-			if ok && fam == family && rev < curRev && rev > bestRev {
-				best, bestRev = arn, rev
-			}
-		}
-	}
-	return best, nil
-}
