@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/launchdeploy/launch/internal/policy"
 	"github.com/launchdeploy/launch/loggroup"
 	"github.com/launchdeploy/launch/roles"
 	"github.com/launchdeploy/launch/secrets"
@@ -183,6 +184,21 @@ func narrowGrant(ctx context.Context, c Clients, p *Plan, out Reporter, rep *Rep
 	if p.Narrow == nil {
 		return nil
 	}
+	// Narrow only the grant this run left: another run of the instance may
+	// have widened it meanwhile (its tasks read more), and a later waiting
+	// deploy narrows what is left.
+	left, wrote := p.ExecRole.Put[p.Narrow.Policy]
+	if !wrote {
+		left = p.Narrow.Before
+	}
+	st, err := roles.Read(ctx, c.IAM, p.ExecRole.Name)
+	if err != nil {
+		return fmt.Errorf("narrow the secrets grant after the deployments completed: %w", err)
+	}
+	if now, ok := st.Inline[p.Narrow.Policy]; !ok || !samePolicy(now, left) {
+		out.Printf("role %s: grant %s changed while this run waited (another run of this instance?); left as it is, a later deploy narrows it", p.ExecRole.Name, p.Narrow.Policy)
+		return nil
+	}
 	rp := roles.Plan{Name: p.ExecRole.Name, ARN: p.ExecRole.ARN, Put: map[string]string{}}
 	if p.Narrow.Delete {
 		rp.Delete = []string{p.Narrow.Policy}
@@ -196,6 +212,13 @@ func narrowGrant(ctx context.Context, c Clients, p *Plan, out Reporter, rep *Rep
 	out.Printf("role %s: grant %s narrowed to what the task definitions read now that every deployment completed%s", rp.Name, p.Narrow.Policy, roleDetail(res))
 	rep.mergeRole(res)
 	return nil
+}
+
+// samePolicy reports whether two policy documents mean the same; a
+// document that does not parse is compared as text.
+func samePolicy(a, b string) bool {
+	eq, err := policy.Equal(a, b)
+	return eq || (err != nil && a == b)
 }
 
 // follow waits for every agent's deployment at once and returns the worst
