@@ -143,4 +143,3 @@ func Register(ctx context.Context, api API, desired *ecs.RegisterTaskDefinitionI
 	}
 	return out.TaskDefinition, nil
 }
-
