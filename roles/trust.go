@@ -219,18 +219,6 @@ func Trusts(doc *policy.Document, service string) bool {
 	return false
 }
 
-// TrustsWith reports whether doc trusts t.Service through an Allow
-// sts:AssumeRole statement whose condition is exactly t.Condition.
-func TrustsWith(doc *policy.Document, t TrustedService) bool {
-	for _, s := range doc.Statement {
-		have, _ := s["Condition"].(map[string]any)
-		if allowsAssumeRole(s) && slices.Contains(services(s), t.Service) && sameCondition(have, t.Condition) {
-			return true
-		}
-	}
-	return false
-}
-
 func allowsAssumeRole(s policy.Statement) bool {
 	if s["Effect"] != "Allow" {
 		return false
