@@ -15,6 +15,9 @@ import (
 type ManagedPolicy struct {
 	Role string // the role it is attached to, for the message
 	ARN  string
+	// Attached says the role has it attached already: it exists, and no
+	// call is needed to tell.
+	Attached bool
 }
 
 // managedPolicy checks, with iam:GetPolicy, that a managed policy exists:
@@ -24,10 +27,13 @@ type ManagedPolicy struct {
 // because this check only advises.
 func (r *run) managedPolicy(ctx context.Context, p ManagedPolicy) Check {
 	name := fmt.Sprintf("managed policy %s (role %s)", p.ARN, p.Role)
+	if p.Attached {
+		return Check{Name: name, Status: OK, Reason: "attached"}
+	}
 	if r.c.IAM == nil {
 		return Check{Name: name, Status: Skip, Reason: "no IAM client"}
 	}
-	_, err := r.c.IAM.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(p.ARN)}, func(o *iam.Options) { o.RetryMaxAttempts = 2 })
+	_, err := r.c.IAM.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(p.ARN)}, advisoryRetry)
 	var nse *iamtypes.NoSuchEntityException
 	switch {
 	case err == nil:
@@ -43,14 +49,19 @@ func (r *run) managedPolicy(ctx context.Context, p ManagedPolicy) Check {
 	}
 }
 
-// distinctPolicies drops repeats, keeping the first role named.
+// distinctPolicies drops repeats, keeping the first role named, or the
+// first that has the policy attached already (which proves it exists).
 func distinctPolicies(ps []ManagedPolicy) []ManagedPolicy {
-	seen := map[string]bool{}
+	at := map[string]int{}
 	var out []ManagedPolicy
 	for _, p := range ps {
-		if !seen[p.ARN] {
-			seen[p.ARN] = true
+		i, seen := at[p.ARN]
+		switch {
+		case !seen:
+			at[p.ARN] = len(out)
 			out = append(out, p)
+		case p.Attached && !out[i].Attached:
+			out[i] = p
 		}
 	}
 	return out

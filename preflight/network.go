@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -165,14 +166,24 @@ func (r *run) network(ctx context.Context, n network) Check {
 	}
 	var problems []string
 	vpcs := map[string][]string{} // VPC ID → its subnets, then its groups
-	for _, q := range []struct {
-		l   lookup
-		ids []string
-	}{{r.subnetLookup(), n.subnets}, {r.groupLookup(), n.groups}} {
+	queries := []struct {
+		l     lookup
+		ids   []string
+		found found
+		err   error
+	}{{l: r.subnetLookup(), ids: n.subnets}, {l: r.groupLookup(), ids: n.groups}}
+	var wg sync.WaitGroup
+	for i := range queries { // subnets and groups at once
+		if q := &queries[i]; len(q.ids) > 0 {
+			wg.Go(func() { q.found, q.err = q.l.find(ctx, q.ids) })
+		}
+	}
+	wg.Wait()
+	for _, q := range queries {
 		if len(q.ids) == 0 {
 			continue
 		}
-		f, err := q.l.find(ctx, q.ids)
+		f, err := q.found, q.err
 		switch {
 		case err != nil && isInterrupted(ctx, err):
 			return r.interruptedCheck(name)

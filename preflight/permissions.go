@@ -109,13 +109,14 @@ func (g actionGroup) name() string {
 	return strings.Join(g.actions, ", ") + " on " + on
 }
 
-// permissions simulates the caller's policies for every action deploy will
-// call. The first group is simulated alone: when the simulation itself is
-// refused or unsupported, that is said once and no further call is made.
+// permissions simulates the caller's policies for every action the plan
+// will call, every group at once. When the simulation itself is refused or
+// unsupported, that is said once for all. A plan that writes nothing
+// simulates nothing.
 func (r *run) permissions(ctx context.Context) []Check {
 	groups := actionGroups(r.in)
 	if len(groups) == 0 {
-		return nil
+		return []Check{{Name: "permissions", Status: OK, Reason: "nothing to write, so nothing to simulate"}}
 	}
 	who, skip := principalOf(r.in.CallerARN)
 	if skip == "" && r.c.IAM == nil {
@@ -126,24 +127,22 @@ func (r *run) permissions(ctx context.Context) []Check {
 	}
 	name := "permissions of " + who.arn
 	children := make([]Check, len(groups))
-	first, skipAll := r.simulate(ctx, who, groups[0])
-	if skipAll != "" {
-		return []Check{{Name: name, Status: Skip, Reason: skipAll + "; launch cannot check permissions"}}
-	}
-	children[0] = first
+	skipAll := make([]string, len(groups))
 	var g errgroup.Group
 	g.SetLimit(concurrency)
-	for i, ag := range groups[1:] {
-		g.Go(func() error {
-			c, skipAll := r.simulate(ctx, who, ag)
-			if skipAll != "" {
-				c = Check{Name: ag.name(), Status: Skip, Reason: skipAll}
-			}
-			children[i+1] = c
-			return nil
-		})
+	for i, ag := range groups {
+		g.Go(func() error { children[i], skipAll[i] = r.simulate(ctx, who, ag); return nil })
 	}
 	_ = g.Wait()
+	// A reason that holds for every simulation is said once, on its own.
+	if why := skipAll[0]; why != "" && !slices.ContainsFunc(skipAll, func(s string) bool { return s != why }) {
+		return []Check{{Name: name, Status: Skip, Reason: why + "; launch cannot check permissions"}}
+	}
+	for i, why := range skipAll {
+		if why != "" {
+			children[i] = Check{Name: groups[i].name(), Status: Skip, Reason: why}
+		}
+	}
 	return []Check{group(name, children)}
 }
 
@@ -167,7 +166,7 @@ func (r *run) simulate(ctx context.Context, who caller, g actionGroup) (c Check,
 	for {
 		// The simulation is advisory: a server fault makes it SKIP, so it is
 		// not worth the full retry budget (an emulator without it answers 500).
-		out, err := r.c.IAM.SimulatePrincipalPolicy(ctx, in, func(o *iam.Options) { o.RetryMaxAttempts = 2 })
+		out, err := r.c.IAM.SimulatePrincipalPolicy(ctx, in, advisoryRetry)
 		if err != nil {
 			return r.simulateError(ctx, who, name, err)
 		}

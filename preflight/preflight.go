@@ -3,7 +3,9 @@ package preflight
 import (
 	"context"
 	"sync/atomic"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -72,6 +74,44 @@ type Input struct {
 	// ManagedPolicies are the managed policies the roles will have
 	// attached; each must exist.
 	ManagedPolicies []ManagedPolicy
+	// Networks, when set, are the network checks BeginNetworks started
+	// for Agents; Run waits for them instead of checking again.
+	Networks *Networks
+}
+
+// Networks are network checks started ahead of the others by BeginNetworks.
+type Networks struct {
+	done        chan struct{}
+	checks      []Check
+	interrupted bool
+}
+
+// BeginNetworks starts checking the agents' subnets and security groups in
+// region and returns at once. The checks need only the spec, so a caller
+// starts them with its own reads and hands the result to Run in
+// Input.Networks.
+func BeginNetworks(ctx context.Context, c Clients, region string, agents []Agent) *Networks {
+	n := &Networks{done: make(chan struct{})}
+	go func() {
+		defer close(n.done)
+		r := &run{in: Input{Region: region, Agents: agents}, c: c}
+		n.checks = r.networks(ctx)
+		n.interrupted = r.interrupted.Load()
+	}()
+	return n
+}
+
+// networks checks every distinct network of the agents, concurrently.
+func (r *run) networks(ctx context.Context) []Check {
+	nets := groupNetworks(r.in.Agents)
+	checks := make([]Check, len(nets))
+	var g errgroup.Group
+	g.SetLimit(concurrency)
+	for i, n := range nets {
+		g.Go(func() error { checks[i] = r.network(ctx, n); return nil })
+	}
+	_ = g.Wait()
+	return checks
 }
 
 // Agent is one agent's image and network.
@@ -140,6 +180,15 @@ type Clients struct {
 	S3  S3API
 }
 
+// advisoryRetry is the retry budget of an advisory call (a simulation, a
+// policy lookup): one retry after a short pause. A fault makes its check
+// SKIP; it is not worth the full budget, nor seconds of backoff (an
+// emulator without the call answers 500 every time).
+func advisoryRetry(o *iam.Options) {
+	o.RetryMaxAttempts = 2
+	o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, 200*time.Millisecond)
+}
+
 // concurrency bounds the AWS reads in flight.
 const concurrency = 8
 
@@ -165,20 +214,29 @@ func (r *run) interruptedCheck(name string) Check {
 // the order of the result does not depend on their timing.
 func Run(ctx context.Context, c Clients, in Input) Result {
 	r := &run{in: in, c: c}
-	nets := groupNetworks(in.Agents)
 	images := distinctImages(in.Agents)
 	policies := distinctPolicies(in.ManagedPolicies)
 
-	netChecks := make([]Check, len(nets))
+	var netChecks []Check
 	imageChecks := make([]Check, len(images))
 	policyChecks := make([]Check, len(policies))
 	var perms []Check
 
 	var g errgroup.Group
 	g.SetLimit(concurrency)
-	for i, n := range nets {
-		g.Go(func() error { netChecks[i] = r.network(ctx, n); return nil })
-	}
+	netsDone := make(chan struct{})
+	go func() {
+		defer close(netsDone)
+		if in.Networks == nil {
+			netChecks = r.networks(ctx)
+			return
+		}
+		<-in.Networks.done
+		netChecks = in.Networks.checks
+		if in.Networks.interrupted {
+			r.interrupted.Store(true)
+		}
+	}()
 	for i, img := range images {
 		g.Go(func() error { imageChecks[i] = r.image(ctx, img); return nil })
 	}
@@ -196,6 +254,7 @@ func Run(ctx context.Context, c Clients, in Input) Result {
 	_ = g.Wait()
 	<-done
 	<-refsDone
+	<-netsDone
 
 	var res Result
 	res.Checks = append(res.Checks, netChecks...)

@@ -84,43 +84,101 @@ type State struct {
 }
 
 // Read fetches the role's current state; a missing role is a State with
-// Exists false, not an error.
-func Read(ctx context.Context, api API, name string) (*State, error) {
-	out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-	var missing *types.NoSuchEntityException
-	if errors.As(err, &missing) {
-		return &State{Inline: map[string]string{}}, nil
+// Exists false, not an error. Every read starts at once: the role, its
+// attached policies, the list of its inline policies and the inline
+// policies named in known (launch's own, whose names it knows), so a role
+// with no other inline policy costs one round trip. Inline policies the
+// list shows beyond known are read once the list is in.
+func Read(ctx context.Context, api API, name string, known ...string) (*State, error) {
+	var (
+		role     *types.Role
+		attached []string
+		listed   []string
+		mu       sync.Mutex
+		docs     = map[string]string{}
+	)
+	getInline := func(ctx context.Context, pn string) error {
+		out, err := api.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pn)})
+		if isNoSuchEntity(err) { // no such policy (or role): absent
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("get inline policy %s: %w", pn, err)
+		}
+		mu.Lock()
+		docs[pn] = policy.Decode(aws.ToString(out.PolicyDocument))
+		mu.Unlock()
+		return nil
 	}
-	if err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		out, err := api.GetRole(gctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+		if err == nil {
+			role = out.Role
+		}
+		return ignoreNoSuchEntity(err)
+	})
+	g.Go(func() (err error) { attached, err = listAttached(gctx, api, name); return ignoreNoSuchEntity(err) })
+	g.Go(func() (err error) { listed, err = listInline(gctx, api, name); return ignoreNoSuchEntity(err) })
+	for _, pn := range distinctNames(known) {
+		g.Go(func() error { return getInline(gctx, pn) })
+	}
+	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("read role %s: %w", name, err)
 	}
-	st := &State{Exists: true, ARN: aws.ToString(out.Role.Arn), Inline: map[string]string{}, Tags: map[string]string{}}
-	for _, t := range out.Role.Tags {
+	if role == nil {
+		return &State{Inline: map[string]string{}}, nil
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for _, pn := range listed {
+		if !slices.Contains(known, pn) {
+			g.Go(func() error { return getInline(gctx, pn) })
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("read role %s: %w", name, err)
+	}
+	st := &State{Exists: true, ARN: aws.ToString(role.Arn), Attached: attached, Inline: map[string]string{}, Tags: map[string]string{}}
+	for _, pn := range listed { // a known policy the list does not show was deleted meanwhile
+		if doc, ok := docs[pn]; ok {
+			st.Inline[pn] = doc
+		}
+	}
+	for _, t := range role.Tags {
 		st.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	if doc := aws.ToString(out.Role.AssumeRolePolicyDocument); doc != "" {
+	if doc := aws.ToString(role.AssumeRolePolicyDocument); doc != "" {
+		var err error
 		if st.Trust, err = policy.Parse(doc); err != nil {
 			return nil, fmt.Errorf("read role %s: trust policy: %w", name, err)
 		}
 	} else {
 		st.Trust = &policy.Document{Version: policy.Version}
 	}
-
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		attached, err := listAttached(gctx, api, name)
-		st.Attached = attached
-		return err
-	})
-	g.Go(func() error {
-		inline, err := readInline(gctx, api, name)
-		st.Inline = inline
-		return err
-	})
-	if err := g.Wait(); err != nil {
-		return nil, fmt.Errorf("read role %s: %w", name, err)
-	}
 	return st, nil
+}
+
+func isNoSuchEntity(err error) bool {
+	var missing *types.NoSuchEntityException
+	return errors.As(err, &missing)
+}
+
+func ignoreNoSuchEntity(err error) error {
+	if isNoSuchEntity(err) {
+		return nil
+	}
+	return err
+}
+
+func distinctNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func listAttached(ctx context.Context, api API, name string) ([]string, error) {
@@ -139,7 +197,7 @@ func listAttached(ctx context.Context, api API, name string) ([]string, error) {
 	return arns, nil
 }
 
-func readInline(ctx context.Context, api API, name string) (map[string]string, error) {
+func listInline(ctx context.Context, api API, name string) ([]string, error) {
 	var names []string
 	p := iam.NewListRolePoliciesPaginator(api, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
 	for p.HasMorePages() {
@@ -149,24 +207,7 @@ func readInline(ctx context.Context, api API, name string) (map[string]string, e
 		}
 		names = append(names, page.PolicyNames...)
 	}
-	var mu sync.Mutex
-	docs := make(map[string]string, len(names))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(4)
-	for _, pn := range names {
-		g.Go(func() error {
-			out, err := api.GetRolePolicy(gctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pn)})
-			if err != nil {
-				return fmt.Errorf("get inline policy %s: %w", pn, err)
-			}
-			doc := policy.Decode(aws.ToString(out.PolicyDocument))
-			mu.Lock()
-			docs[pn] = doc
-			mu.Unlock()
-			return nil
-		})
-	}
-	return docs, g.Wait()
+	return names, nil
 }
 
 // Plan is what must change for a role to match a Desired.

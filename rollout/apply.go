@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -34,7 +35,8 @@ type Options struct {
 	NoWait bool
 	// WaitTimeout overrides every agent's waitTimeout when > 0.
 	WaitTimeout time.Duration
-	// PollMin and PollMax bound the wait's poll interval (defaults 2s, 15s).
+	// PollMin and PollMax bound the wait's poll interval (0: the defaults,
+	// service.DefaultMinInterval and DefaultMaxInterval).
 	PollMin, PollMax time.Duration
 	// IAMPropagation bounds the retries of calls that hand a just-changed
 	// role to ECS (default 2 minutes).
@@ -49,120 +51,117 @@ type Options struct {
 	RunID string
 }
 
-// Apply makes every change in p, in order, then follows the deployments.
-// It fills rep as it goes, so the report is complete up to a failure.
+// chainConcurrency bounds the agents whose writes are in flight at once. It
+// is the burst of the strictest bucket an agent's chain meets
+// (RegisterTaskDefinition: 20, then 1 a second; awsconf keeps to it): more
+// chains would only wait for its tokens.
+const chainConcurrency = 20
+
+// Apply makes every change in p, then follows the deployments. The writes
+// run as the dependency graph they form: both roles, the cluster and the
+// log groups at once; each agent's task definition as soon as the roles
+// (which it names) are done, and its service as soon as its own revision
+// and the cluster exist. After a failure no new write starts; those in
+// flight finish. It fills rep as it goes, so the report is complete up to a
+// failure.
 func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, rep *Report) error {
 	sp := p.Spec
 	if sp.ExecutionRole.GrantAllSecrets {
 		out.Warnf("executionRole.grantAllSecrets is on: role %s may read EVERY secret in the account (secretsmanager:GetSecretValue on \"*\")", sp.ExecutionRole.Name)
 	}
-
-	// IAM first: the task definitions name the roles.
-	iamChanged := false
-	for _, rp := range []roles.Plan{p.TaskRole, p.ExecRole} {
-		for _, w := range rp.Warnings {
-			out.Warnf("%s", w)
-		}
-		res, err := roles.Apply(ctx, c.IAM, rp)
-		rep.addRole(res)
-		if err != nil {
-			return err
-		}
-		if res.Changed {
-			iamChanged = true
-			out.Printf("role %s %s%s", rp.Name, res.Action, roleDetail(res))
-		} else {
-			out.Printf("role %s unchanged", rp.Name)
-		}
+	for _, ap := range p.Agents { // the report lists agents in the spec's order
+		rep.agent(ap.Agent.Name)
 	}
-	if p.LegacyGrant != "" {
-		out.Warnf("role %s still has %s, the grant of launch versions before per-instance grants: launch leaves it, since instances that have not run since may rely on it; "+
-			"once every instance (region and cluster) of every spec using this role has deployed with this version, delete it: aws iam delete-role-policy --role-name %s --policy-name %s",
-			p.ExecRole.Name, secrets.PolicyName, p.ExecRole.Name, secrets.PolicyName)
-	}
-	wait := iamWaiter{enabled: iamChanged, limit: opts.IAMPropagation, out: out}
-
-	for i := range p.Agents {
-		ap := &p.Agents[i]
-		ar := rep.agent(ap.Agent.Name)
-		action, err := loggroup.Apply(ctx, c.Logs, ap.LogGroup)
-		ar.LogGroup = LogGroupReport{Name: ap.LogGroup.Name, Action: action, RetentionDays: ap.LogGroup.RetentionDays}
-		if err != nil {
-			return err
-		}
-		if action != "unchanged" {
-			out.Printf("log group %s %s (retention %d days)", ap.LogGroup.Name, action, ap.LogGroup.RetentionDays)
-		}
-
-		switch ap.TaskDefPlan.Action {
-		case taskdef.ActionReuse:
-			ar.TaskDefinition = TaskDefReport{ARN: ap.TaskDefPlan.ARN(), Action: "reused", Reused: true}
-			out.Printf("task definition %s unchanged: reusing %s", ap.Agent.Name, shortARN(ap.TaskDefPlan.ARN()))
-		default:
-			var reg taskdef.Registered
-			err := wait.do(ctx, "register task definition "+ap.Agent.Name, func() (err error) {
-				reg, err = taskdef.RegisterOnce(ctx, c.ECS, ap.TaskDef, ap.TaskDefPlan.Newest)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if reg.Warning != nil {
-				out.Warnf("task definition %s: %v", ap.Agent.Name, reg.Warning)
-			}
-			if reg.Duplicate != "" {
-				// A retried call (a lost reply) or a concurrent run
-				// registered the same definition first: run that one.
-				ar.TaskDefinition = TaskDefReport{ARN: reg.ARN, Action: "reused", Reused: true}
-				out.Printf("task definition %s: an identical %s was registered meanwhile (a retried call or another run); using it, duplicate %s deregistered", ap.Agent.Name, shortARN(reg.ARN), shortARN(reg.Duplicate))
-			} else {
-				ar.TaskDefinition = TaskDefReport{ARN: reg.ARN, Action: "registered"}
-				out.Printf("task definition %s registered", shortARN(reg.ARN))
-			}
-		}
-		ar.TaskDefinition.Family = ap.Agent.Name
-		ar.TaskDefinition.Revision = revision(ar.TaskDefinition.ARN)
-	}
-
-	rep.Cluster = ClusterReport{Name: sp.Cluster.Name, ARN: p.Cluster.ARN, Action: "unchanged"}
-	if p.CreateCluster {
-		arn, err := service.CreateCluster(ctx, c.ECS, sp.Cluster.Name, instanceTags(sp, InstanceOf(p.Identity, sp)))
-		if err != nil {
-			return err
-		}
-		rep.Cluster.ARN, rep.Cluster.Action = arn, "created"
-		out.Printf("cluster %s created", sp.Cluster.Name)
-	}
-
 	runID := opts.RunID
 	if runID == "" {
 		runID = newRunID()
 	}
-	started := make([]service.Started, len(p.Agents))
-	for i, ap := range p.Agents {
-		ar := rep.agent(ap.Agent.Name)
-		desired := serviceDesired(p, ap, ar.TaskDefinition.ARN)
-		desired.ClientToken = service.ClientToken(runID, sp.Cluster.Name, ap.Agent.Name)
-		sPlan := service.PlanFor(desired, ap.Service)
-		err := wait.do(ctx, "deploy service "+ap.Agent.Name, func() (err error) {
-			started[i], err = service.Apply(ctx, c.ECS, sPlan)
-			return err
-		})
+	var (
+		mu     sync.Mutex
+		errs   []error
+		failed atomic.Bool
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+		failed.Store(true)
+	}
+
+	// The roles: the task definitions name them.
+	var wait iamWaiter
+	iamDone := make(chan struct{})
+	go func() {
+		defer close(iamDone)
+		plans := []roles.Plan{p.TaskRole, p.ExecRole}
+		results := make([]roles.Result, len(plans))
+		roleErrs := make([]error, len(plans))
+		var wg sync.WaitGroup
+		for i, rp := range plans {
+			for _, w := range rp.Warnings {
+				out.Warnf("%s", w)
+			}
+			wg.Go(func() { results[i], roleErrs[i] = roles.Apply(ctx, c.IAM, rp) })
+		}
+		wg.Wait()
+		iamChanged := false
+		for i, rp := range plans {
+			rep.addRole(results[i])
+			switch {
+			case roleErrs[i] != nil:
+				fail(roleErrs[i])
+			case results[i].Changed:
+				iamChanged = true
+				out.Printf("role %s %s%s", rp.Name, results[i].Action, roleDetail(results[i]))
+			default:
+				out.Printf("role %s unchanged", rp.Name)
+			}
+		}
+		if p.LegacyGrant != "" {
+			out.Warnf("role %s still has %s, the grant of launch versions before per-instance grants: launch leaves it, since instances that have not run since may rely on it; "+
+				"once every instance (region and cluster) of every spec using this role has deployed with this version, delete it: aws iam delete-role-policy --role-name %s --policy-name %s",
+				p.ExecRole.Name, secrets.PolicyName, p.ExecRole.Name, secrets.PolicyName)
+		}
+		wait = iamWaiter{enabled: iamChanged, limit: opts.IAMPropagation, out: out}
+	}()
+
+	// The cluster, alongside.
+	rep.setCluster(ClusterReport{Name: sp.Cluster.Name, ARN: p.Cluster.ARN, Action: "unchanged"})
+	clusterDone := make(chan struct{})
+	go func() {
+		defer close(clusterDone)
+		if !p.CreateCluster {
+			return
+		}
+		arn, err := service.CreateCluster(ctx, c.ECS, sp.Cluster.Name, instanceTags(sp, InstanceOf(p.Identity, sp)))
 		if err != nil {
-			return err
+			fail(err)
+			return
 		}
-		ar.Service = ServiceReport{Name: ap.Agent.Name, ARN: started[i].ServiceARN, Action: started[i].Action, Changes: sPlan.Changes, DeploymentID: started[i].DeploymentID}
-		if started[i].Raced {
-			out.Printf("service %s was created by another run meanwhile: converged on it", ap.Agent.Name)
-		}
-		switch started[i].Action {
-		case "unchanged":
-			out.Printf("service %s unchanged", ap.Agent.Name)
-		case "updated":
-			out.Printf("service %s updated (%s)", ap.Agent.Name, strings.Join(sPlan.Changes, "; "))
-		default:
-			out.Printf("service %s created", ap.Agent.Name)
-		}
+		rep.setCluster(ClusterReport{Name: sp.Cluster.Name, ARN: arn, Action: "created"})
+		out.Printf("cluster %s created", sp.Cluster.Name)
+	}()
+
+	// Each agent's chain: log group, task definition, service.
+	started := make([]service.Started, len(p.Agents))
+	var chains errgroup.Group
+	chains.SetLimit(chainConcurrency)
+	for i := range p.Agents {
+		chains.Go(func() error {
+			if failed.Load() {
+				return nil
+			}
+			if err := applyAgent(ctx, c, p, i, runID, &wait, iamDone, clusterDone, &failed, out, rep, &started[i]); err != nil {
+				fail(err)
+			}
+			return nil
+		})
+	}
+	_ = chains.Wait()
+	<-iamDone
+	<-clusterDone
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 
 	if opts.NoWait {
@@ -176,6 +175,84 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 		return err
 	}
 	return narrowGrant(ctx, c, p, out, rep)
+}
+
+// applyAgent makes agent i's writes in order: its log group, then (once
+// the roles are done) its task definition, then (once the cluster exists)
+// its service. It stops before a step when the run has failed meanwhile.
+func applyAgent(ctx context.Context, c Clients, p *Plan, i int, runID string, wait *iamWaiter, iamDone, clusterDone <-chan struct{},
+	failed *atomic.Bool, out Reporter, rep *Report, started *service.Started) error {
+	ap := &p.Agents[i]
+	ar := rep.agent(ap.Agent.Name)
+	action, err := loggroup.Apply(ctx, c.Logs, ap.LogGroup)
+	ar.LogGroup = LogGroupReport{Name: ap.LogGroup.Name, Action: action, RetentionDays: ap.LogGroup.RetentionDays}
+	if err != nil {
+		return err
+	}
+	if action != "unchanged" {
+		out.Printf("log group %s %s (retention %d days)", ap.LogGroup.Name, action, ap.LogGroup.RetentionDays)
+	}
+
+	<-iamDone
+	if failed.Load() {
+		return nil
+	}
+	switch ap.TaskDefPlan.Action {
+	case taskdef.ActionReuse:
+		ar.TaskDefinition = TaskDefReport{ARN: ap.TaskDefPlan.ARN(), Action: "reused", Reused: true}
+		out.Printf("task definition %s unchanged: reusing %s", ap.Agent.Name, shortARN(ap.TaskDefPlan.ARN()))
+	default:
+		var reg taskdef.Registered
+		err := wait.do(ctx, "register task definition "+ap.Agent.Name, func() (err error) {
+			reg, err = taskdef.RegisterOnce(ctx, c.ECS, ap.TaskDef, ap.TaskDefPlan.Newest)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if reg.Warning != nil {
+			out.Warnf("task definition %s: %v", ap.Agent.Name, reg.Warning)
+		}
+		if reg.Duplicate != "" {
+			// A retried call (a lost reply) or a concurrent run
+			// registered the same definition first: run that one.
+			ar.TaskDefinition = TaskDefReport{ARN: reg.ARN, Action: "reused", Reused: true}
+			out.Printf("task definition %s: an identical %s was registered meanwhile (a retried call or another run); using it, duplicate %s deregistered", ap.Agent.Name, shortARN(reg.ARN), shortARN(reg.Duplicate))
+		} else {
+			ar.TaskDefinition = TaskDefReport{ARN: reg.ARN, Action: "registered"}
+			out.Printf("task definition %s registered", shortARN(reg.ARN))
+		}
+	}
+	ar.TaskDefinition.Family = ap.Agent.Name
+	ar.TaskDefinition.Revision = revision(ar.TaskDefinition.ARN)
+
+	<-clusterDone
+	if failed.Load() {
+		return nil
+	}
+	desired := serviceDesired(p, *ap, ar.TaskDefinition.ARN)
+	desired.ClientToken = service.ClientToken(runID, p.Spec.Cluster.Name, ap.Agent.Name)
+	sPlan := service.PlanFor(desired, ap.Service)
+	err = wait.do(ctx, "deploy service "+ap.Agent.Name, func() (err error) {
+		*started, err = service.Apply(ctx, c.ECS, sPlan)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	ar.Service = ServiceReport{Name: ap.Agent.Name, ARN: started.ServiceARN, Action: started.Action, Changes: sPlan.Changes, DeploymentID: started.DeploymentID}
+	if started.Raced {
+		out.Printf("service %s was created by another run meanwhile: converged on it", ap.Agent.Name)
+	}
+	switch started.Action {
+	case "unchanged":
+		out.Printf("service %s unchanged", ap.Agent.Name)
+	case "updated":
+		out.Printf("service %s updated (%s)", ap.Agent.Name, strings.Join(sPlan.Changes, "; "))
+	default:
+		out.Printf("service %s created", ap.Agent.Name)
+	}
+	return nil
 }
 
 // narrowGrant removes the secrets the spec no longer lists from the
@@ -230,16 +307,24 @@ func follow(ctx context.Context, c Clients, p *Plan, opts Options, started []ser
 	)
 	g := errgroup.Group{}
 	since := rep.startedAt
+	ecs := service.Batched(c.ECS) // the agents' polls share DescribeServices calls
 	for i, ap := range p.Agents {
 		ar := rep.agent(ap.Agent.Name)
 		timeout := ap.Agent.WaitTimeout.Duration
 		if opts.WaitTimeout > 0 {
 			timeout = opts.WaitTimeout
 		}
+		if res, done := service.AlreadyCompleted(ap.Service, ar.TaskDefinition.ARN); done && started[i].Action == "unchanged" {
+			// Nothing was written and the read shows the deployment done.
+			ar.Service.DeploymentID, ar.Service.RolloutState = res.DeploymentID, res.RolloutState
+			ar.Service.RunningCount, ar.Service.DesiredCount, ar.Service.Outcome = res.Running, res.Desired, "completed"
+			out.Printf("service %s: deployment %s already COMPLETED, %d/%d running: nothing to wait for", ap.Agent.Name, res.DeploymentID, res.Running, res.Desired)
+			continue
+		}
 		g.Go(func() error {
 			out.Printf("waiting for service %s (deployment %s, up to %s)", ap.Agent.Name, started[i].DeploymentID, timeout)
 			waitStart := time.Now()
-			res, err := service.Follow(ctx, c.ECS, service.FollowOptions{
+			res, err := service.Follow(ctx, ecs, service.FollowOptions{
 				Cluster: p.Spec.Cluster.Name, Service: ap.Agent.Name,
 				DeploymentID: started[i].DeploymentID, TaskDefinitionARN: ar.TaskDefinition.ARN,
 				Timeout: timeout, Since: since, MinInterval: opts.PollMin, MaxInterval: opts.PollMax,

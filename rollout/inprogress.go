@@ -106,6 +106,7 @@ func awaitOthers(ctx context.Context, c Clients, cluster string, busy []AgentPla
 		late []string
 	)
 	var g errgroup.Group
+	ecs := service.Batched(c.ECS)
 	for _, ap := range busy {
 		d := service.InProgress(ap.Service)
 		timeout := ap.Agent.WaitTimeout.Duration
@@ -113,7 +114,7 @@ func awaitOthers(ctx context.Context, c Clients, cluster string, busy []AgentPla
 			timeout = opts.WaitTimeout
 		}
 		g.Go(func() error {
-			res, err := service.Follow(ctx, c.ECS, service.FollowOptions{
+			res, err := service.Follow(ctx, ecs, service.FollowOptions{
 				Cluster: cluster, Service: ap.Agent.Name,
 				DeploymentID: aws.ToString(d.Id), TaskDefinitionARN: aws.ToString(d.TaskDefinition),
 				Timeout: timeout, Since: time.Now(), MinInterval: opts.PollMin, MaxInterval: opts.PollMax,

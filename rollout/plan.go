@@ -5,12 +5,14 @@
 package rollout
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -141,19 +143,45 @@ type current struct {
 	services []*ecstypes.Service
 }
 
-// read fetches the current state with independent reads running
-// concurrently. It writes nothing.
+// readConcurrency bounds the reads in flight: enough for every read of a
+// one-agent deploy and most of a ten-agent one at once, within the burst of
+// ECS's read buckets (50 for cluster reads, "Request throttling for the
+// Amazon ECS API") and the SDK's connection pool; the SDK retries what is
+// throttled beyond it.
+const readConcurrency = 32
+
+// read fetches the current state. Every read that depends on no other
+// starts at once: the roles (with launch's own inline policies by name),
+// the secrets, the cluster, the services (ten per call), the log groups (by
+// their common prefix) and each family's latest ACTIVE revision. Only the
+// revision a service runs, when it is not the latest, is read after. It
+// writes nothing.
 func read(ctx context.Context, c Clients, sp *spec.Spec) (*current, error) {
+	n := len(sp.Agents)
 	cur := &current{
-		logGroups: make([]loggroup.State, len(sp.Agents)),
-		taskDefs:  make([]*taskdef.Current, len(sp.Agents)),
-		running:   make([]*taskdef.Current, len(sp.Agents)),
-		services:  make([]*ecstypes.Service, len(sp.Agents)),
+		logGroups: make([]loggroup.State, n),
+		taskDefs:  make([]*taskdef.Current, n),
+		running:   make([]*taskdef.Current, n),
 	}
+	names := make([]string, n)
+	var groups []string
+	for i, a := range sp.Agents {
+		names[i] = a.Name
+		if a.Logs.Group != "" { // "": the agent logs with another driver (a base's FireLens, …)
+			groups = append(groups, a.Logs.Group)
+		}
+	}
+	var logGroups map[string]loggroup.State
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(8)
-	g.Go(func() (err error) { cur.taskRole, err = roles.Read(gctx, c.IAM, sp.TaskRole.Name); return })
-	g.Go(func() (err error) { cur.execRole, err = roles.Read(gctx, c.IAM, sp.ExecutionRole.Name); return })
+	g.SetLimit(readConcurrency)
+	g.Go(func() (err error) {
+		cur.taskRole, err = roles.Read(gctx, c.IAM, sp.TaskRole.Name, taskRoleOwnPolicies(sp)...)
+		return err
+	})
+	g.Go(func() (err error) {
+		cur.execRole, err = roles.Read(gctx, c.IAM, sp.ExecutionRole.Name, secrets.InstancePolicyName(c.Region, sp.Cluster.Name), secrets.PolicyName)
+		return err
+	})
 	g.Go(func() error {
 		var err error
 		cur.secrets, err = secrets.Resolve(gctx, c.Secrets, c.KMS, secretRefs(sp))
@@ -164,25 +192,40 @@ func read(ctx context.Context, c Clients, sp *spec.Spec) (*current, error) {
 		return err
 	})
 	g.Go(func() (err error) { cur.cluster, err = service.ReadCluster(gctx, c.ECS, sp.Cluster.Name); return })
+	g.Go(func() (err error) { cur.services, err = service.ReadAll(gctx, c.ECS, sp.Cluster.Name, names); return })
+	g.Go(func() (err error) { logGroups, err = loggroup.ReadAll(gctx, c.Logs, groups); return })
 	for i, a := range sp.Agents {
-		if a.Logs.Group != "" { // "": the agent logs with another driver (a base's FireLens, …)
-			g.Go(func() (err error) { cur.logGroups[i], err = loggroup.Read(gctx, c.Logs, a.Logs.Group); return })
-		}
 		g.Go(func() (err error) { cur.taskDefs[i], err = taskdef.Latest(gctx, c.ECS, a.Name); return })
-		g.Go(func() (err error) {
-			if cur.services[i], err = service.Read(gctx, c.ECS, sp.Cluster.Name, a.Name); err != nil {
-				return err
-			}
-			if arn := service.RunningTaskDefinition(cur.services[i]); taskdef.Family(arn) == a.Name {
-				cur.running[i], err = taskdef.Describe(gctx, c.ECS, arn)
-			}
-			return err
-		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(readConcurrency)
+	for i, a := range sp.Agents {
+		cur.logGroups[i] = logGroups[a.Logs.Group]
+		arn := service.RunningTaskDefinition(cur.services[i])
+		switch {
+		case taskdef.Family(arn) != a.Name: // no service, or it runs another family
+		case cur.taskDefs[i] != nil && aws.ToString(cur.taskDefs[i].Definition.TaskDefinitionArn) == arn:
+			cur.running[i] = cur.taskDefs[i]
+		default:
+			g.Go(func() (err error) { cur.running[i], err = taskdef.Describe(gctx, c.ECS, arn); return })
+		}
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	return cur, nil
+}
+
+// taskRoleOwnPolicies are the task role's inline policies the spec writes.
+func taskRoleOwnPolicies(sp *spec.Spec) []string {
+	var names []string
+	for _, ip := range sp.TaskRole.InlinePolicies {
+		names = append(names, ip.Name)
+	}
+	return names
 }
 
 // secretRefs lists the declared secrets' references, sorted.
@@ -200,18 +243,31 @@ func secretRefs(sp *spec.Spec) []string {
 // MakePlan reads AWS and computes every change the spec needs. It makes no
 // write call, so `plan` and `deploy` share it and cannot disagree.
 func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
-	id, err := Identify(ctx, c)
-	if err != nil {
+	// The region and cluster are known before any call; the account comes
+	// from STS, read with everything else: nothing read needs it.
+	if err := (Instance{Account: "-", Region: c.Region, Cluster: sp.Cluster.Name}).Validate(); err != nil {
+		return nil, fmt.Errorf("cannot tell which deployment instance this is: %w", err)
+	}
+	// When both fail, the caller's identity is the error to show (no or
+	// wrong credentials fail every read).
+	var (
+		id            Identity
+		cur           *current
+		idErr, curErr error
+		wg            sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() { defer wg.Done(); id, idErr = Identify(ctx, c) }()
+	cur, curErr = read(ctx, c, sp)
+	wg.Wait()
+	if err := cmp.Or(idErr, curErr); err != nil {
 		return nil, err
 	}
 	inst := InstanceOf(id, sp)
 	if err := inst.Validate(); err != nil {
 		return nil, fmt.Errorf("cannot tell which deployment instance this is: %w", err)
 	}
-	cur, err := read(ctx, c, sp)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	p := &Plan{Spec: sp, Identity: id, Secrets: cur.secrets, SecretProblems: cur.secretProblems,
 		Cluster: cur.cluster, CreateCluster: !cur.cluster.Exists && sp.Cluster.Create}
 

@@ -83,6 +83,9 @@ type CallsReport struct {
 	Writes      map[string]int `json:"writes"`
 	TotalReads  int            `json:"totalReads"`
 	TotalWrites int            `json:"totalWrites"`
+	// Levels counts the calls that had to wait for one another (see
+	// awsconf.Calls.Levels): the run's round trips to AWS one after another.
+	Levels int `json:"levels"`
 }
 
 // NewReport starts a report for the spec at path.
@@ -116,6 +119,13 @@ func (r *Report) mergeRole(res roles.Result) {
 	r.Roles = append(r.Roles, res)
 }
 
+// setCluster records what became of the cluster.
+func (r *Report) setCluster(c ClusterReport) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Cluster = c
+}
+
 func (r *Report) agent(name string) *AgentReport {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -136,7 +146,7 @@ func (r *Report) Finish(result string, err error, calls awsconf.Calls) {
 		r.Error = err.Error()
 	}
 	r.Seconds = time.Since(r.startedAt).Seconds()
-	r.Calls = CallsReport{Reads: calls.Reads, Writes: calls.Writes, TotalReads: calls.TotalReads(), TotalWrites: calls.TotalWrites()}
+	r.Calls = CallsReport{Reads: calls.Reads, Writes: calls.Writes, TotalReads: calls.TotalReads(), TotalWrites: calls.TotalWrites(), Levels: calls.Levels}
 }
 
 // Summary writes the short human summary printed on stderr at the end.

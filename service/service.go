@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // API is the part of ECS this package calls; *ecs.Client satisfies it.
@@ -159,22 +160,53 @@ type Plan struct {
 // Changed reports whether applying the plan writes anything.
 func (p Plan) Changed() bool { return p.Create || p.Update != nil }
 
-// Read returns the service, or nil when it does not exist or is INACTIVE
-// (ECS keeps deleted services as INACTIVE for a while). A DRAINING service is
-// an error that says to wait.
+// Read returns the service, or nil when it (or its cluster) does not exist
+// or is INACTIVE. A DRAINING service is an error wrapping ErrDraining.
 func Read(ctx context.Context, api API, cluster, name string) (*types.Service, error) {
-	out, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{
-		Cluster: aws.String(cluster), Services: []string{name}, Include: []types.ServiceField{types.ServiceFieldTags},
-	})
-	var nf *types.ClusterNotFoundException
-	if errors.As(err, &nf) {
-		return nil, nil
-	}
+	got, err := ReadAll(ctx, api, cluster, []string{name})
 	if err != nil {
-		return nil, fmt.Errorf("describe service %s: %w", name, err)
+		return nil, err
 	}
-	for i := range out.Services {
-		s := &out.Services[i]
+	return got[0], nil
+}
+
+// DescribeBatch is the most services one DescribeServices call takes.
+const DescribeBatch = 10
+
+// ReadAll is Read for many services of one cluster, DescribeBatch names per
+// DescribeServices call, the calls made concurrently. got[i] is names[i]'s.
+func ReadAll(ctx context.Context, api API, cluster string, names []string) (got []*types.Service, err error) {
+	got = make([]*types.Service, len(names))
+	g, gctx := errgroup.WithContext(ctx)
+	for start := 0; start < len(names); start += DescribeBatch {
+		batch := names[start:min(start+DescribeBatch, len(names))]
+		g.Go(func() error {
+			out, err := api.DescribeServices(gctx, &ecs.DescribeServicesInput{
+				Cluster: aws.String(cluster), Services: batch, Include: []types.ServiceField{types.ServiceFieldTags},
+			})
+			var nf *types.ClusterNotFoundException
+			if errors.As(err, &nf) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("describe service %s: %w", strings.Join(batch, ", "), err)
+			}
+			for i, name := range batch {
+				if got[start+i], err = live(out.Services, cluster, name); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return got, g.Wait()
+}
+
+// live picks name from a DescribeServices answer: nil when it is missing or
+// INACTIVE, an error when it is DRAINING.
+func live(services []types.Service, cluster, name string) (*types.Service, error) {
+	for i := range services {
+		s := &services[i]
 		if aws.ToString(s.ServiceName) != name {
 			continue
 		}

@@ -41,18 +41,26 @@ func (c *Current) Label() string {
 const listPageSize = 100
 
 // Latest returns the family's newest ACTIVE revision with its tags, or
-// (nil, nil) when the family has none.
-//
-// It lists ACTIVE revisions by family prefix, newest first, and keeps only
-// ARNs of exactly this family: the prefix "agent" also lists "agent-2". It
-// then describes that ARN with its tags. It never describes the bare family
-// name, which moto answers with the newest revision even when INACTIVE.
+// (nil, nil) when the family has none: one DescribeTaskDefinition of the
+// bare family, which ECS answers with the latest ACTIVE revision and, when
+// there is none, with ClientException "Unable to describe task definition."
+// (moto differs; the test harness patches it: test/emulator/harness/ecs.py).
 func Latest(ctx context.Context, api API, family string) (*Current, error) {
-	arn, err := latestARN(ctx, api, family)
-	if err != nil || arn == "" {
-		return nil, err
+	if family == "" {
+		return nil, errors.New("describe task definition: family is empty")
 	}
-	return Describe(ctx, api, arn)
+	cur, err := Describe(ctx, api, family)
+	if isNoActiveRevision(err) {
+		return nil, nil
+	}
+	return cur, err
+}
+
+// isNoActiveRevision tells ECS's answer for a family without an ACTIVE
+// revision from other ClientExceptions (a denied or malformed call).
+func isNoActiveRevision(err error) bool {
+	var ce *types.ClientException
+	return errors.As(err, &ce) && strings.Contains(ce.ErrorMessage(), "Unable to describe task definition")
 }
 
 // Describe returns the revision arn (a full task definition ARN) with its
@@ -69,38 +77,6 @@ func Describe(ctx context.Context, api API, arn string) (*Current, error) {
 		return nil, fmt.Errorf("describe task definition %s: response has no task definition", arn)
 	}
 	return &Current{Definition: out.TaskDefinition, Tags: out.Tags}, nil
-}
-
-func latestARN(ctx context.Context, api API, family string) (string, error) {
-	if family == "" {
-		return "", errors.New("list task definitions: family is empty")
-	}
-	p := ecs.NewListTaskDefinitionsPaginator(api, &ecs.ListTaskDefinitionsInput{
-		FamilyPrefix: aws.String(family),
-		Status:       types.TaskDefinitionStatusActive,
-		Sort:         types.SortOrderDesc,
-		MaxResults:   aws.Int32(listPageSize),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return "", fmt.Errorf("list task definitions %s: %w", family, err)
-		}
-		// ECS sorts by family, then revision; one family's revisions are
-		// contiguous. Take the highest revision on the first page that has
-		// any, without trusting the order within the page.
-		best, bestRev := "", -1
-		for _, arn := range page.TaskDefinitionArns {
-			fam, rev, ok := parseTaskDefinitionARN(arn)
-			if ok && fam == family && rev > bestRev {
-				best, bestRev = arn, rev
-			}
-		}
-		if best != "" {
-			return best, nil
-		}
-	}
-	return "", nil
 }
 
 // Family returns the family of a task definition ARN, "" when arn is not one.

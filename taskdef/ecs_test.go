@@ -3,6 +3,7 @@ package taskdef_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,11 +77,6 @@ func TestLatest(t *testing.T) {
 				if got != nil {
 					t.Fatalf("Latest = %s, want nil", aws.ToString(got.Definition.TaskDefinitionArn))
 				}
-				for _, c := range f.calls {
-					if strings.HasPrefix(c, "DescribeTaskDefinition") {
-						t.Errorf("called %s with no matching revision", c)
-					}
-				}
 				return
 			}
 			if got == nil {
@@ -92,18 +88,22 @@ func TestLatest(t *testing.T) {
 			if len(got.Tags) != 1 || aws.ToString(got.Tags[0].Value) != tc.wantARN[strings.LastIndexByte(tc.wantARN, ':')+1:] {
 				t.Errorf("tags = %v, want the revision's own tags (described with include TAGS)", got.Tags)
 			}
-			if last := f.calls[len(f.calls)-1]; last != "DescribeTaskDefinition "+tc.wantARN {
-				t.Errorf("last call = %q, want a describe of the ARN, not the bare family", last)
+			if want := []string{"DescribeTaskDefinition " + family}; !slices.Equal(f.calls, want) {
+				t.Errorf("calls = %q, want %q: one describe of the family, ECS answers its latest ACTIVE revision", f.calls, want)
 			}
 		})
 	}
 }
 
 func TestLatestError(t *testing.T) {
-	f := &fakeECS{listErr: errors.New("AccessDeniedException: not authorized")}
+	f := &fakeECS{describeErr: &types.AccessDeniedException{Message: aws.String("not authorized")}}
 	_, err := taskdef.Latest(context.Background(), f, "agent")
-	if err == nil || err.Error() != "list task definitions agent: AccessDeniedException: not authorized" || !errors.Is(err, f.listErr) {
-		t.Fatalf("error = %v", err)
+	if err == nil || err.Error() != "describe task definition agent: AccessDeniedException: not authorized" || !errors.Is(err, f.describeErr) {
+		t.Fatalf("error = %v, want the denial, not \"no revision\"", err)
+	}
+	f = &fakeECS{describeErr: &types.ClientException{Message: aws.String("Family contains invalid characters.")}}
+	if _, err := taskdef.Latest(context.Background(), f, "agent"); err == nil {
+		t.Fatal("a ClientException other than \"Unable to describe task definition\" was taken for a family without revisions")
 	}
 }
 

@@ -2,7 +2,6 @@ package taskdef_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -21,12 +20,13 @@ import (
 // family *prefix*, sorts by family then revision, pages, and on registration
 // returns the definition the way ECS describes it (see registeredForm).
 type fakeECS struct {
-	defs      []types.TaskDefinition
-	tags      map[string][]types.Tag // by ARN
-	calls     []string
-	listErr   error
-	registErr error
-	deregErr  error
+	defs        []types.TaskDefinition
+	tags        map[string][]types.Tag // by ARN
+	calls       []string
+	listErr     error
+	describeErr error
+	registErr   error
+	deregErr    error
 }
 
 var _ taskdef.API = (*fakeECS)(nil)
@@ -77,16 +77,31 @@ func (f *fakeECS) ListTaskDefinitions(_ context.Context, in *ecs.ListTaskDefinit
 
 func (f *fakeECS) DescribeTaskDefinition(_ context.Context, in *ecs.DescribeTaskDefinitionInput, _ ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error) {
 	f.calls = append(f.calls, "DescribeTaskDefinition "+aws.ToString(in.TaskDefinition))
-	for _, d := range f.defs {
-		if aws.ToString(d.TaskDefinitionArn) == aws.ToString(in.TaskDefinition) {
-			out := &ecs.DescribeTaskDefinitionOutput{TaskDefinition: &d}
-			if slices.Contains(in.Include, types.TaskDefinitionFieldTags) {
-				out.Tags = f.tags[aws.ToString(d.TaskDefinitionArn)]
-			}
-			return out, nil
+	if f.describeErr != nil {
+		return nil, f.describeErr
+	}
+	// As ECS: an ARN or family:revision names one revision; a bare family
+	// names its latest ACTIVE revision.
+	want := aws.ToString(in.TaskDefinition)
+	var found *types.TaskDefinition
+	for i, d := range f.defs {
+		arn := aws.ToString(d.TaskDefinitionArn)
+		switch {
+		case arn == want || strings.HasSuffix(arn, "/"+want):
+			found = &f.defs[i]
+		case aws.ToString(d.Family) == want && d.Status == types.TaskDefinitionStatusActive && (found == nil || d.Revision > found.Revision):
+			found = &f.defs[i]
 		}
 	}
-	return nil, errors.New("ClientException: Unable to describe task definition.")
+	if found == nil {
+		return nil, &types.ClientException{Message: aws.String("Unable to describe task definition.")}
+	}
+	d := *found
+	out := &ecs.DescribeTaskDefinitionOutput{TaskDefinition: &d}
+	if slices.Contains(in.Include, types.TaskDefinitionFieldTags) {
+		out.Tags = f.tags[aws.ToString(d.TaskDefinitionArn)]
+	}
+	return out, nil
 }
 
 func (f *fakeECS) RegisterTaskDefinition(_ context.Context, in *ecs.RegisterTaskDefinitionInput, _ ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error) {

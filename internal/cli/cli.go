@@ -13,7 +13,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	xterm "golang.org/x/term"
@@ -382,7 +381,7 @@ func runRollout(ctx context.Context, name, usage string, args []string, stdout, 
 		output  = outputFlag(fs, "a JSON report")
 		noWait  = fs.Bool("no-wait", false, "return once the services are created or updated")
 		timeout = fs.Duration("timeout", 0, "wait at most this long for each deployment (default: each agent's waitTimeout)")
-		poll    = fs.Duration("poll-interval", 2*time.Second, "first poll interval while waiting; it grows to 15s")
+		poll    = fs.Duration("poll-interval", service.DefaultMinInterval, "first poll interval while waiting; it grows to 2s")
 	)
 	awsFlags(fs, &opts)
 	if extraFlags != nil {
@@ -406,7 +405,7 @@ func runRollout(ctx context.Context, name, usage string, args []string, stdout, 
 			return err
 		}
 		counter = c
-		return do(ctx, clients, sp, rollout.Options{NoWait: *noWait, WaitTimeout: *timeout, PollMin: *poll, PollMax: 15 * time.Second}, out, rep)
+		return do(ctx, clients, sp, rollout.Options{NoWait: *noWait, WaitTimeout: *timeout, PollMin: *poll}, out, rep)
 	}()
 	code := exitCode(runErr)
 	calls := awsconf.Calls{Reads: map[string]int{}, Writes: map[string]int{}}
@@ -513,7 +512,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return rollout.PlanView{}, err
 		}
-		pf := p.Preflight(ctx, clients)
+		pf := p.Preflight(ctx, clients, nil)
 		if pf.Err != nil {
 			return rollout.PlanView{}, pf.Err
 		}

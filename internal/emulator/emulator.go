@@ -337,6 +337,31 @@ func (h *Harness) Requests(t testing.TB) []Request {
 	return out
 }
 
+// TimedRequest is a Request with when the emulator received it and when its
+// answer was ready, in seconds since the Unix epoch (the emulator's clock).
+type TimedRequest struct {
+	Request
+	Start     float64 `json:"start"`
+	End       float64 `json:"end"`
+	Throttled bool    `json:"throttled,omitempty"` // answered ThrottlingException by SetThrottle's bucket
+}
+
+// TimedRequests returns the request log with each request's start and end.
+func (h *Harness) TimedRequests(t testing.TB) []TimedRequest {
+	t.Helper()
+	var out []TimedRequest
+	h.must(t, http.MethodGet, "/_harness/requests", nil, &out)
+	return out
+}
+
+// SetThrottle throttles action as AWS does: a token bucket of burst
+// requests refilled at rate per second; a request finding it empty is
+// answered ThrottlingException (400). Reset clears it.
+func (h *Harness) SetThrottle(t testing.TB, action string, burst int, rate float64) {
+	t.Helper()
+	h.must(t, http.MethodPost, "/_harness/throttle", map[string]any{"action": action, "burst": burst, "rate": rate}, nil)
+}
+
 // ClearRequests empties the request log.
 func (h *Harness) ClearRequests(t testing.TB) {
 	t.Helper()

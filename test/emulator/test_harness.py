@@ -70,6 +70,10 @@ def control(url: str, method: str, path: str, body=None):
         return json.loads(r.read())
 
 
+def logged(h):
+    """The request log without each request's start and end times."""
+    return [{k: v for k, v in r.items() if k not in ("start", "end")} for r in control(h, "GET", "/_harness/requests")]
+
 @pytest.fixture
 def h(endpoint):
     control(endpoint, "POST", "/_harness/reset")
@@ -103,13 +107,15 @@ def test_request_log_and_no_secret_values(h):
     client(h, "ec2").describe_vpcs()
     client(h, "ecs").list_clusters()
     reqs = control(h, "GET", "/_harness/requests")
-    assert reqs == [
+    assert [{k: r[k] for k in ("service", "action")} for r in reqs] == [
         {"service": "secretsmanager", "action": "CreateSecret"},
         {"service": "iam", "action": "ListRoles"},
         {"service": "sts", "action": "GetCallerIdentity"},
         {"service": "ec2", "action": "DescribeVpcs"},
         {"service": "ecs", "action": "ListClusters"},
     ]
+    assert all(set(r) == {"service", "action", "start", "end"} for r in reqs), reqs
+    assert all(a["start"] <= a["end"] <= b["start"] for a, b in zip(reqs, reqs[1:])), "sequential calls: each ends before the next starts"
     assert "s3cr3t" not in json.dumps(reqs)
 
 
@@ -118,11 +124,13 @@ def test_reset_wipes_moto_and_harness_state(h):
     control(h, "POST", "/_harness/latency", {"ms": 5})
     control(h, "POST", "/_harness/faults", {"action": "GetRole", "count": 5, "code": "Throttling"})
     control(h, "POST", "/_harness/ecs/failing-images", {"image": "x:1"})
+    control(h, "POST", "/_harness/throttle", {"action": "ListRoles", "burst": 1, "rate": 0.001})
     control(h, "POST", "/_harness/reset")
     assert client(h, "iam").list_roles()["Roles"] == []
     assert control(h, "GET", "/_harness/faults") == []
+    assert control(h, "GET", "/_harness/throttle") == {}
     assert control(h, "GET", "/_harness/ecs") == {"deploymentSeconds": 2.0, "failingImages": {}}
-    assert control(h, "GET", "/_harness/requests") == [{"service": "iam", "action": "ListRoles"}]
+    assert [(r["service"], r["action"]) for r in control(h, "GET", "/_harness/requests")] == [("iam", "ListRoles")]
 
 
 def test_managed_policies_loaded(h):
@@ -140,6 +148,29 @@ def test_latency(h):
     t0 = time.monotonic()
     sts.get_caller_identity()
     assert time.monotonic() - t0 >= 0.4
+
+
+def test_throttle_is_a_token_bucket(h):
+    ecs = client(h, "ecs", config=NO_RETRY)
+    control(h, "POST", "/_harness/throttle", {"action": "ListClusters", "burst": 3, "rate": 0.2})
+    outcomes = []
+    for _ in range(5):
+        try:
+            ecs.list_clusters()
+            outcomes.append("ok")
+        except botocore.exceptions.ClientError as e:
+            assert e.response["Error"]["Code"] == "ThrottlingException"
+            assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+            outcomes.append("throttled")
+    assert outcomes[:3] == ["ok"] * 3 and "throttled" in outcomes[3:], outcomes
+    time.sleep(5.2)  # one token back at 0.2 per second
+    ecs.list_clusters()
+    client(h, "ecs", config=NO_RETRY).describe_clusters()  # other actions are not throttled
+    log = control(h, "GET", "/_harness/requests")
+    assert [r.get("throttled", False) for r in log if r["action"] == "ListClusters"][:3] == [False] * 3
+    assert control(h, "GET", "/_harness/throttle") == {"ListClusters": {"burst": 3, "rate": 0.2}}
+    control(h, "DELETE", "/_harness/throttle")
+    assert control(h, "GET", "/_harness/throttle") == {}
 
 
 @pytest.mark.parametrize(
@@ -162,7 +193,7 @@ def test_faults_shaped_per_protocol(h, service, call, action, status, code):
     assert err["Error"]["Code"] == code
     assert err["Error"]["Message"] == "Rate exceeded"
     assert err["ResponseMetadata"]["HTTPStatusCode"] == status
-    reqs = control(h, "GET", "/_harness/requests")
+    reqs = logged(h)
     assert reqs == [{"service": service, "action": action, "injected": True}]
 
 
@@ -170,7 +201,7 @@ def test_fault_count_and_sdk_retry(h):
     iam = client(h, "iam", config=botocore.config.Config(retries={"total_max_attempts": 3, "mode": "standard"}))
     control(h, "POST", "/_harness/faults", {"action": "CreateRole", "count": 2, "code": "Throttling", "message": "Rate exceeded"})
     iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)  # two throttles retried
-    reqs = control(h, "GET", "/_harness/requests")
+    reqs = logged(h)
     assert [r.get("injected", False) for r in reqs] == [True, True, False]
 
 
@@ -181,7 +212,7 @@ def test_drop_after_response_makes_the_change_and_loses_the_reply(h):
         iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
     # The backend served the call: the role exists although the caller saw no answer.
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["r"]
-    assert control(h, "GET", "/_harness/requests") == [
+    assert logged(h) == [
         {"service": "iam", "action": "CreateRole", "injected": True},
         {"service": "iam", "action": "ListRoles"},
     ]
@@ -487,7 +518,7 @@ def test_register_task_definition_refused(h, name, kwargs, message):
     ecs = client(h, "ecs", config=LAX)
     assert refused(lambda: ecs.register_task_definition(**kwargs)) == (400, "ClientException", message), name
     assert ecs.list_task_definitions()["taskDefinitionArns"] == []
-    assert control(h, "GET", "/_harness/requests")[0] == {"service": "ecs", "action": "RegisterTaskDefinition"}
+    assert logged(h)[0] == {"service": "ecs", "action": "RegisterTaskDefinition"}
 
 
 def test_register_task_definition_unknown_member(h):

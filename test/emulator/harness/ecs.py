@@ -615,10 +615,27 @@ def _patched_response_create_service(self: Any) -> Any:
     return result
 
 
+def _patched_describe_task_definition(self: Any, task_definition_str: str) -> Any:
+    """DescribeTaskDefinition with a bare family: "If a revision isn't specified, the
+    latest ACTIVE revision is used" (ECS API Reference, DescribeTaskDefinition,
+    taskDefinition). moto 5.2.5 returns the newest revision even when it is INACTIVE;
+    with no ACTIVE revision ECS answers ClientException "Unable to describe task
+    definition.", as moto does for a family it does not know."""
+    name = task_definition_str.split("/")[-1]
+    if ":" not in name:
+        active = [r for r, td in self.task_definitions.get(name, {}).items() if td.status == "ACTIVE"]
+        if not active:
+            raise ecs_exceptions.TaskDefinitionNotFoundException()
+        return self.task_definitions[name][max(active)]
+    return _orig["describe_task_definition"](self, task_definition_str)
+
+
 def install() -> None:
     if _orig:
         return
     B = ecs_models.EC2ContainerServiceBackend
+    _orig["describe_task_definition"] = B.describe_task_definition
+    B.describe_task_definition = _patched_describe_task_definition
     _orig["create_service"] = B.create_service
     _orig["update_service"] = B.update_service
     _orig["describe_services"] = B.describe_services

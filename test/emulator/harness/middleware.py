@@ -70,6 +70,34 @@ class HarnessState:
         self.requests: list[dict[str, Any]] = []
         self.faults: list[dict[str, Any]] = []
         self.latency_ms = 0.0
+        self.throttles: dict[str, TokenBucket] = {}
+
+
+class TokenBucket:
+    """AWS's request throttling: a bucket of `burst` tokens refilled at `rate` per second;
+    each request takes one, a request that finds none is throttled. This is how ECS
+    documents its API throttling ("Request throttling for the Amazon ECS API",
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html)."""
+
+    def __init__(self, burst: float, rate: float) -> None:
+        self.burst, self.rate = burst, rate
+        self.tokens = burst
+        self.last = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+    def as_dict(self) -> dict[str, float]:
+        return {"burst": self.burst, "rate": self.rate}
+
+
+THROTTLED = {"kind": "error", "status": 400, "code": "ThrottlingException", "message": "Rate exceeded"}
 
 
 def _json_response(start_response: Callable, status: int, body: Any) -> list[bytes]:
@@ -229,6 +257,23 @@ class HarnessControls:
             with st.lock:
                 st.faults.append(fault)
             return 200, fault
+        if path == "/_harness/throttle" and method == "POST":
+            try:
+                action, burst, rate = str(body["action"]), float(body["burst"]), float(body["rate"])
+            except (KeyError, TypeError, ValueError):
+                return 400, {"error": "action, burst and rate are required (rate in requests per second)"}
+            if not action or burst < 1 or rate <= 0:
+                return 400, {"error": "burst must be >= 1 and rate > 0"}
+            with st.lock:
+                st.throttles[action] = TokenBucket(burst, rate)
+            return 200, {"action": action, "burst": burst, "rate": rate}
+        if path == "/_harness/throttle" and method == "GET":
+            with st.lock:
+                return 200, {a: b.as_dict() for a, b in st.throttles.items()}
+        if path == "/_harness/throttle" and method == "DELETE":
+            with st.lock:
+                st.throttles.clear()
+            return 200, {"ok": True}
         if path == "/_harness/faults" and method == "GET":
             with st.lock:
                 return 200, list(st.faults)
@@ -262,6 +307,11 @@ class HarnessControls:
     def admit(self, service: str, action: str) -> dict[str, Any] | None:
         """Records one AWS request (service and action only), sleeps the configured
         latency and returns the fault that answers it, if one is armed."""
+        return self.record(service, action)[0]
+
+    def record(self, service: str, action: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """admit, also returning the request's log entry: the caller sets its "end"
+        (time.time()) once the answer is ready; "start" is set here."""
         st = self.state
         fault = None
         with st.lock:
@@ -272,15 +322,19 @@ class HarnessControls:
                     if f["count"] <= 0:
                         st.faults.remove(f)
                     break
-            entry: dict[str, Any] = {"service": service, "action": action}
+            entry: dict[str, Any] = {"service": service, "action": action, "start": time.time()}
             if fault is not None:
                 entry["injected"] = True
+            bucket = st.throttles.get(action)
+            if fault is None and bucket is not None and not bucket.take():
+                fault = THROTTLED
+                entry["throttled"] = True
             st.requests.append(entry)
             del st.requests[:-MAX_LOG]
             latency = st.latency_ms
         if latency > 0:
             time.sleep(latency / 1000.0)
-        return fault
+        return fault, entry
 
 
 class HarnessMiddleware(HarnessControls):
@@ -312,7 +366,8 @@ class HarnessMiddleware(HarnessControls):
         service, action, protocol = classify(environ, body)
         refused = validate.check(environ, body, service, action, protocol)  # what AWS would refuse
         del body  # never kept: secret values travel in bodies
-        fault = self.admit(service, action) or refused
+        fault, entry = self.record(service, action)
+        fault = fault or refused
         if refused is not None and fault is not refused and fault.get("kind") == "drop-after-response":
             fault = refused  # a request AWS refuses is refused, whatever fault was set
         if fault is not None and fault.get("kind") == "drop-after-response":
@@ -328,5 +383,9 @@ class HarnessMiddleware(HarnessControls):
             # werkzeug treats a ConnectionError as a dropped client and sends nothing.
             raise DroppedAfterResponse(f"harness fault: {service} {action} answered, connection dropped")
         if fault is not None:
+            entry["end"] = time.time()
             return _error_response(start_response, protocol, fault["status"], fault["code"], fault["message"])
-        return self.app(environ, start_response)
+        try:
+            return self.app(environ, start_response)
+        finally:
+            entry["end"] = time.time()

@@ -1,0 +1,96 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// describing answers DescribeServices from a set of services, recording
+// the names of each call; a name it lacks is a failure, as ECS answers.
+type describing struct {
+	API
+	mu    sync.Mutex
+	calls [][]string
+	have  map[string]bool
+}
+
+func (d *describing) DescribeServices(_ context.Context, in *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	d.mu.Lock()
+	d.calls = append(d.calls, slices.Clone(in.Services))
+	d.mu.Unlock()
+	out := &ecs.DescribeServicesOutput{}
+	for _, n := range in.Services {
+		if d.have[n] {
+			out.Services = append(out.Services, types.Service{ServiceName: aws.String(n), Status: aws.String("ACTIVE")})
+		} else {
+			out.Failures = append(out.Failures, types.Failure{Arn: aws.String("arn:aws:ecs:eu-west-1:123456789012:service/c/" + n), Reason: aws.String("MISSING")})
+		}
+	}
+	return out, nil
+}
+
+func TestBatchedMergesConcurrentDescribes(t *testing.T) {
+	api := &describing{have: map[string]bool{}}
+	var names []string
+	for i := 1; i <= 25; i++ {
+		n := fmt.Sprintf("agent-%02d", i)
+		names = append(names, n)
+		api.have[n] = i%5 != 0 // every fifth is missing
+	}
+	b := Batched(api)
+	got := make([]*types.Service, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Go(func() {
+			var err error
+			if got[i], err = Read(context.Background(), b, "c", n); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for i, n := range names {
+		if found := got[i] != nil; found != api.have[n] || (found && aws.ToString(got[i].ServiceName) != n) {
+			t.Errorf("%s: read %v, want found=%v and its own service, not another's", n, got[i], api.have[n])
+		}
+	}
+	var described []string
+	for _, c := range api.calls {
+		if len(c) > DescribeBatch {
+			t.Errorf("a call with %d names; DescribeServices takes at most %d", len(c), DescribeBatch)
+		}
+		described = append(described, c...)
+	}
+	if slices.Sort(described); !slices.Equal(described, names) {
+		t.Errorf("described %v, want each service once", described)
+	}
+	// 3 when every read joins within the window; a loaded machine may start
+	// some goroutines late, which costs a call each, not correctness.
+	if len(api.calls) < 3 || len(api.calls) > 6 {
+		t.Errorf("%d DescribeServices calls for 25 services read at once, want 3 (at most 6)", len(api.calls))
+	}
+}
+
+func TestBatchedPassesOtherCallsThrough(t *testing.T) {
+	api := &describing{have: map[string]bool{"a": true, "b": true}}
+	out, err := Batched(api).DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("c"), Services: []string{"a", "b"}})
+	if err != nil || len(out.Services) != 2 || len(api.calls) != 1 || !slices.Equal(api.calls[0], []string{"a", "b"}) {
+		t.Fatalf("a call naming two services: out %v err %v calls %v, want it made as is", out, err, api.calls)
+	}
+}
+
+func TestBatchedHonoursTheCallersContext(t *testing.T) {
+	api := &describing{have: map[string]bool{"a": true}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Batched(api).DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("c"), Services: []string{"a"}}); err != context.Canceled {
+		t.Fatalf("err = %v, want context.Canceled for a cancelled caller", err)
+	}
+}
