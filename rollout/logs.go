@@ -49,7 +49,7 @@ type LogsReport struct {
 	// StreamPrefix is what the container's streams start with:
 	// <awslogs-stream-prefix>/<container>/ (each stream ends with a task ID).
 	StreamPrefix string    `json:"streamPrefix"`
-	Since        time.Time `json:"since"`
+	Since        time.Time `json:"since,omitzero"` // zero: everything kept
 	// Truncated is set when the window held more lines than the limit:
 	// Lines are then the newest ones.
 	Truncated bool      `json:"truncated"`
