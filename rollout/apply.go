@@ -328,15 +328,18 @@ func follow(ctx context.Context, c Clients, p *Plan, opts Options, started []ser
 				Cluster: p.Spec.Cluster.Name, Service: ap.Agent.Name,
 				DeploymentID: started[i].DeploymentID, TaskDefinitionARN: ar.TaskDefinition.ARN,
 				Timeout: timeout, Since: since, MinInterval: opts.PollMin, MaxInterval: opts.PollMax,
-				Progress: func(line string) { out.Printf("%s", line) },
-				Status:   out.Status,
+				Progress:     func(line string) { out.Printf("%s", line) },
+				Status:       out.Status,
+				HealthChecks: service.HealthChecks(ap.TaskDef),
 			})
+			logs := failedTaskLogs(ctx, c, p.Spec.Cluster.Name, ap, err, out)
 			mu.Lock()
 			defer mu.Unlock()
 			ar.Service.WaitSeconds = time.Since(waitStart).Seconds()
 			if err != nil {
 				errs = append(errs, err)
 				ar.Service.Outcome = outcomeOf(err)
+				ar.Service.FailedTaskLogs = logs
 				var re *service.RolloutError
 				if errors.As(err, &re) {
 					ar.Service.RolloutState = re.RolloutState

@@ -49,7 +49,7 @@ type Clients struct {
 	Secrets secrets.API
 	KMS     secrets.KeyAPI
 	ECS     ECSAPI
-	Logs    loggroup.API
+	Logs    LogsAPI
 	// Preflight are the read-only clients of the preflight checks (EC2,
 	// ECR, IAM's policy simulator); nil members make their checks SKIP.
 	Preflight preflight.Clients

@@ -75,6 +75,9 @@ type ServiceReport struct {
 	DesiredCount int      `json:"desiredCount"`
 	Outcome      string   `json:"outcome,omitempty"` // completed, failed, rolled back, timed out, interrupted
 	WaitSeconds  float64  `json:"waitSeconds"`
+	// FailedTaskLogs is the failed deployment's newest stopped task that ran:
+	// its stopped reason and last log lines.
+	FailedTaskLogs *TaskLogs `json:"failedTaskLogs,omitempty"`
 }
 
 // CallsReport is the AWS calls the run made.

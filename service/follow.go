@@ -34,6 +34,10 @@ type FollowOptions struct {
 	// failed: for a deployment launch waits out rather than owns, whose
 	// failing tasks, without a circuit breaker, keep it IN_PROGRESS.
 	StopOnFailedTasks bool
+	// HealthChecks are the deployed task definition's container health
+	// checks (HealthChecks): when set, the deployment is done only once its
+	// running tasks are HEALTHY, and a task failing its check ends the wait.
+	HealthChecks []HealthCheck
 }
 
 // Outcome is a deployment that completed.
@@ -160,6 +164,7 @@ func Follow(ctx context.Context, api API, opts FollowOptions) (Outcome, error) {
 	last := "not yet polled"
 	lastState := ""
 	interval := opts.MinInterval
+	health := healthWatch{opts: opts, progress: progress}
 
 	for poll := 0; ; poll++ {
 		svc, err := Read(ctx, api, opts.Cluster, opts.Service)
@@ -195,12 +200,18 @@ func Follow(ctx context.Context, api API, opts FollowOptions) (Outcome, error) {
 		}
 
 		rolledBack := primary != nil && aws.ToString(primary.Id) != depID && aws.ToString(primary.TaskDefinition) != opts.TaskDefinitionARN
+		healthy, herr := health.check(ctx, api, dep, svc)
+		if herr != nil && ctx.Err() != nil {
+			return Outcome{}, &InterruptedError{Service: opts.Service, DeploymentID: depID, Last: last, Err: ctx.Err()}
+		}
 		switch {
 		case dep.RolloutState == types.DeploymentRolloutStateFailed || rolledBack:
 			return Outcome{}, &RolloutError{Service: opts.Service, DeploymentID: depID, RolloutState: string(dep.RolloutState),
 				Reason: aws.ToString(dep.RolloutStateReason), RolledBack: rolledBack || aws.ToString(svc.TaskDefinition) != opts.TaskDefinitionARN,
 				RunningTaskDf: aws.ToString(svc.TaskDefinition), Diagnostics: diagnose(ctx, api, opts, svc)}
-		case completed(svc, dep, opts.TaskDefinitionARN):
+		case herr != nil:
+			return Outcome{}, herr
+		case healthy && completed(svc, dep, opts.TaskDefinitionARN):
 			state := string(dep.RolloutState)
 			if state == "" {
 				state = string(types.DeploymentRolloutStateCompleted)

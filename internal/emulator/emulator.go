@@ -298,6 +298,23 @@ func (h *Harness) MarkImageFailingExit(t testing.TB, image, reason string, exitC
 		map[string]any{"image": image, "reason": reason, "exitCode": exitCode}, nil)
 }
 
+// MarkImageCrashing makes every ECS task with this image start, write lines to
+// its container's awslogs stream (<prefix>/<container>/<task id>, when the log
+// group exists) and exit with exitCode: stopCode EssentialContainerExited,
+// stoppedReason "Essential container in task exited".
+func (h *Harness) MarkImageCrashing(t testing.TB, image string, exitCode int, lines ...string) {
+	t.Helper()
+	h.must(t, http.MethodPost, "/_harness/ecs/failing-images",
+		map[string]any{"image": image, "exitCode": exitCode, "logs": lines}, nil)
+}
+
+// MarkImageUnhealthy makes the containers with this image and a healthCheck
+// run with healthStatus UNHEALTHY; ECS then replaces their tasks.
+func (h *Harness) MarkImageUnhealthy(t testing.TB, image string) {
+	t.Helper()
+	h.must(t, http.MethodPost, "/_harness/ecs/unhealthy-images", map[string]any{"image": image}, nil)
+}
+
 // ClearFailingImages lets every image start again (the cause was fixed).
 func (h *Harness) ClearFailingImages(t testing.TB) {
 	t.Helper()

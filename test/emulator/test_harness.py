@@ -124,12 +124,13 @@ def test_reset_wipes_moto_and_harness_state(h):
     control(h, "POST", "/_harness/latency", {"ms": 5})
     control(h, "POST", "/_harness/faults", {"action": "GetRole", "count": 5, "code": "Throttling"})
     control(h, "POST", "/_harness/ecs/failing-images", {"image": "x:1"})
+    control(h, "POST", "/_harness/ecs/unhealthy-images", {"image": "x:2"})
     control(h, "POST", "/_harness/throttle", {"action": "ListRoles", "burst": 1, "rate": 0.001})
     control(h, "POST", "/_harness/reset")
     assert client(h, "iam").list_roles()["Roles"] == []
     assert control(h, "GET", "/_harness/faults") == []
     assert control(h, "GET", "/_harness/throttle") == {}
-    assert control(h, "GET", "/_harness/ecs") == {"deploymentSeconds": 2.0, "failingImages": {}}
+    assert control(h, "GET", "/_harness/ecs") == {"deploymentSeconds": 2.0, "failingImages": {}, "unhealthyImages": {}}
     assert [(r["service"], r["action"]) for r in control(h, "GET", "/_harness/requests")] == [("iam", "ListRoles")]
 
 
@@ -248,15 +249,19 @@ def setup_ecs(url, image="repo/agent:1", family="agent"):
     return ecs, {"awsvpcConfiguration": {"subnets": [sub], "securityGroups": [sg], "assignPublicIp": "DISABLED"}}
 
 
-def register(ecs, image, family="agent"):
+def register(ecs, image, family="agent", **container):
     return ecs.register_task_definition(
         family=family,
         requiresCompatibilities=["FARGATE"],
         networkMode="awsvpc",
         cpu="1024",
         memory="2048",
-        containerDefinitions=[{"name": "agent", "image": image, "essential": True}],
+        containerDefinitions=[{"name": "agent", "image": image, "essential": True, **container}],
     )["taskDefinition"]["taskDefinitionArn"]
+
+
+AWSLOGS = {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/agent", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "ecs"}}
+HEALTH = {"command": ["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"], "interval": 30, "retries": 3}
 
 
 def describe(ecs, name="s"):
@@ -710,3 +715,132 @@ def test_create_service_twice_needs_the_same_client_token(h):
     ecs.update_service(cluster="c", service="s", desiredCount=0)
     ecs.delete_service(cluster="c", service="s")
     ecs.create_service(clientToken="run-3", **kw)  # an INACTIVE service may be created again
+
+
+# ------------------------------------------------------------------ task logs and health
+
+
+def stopped_tasks(ecs, dep_id=None):
+    arns = ecs.list_tasks(cluster="c", serviceName="s", desiredStatus="STOPPED")["taskArns"]
+    tasks = ecs.describe_tasks(cluster="c", tasks=arns)["tasks"] if arns else []
+    return [t for t in tasks if dep_id is None or t["startedBy"] == dep_id]
+
+
+def test_failing_image_with_logs_writes_the_awslogs_stream(h):
+    ecs, net = setup_ecs(h)
+    client(h, "logs").create_log_group(logGroupName="/ecs/agent")
+    register(ecs, "repo/agent:bad", logConfiguration=AWSLOGS)
+    control(h, "POST", "/_harness/ecs/failing-images",
+            {"image": "repo/agent:bad", "logs": ["starting agent", "error: invalid client secret"]})
+    create_service(ecs, net, "agent", breaker={"enable": True, "rollback": True})
+    wait_for(lambda: describe(ecs)["deployments"][0]["rolloutState"] == "FAILED")
+    tasks = stopped_tasks(ecs)
+    assert len(tasks) == 3
+    t = tasks[0]
+    assert t["stoppedReason"] == "Essential container in task exited"
+    assert t["stopCode"] == "EssentialContainerExited" and t["containers"][0]["exitCode"] == 1
+    assert "startedAt" in t
+    logs = client(h, "logs")
+    task_id = t["taskArn"].split("/")[-1]
+    # awslogs driver: <awslogs-stream-prefix>/<container name>/<task id>
+    ev = logs.get_log_events(logGroupName="/ecs/agent", logStreamName=f"ecs/agent/{task_id}", startFromHead=True)["events"]
+    assert [e["message"] for e in ev] == ["starting agent", "error: invalid client secret"]
+    assert ev[0]["timestamp"] < ev[1]["timestamp"] <= int(time.time() * 1000)
+    streams = logs.describe_log_streams(logGroupName="/ecs/agent")["logStreams"]
+    assert sorted(s["logStreamName"] for s in streams) == sorted(f"ecs/agent/{x['taskArn'].split('/')[-1]}" for x in tasks)
+
+
+def test_failing_image_without_logs_writes_none(h):
+    # ResourceInitializationError: the container never ran, so it logged nothing.
+    ecs, net = setup_ecs(h)
+    client(h, "logs").create_log_group(logGroupName="/ecs/agent")
+    register(ecs, "repo/agent:bad", logConfiguration=AWSLOGS)
+    control(h, "POST", "/_harness/ecs/failing-images", {"image": "repo/agent:bad"})
+    create_service(ecs, net, "agent", breaker={"enable": True, "rollback": False})
+    wait_for(lambda: describe(ecs)["deployments"][0]["rolloutState"] == "FAILED")
+    assert stopped_tasks(ecs)[0]["stopCode"] == "TaskFailedToStart"
+    assert client(h, "logs").describe_log_streams(logGroupName="/ecs/agent")["logStreams"] == []
+
+
+def test_failing_image_logs_need_the_group(h):
+    # ECS does not create the awslogs group: without it nothing is written.
+    ecs, net = setup_ecs(h)
+    register(ecs, "repo/agent:bad", logConfiguration=AWSLOGS)
+    control(h, "POST", "/_harness/ecs/failing-images", {"image": "repo/agent:bad", "logs": ["boom"]})
+    create_service(ecs, net, "agent", breaker={"enable": True, "rollback": False})
+    wait_for(lambda: describe(ecs)["deployments"][0]["rolloutState"] == "FAILED")
+    assert client(h, "logs").describe_log_groups()["logGroups"] == []
+
+
+def test_failing_image_logs_must_be_a_list(h):
+    with pytest.raises(urllib.error.HTTPError) as ei:
+        control(h, "POST", "/_harness/ecs/failing-images", {"image": "x", "logs": "boom"})
+    assert ei.value.code == 400
+
+
+def test_health_check_healthy_once_running(h):
+    ecs, net = setup_ecs(h)
+    register(ecs, "repo/agent:1", healthCheck=HEALTH)
+    create_service(ecs, net, "agent")
+    arn = ecs.list_tasks(cluster="c", serviceName="s")["taskArns"][0]
+    t = ecs.describe_tasks(cluster="c", tasks=[arn])["tasks"][0]
+    assert t["healthStatus"] == "UNKNOWN" and t["containers"][0]["healthStatus"] == "UNKNOWN"
+    wait_for(lambda: describe(ecs)["deployments"][0]["rolloutState"] == "COMPLETED")
+    t = ecs.describe_tasks(cluster="c", tasks=[arn])["tasks"][0]
+    assert t["lastStatus"] == "RUNNING"
+    assert t["healthStatus"] == "HEALTHY" and t["containers"][0]["healthStatus"] == "HEALTHY"
+
+
+def test_no_health_check_stays_unknown(h):
+    ecs, net = setup_ecs(h)
+    register(ecs, "repo/agent:1")
+    control(h, "POST", "/_harness/ecs/unhealthy-images", {"image": "repo/agent:1"})  # nothing to fail
+    create_service(ecs, net, "agent")
+    wait_for(lambda: describe(ecs)["deployments"][0]["rolloutState"] == "COMPLETED")
+    t = ecs.describe_tasks(cluster="c", tasks=ecs.list_tasks(cluster="c", serviceName="s")["taskArns"])["tasks"][0]
+    assert t["healthStatus"] == "UNKNOWN" and t["containers"][0]["healthStatus"] == "UNKNOWN"
+
+
+def test_unhealthy_image_runs_unhealthy_and_is_replaced(h):
+    ecs, net = setup_ecs(h)
+    register(ecs, "repo/agent:sick", healthCheck=HEALTH)
+    control(h, "POST", "/_harness/ecs/unhealthy-images", {"image": "repo/agent:sick"})
+    control(h, "POST", "/_harness/ecs", {"deploymentSeconds": 0.5})
+    create_service(ecs, net, "agent")
+    dep = wait_for(lambda: (d := describe(ecs)["deployments"][0]) and d["runningCount"] == 1 and d)
+    assert dep["rolloutState"] == "IN_PROGRESS" and dep["failedTasks"] == 0
+    arns = ecs.list_tasks(cluster="c", serviceName="s")["taskArns"]
+    t = ecs.describe_tasks(cluster="c", tasks=arns)["tasks"][0]
+    assert t["lastStatus"] == "RUNNING"
+    assert t["healthStatus"] == "UNHEALTHY" and t["containers"][0]["healthStatus"] == "UNHEALTHY"
+    assert any(e["message"] == f"(service s) (task {arns[0].split('/')[-1]}) failed container health checks." for e in describe(ecs)["events"])
+    # the next period the scheduler stops it and starts another, which fails the same way
+    dep = wait_for(lambda: (d := describe(ecs)["deployments"][0]) and d["failedTasks"] >= 1 and d)
+    assert dep["rolloutState"] == "IN_PROGRESS"
+    (stopped,) = stopped_tasks(ecs)[:1]
+    assert stopped["stoppedReason"] == "Task failed container health checks"
+    assert stopped["stopCode"] == "ServiceSchedulerInitiated" and stopped["healthStatus"] == "UNHEALTHY"
+
+
+def test_unhealthy_image_circuit_breaker_rolls_back(h):
+    ecs, net = setup_ecs(h)
+    td1 = register(ecs, "repo/agent:1", healthCheck=HEALTH)
+    td2 = register(ecs, "repo/agent:sick", healthCheck=HEALTH)
+    control(h, "POST", "/_harness/ecs/unhealthy-images", {"image": "repo/agent:sick"})
+    control(h, "POST", "/_harness/ecs", {"deploymentSeconds": 0.5})
+    create_service(ecs, net, td1, breaker={"enable": True, "rollback": True})
+    wait_for(lambda: describe(ecs)["deployments"][0]["rolloutState"] == "COMPLETED")
+    bad = ecs.update_service(cluster="c", service="s", taskDefinition=td2)["service"]["deployments"][0]["id"]
+    svc = wait_for(lambda: (s := describe(ecs)) and any(d["rolloutState"] == "FAILED" for d in s["deployments"]) and s)
+    failed = next(d for d in svc["deployments"] if d["id"] == bad)
+    assert failed["failedTasks"] == 3
+    assert failed["rolloutStateReason"] == "ECS deployment circuit breaker: tasks failed container health checks."
+    assert svc["taskDefinition"] == td1
+    assert {t["stoppedReason"] for t in stopped_tasks(ecs, bad)} == {"Task failed container health checks"}
+
+
+def test_unhealthy_images_cleared(h):
+    control(h, "POST", "/_harness/ecs/unhealthy-images", {"image": "a"})
+    assert control(h, "GET", "/_harness/ecs")["unhealthyImages"] == {"a": {}}
+    control(h, "DELETE", "/_harness/ecs/unhealthy-images")
+    assert control(h, "GET", "/_harness/ecs")["unhealthyImages"] == {}

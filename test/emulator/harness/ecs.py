@@ -18,6 +18,12 @@ Docs followed:
   D9 https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html (clientToken)
      and the "Creation of service was not idempotent." error peers hit without one
      (hashicorp/terraform-provider-aws#14489, #20452)
+  D10 https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html
+     (awslogs stream name: prefix-name/container-name/ecs-task-id)
+  D11 https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html,
+     API_Task.html / API_Container.html (healthStatus) and the developer guide's
+     "Determine task health using container health checks" (the service scheduler
+     replaces a task whose essential container is UNHEALTHY)
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from moto.ecs import exceptions as ecs_exceptions
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
 from moto.ec2.models import ec2_backends
+from moto.logs.models import logs_backends
 from moto.moto_api._internal.managed_state_model import ManagedState
 
 LOCK = threading.RLock()
@@ -64,17 +71,34 @@ class Settings:
 
     def reset(self) -> None:
         self.deployment_seconds = default_deployment_seconds()
-        # image -> {"reason": str, "exitCode": int}
+        # image -> {"reason": str, "exitCode": int, "stopCode": str, "logs": [str]}
         self.failing_images: dict[str, dict[str, Any]] = {}
+        # image -> {} : tasks run but their container health check fails
+        self.unhealthy_images: dict[str, dict[str, Any]] = {}
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "deploymentSeconds": self.deployment_seconds,
             "failingImages": dict(self.failing_images),
+            "unhealthyImages": dict(self.unhealthy_images),
         }
 
 
 SETTINGS = Settings()
+
+
+def failing_image(body: dict[str, Any]) -> dict[str, Any]:
+    """The failing-images control's entry. With `logs` the container started, wrote
+    those lines to its awslogs stream and exited (stopCode EssentialContainerExited);
+    without, the task failed before its container ran (TaskFailedToStart, no logs)."""
+    logs = [str(line) for line in body.get("logs") or []]
+    default_reason = "Essential container in task exited" if logs else DEFAULT_STOPPED_REASON
+    return {
+        "reason": str(body.get("reason") or default_reason),
+        "exitCode": int(body["exitCode"]) if body.get("exitCode") is not None else 1,
+        "stopCode": "EssentialContainerExited" if logs else "TaskFailedToStart",
+        "logs": logs,
+    }
 
 
 # --------------------------------------------------------------------------- tasks
@@ -103,6 +127,7 @@ class HarnessTask(ecs_models.Task):
         self.capacity_provider_name = None
         self.platform_version = service.platform_version or "1.4.0"
         self.stopped_reason = ""
+        self.health_status = "UNKNOWN"  # D11, until the task runs
         self.resource_requirements = None
         self.region_name = cluster.region_name
         self._account_id = backend.account_id
@@ -187,7 +212,33 @@ def _task_id(task: Any) -> str:
     return task.task_arn.split("/")[-1]
 
 
-def _mark_running(tasks: list[Any]) -> None:
+def _task_definition(backend: Any, arn: str) -> Any:
+    try:
+        return backend.describe_task_definition(arn)
+    except Exception:
+        return None
+
+
+def _set_health(backend: Any, task: Any) -> None:
+    """D11: a container with a healthCheck is HEALTHY once running, UNHEALTHY when its
+    image is marked unhealthy; one without stays UNKNOWN. The task is UNHEALTHY when an
+    essential container is, HEALTHY when every essential container with a check is
+    and there is one, else UNKNOWN."""
+    td = _task_definition(backend, task.task_definition_arn)
+    defs = {cd.get("name"): cd for cd in (td.container_definitions if td else [])}
+    checked, unhealthy = False, False
+    for c in task.containers:
+        cd = defs.get(c.get("name")) or {}
+        if not cd.get("healthCheck"):
+            continue
+        c["healthStatus"] = "UNHEALTHY" if cd.get("image") in SETTINGS.unhealthy_images else "HEALTHY"
+        if cd.get("essential", True):
+            checked = True
+            unhealthy = unhealthy or c["healthStatus"] == "UNHEALTHY"
+    task.health_status = "UNHEALTHY" if unhealthy else ("HEALTHY" if checked else "UNKNOWN")
+
+
+def _mark_running(tasks: list[Any], backend: Any = None) -> None:
     now = utcnow()
     for t in tasks:
         t.status = "RUNNING"
@@ -196,6 +247,37 @@ def _mark_running(tasks: list[Any]) -> None:
         t.started_at = now
         for c in t.containers:
             c["lastStatus"] = "RUNNING"
+        if backend is not None:
+            _set_health(backend, t)
+
+
+def _write_logs(backend: Any, task: Any, image: str, lines: list[str]) -> None:
+    """D10: what a container that ran wrote, in its awslogs stream
+    <awslogs-stream-prefix>/<container name>/<task id>, when its log group exists
+    (ECS does not create it). Events end now, 1 ms apart."""
+    td = _task_definition(backend, task.task_definition_arn)
+    if td is None or not lines:
+        return
+    for cd in td.container_definitions:
+        lc = cd.get("logConfiguration") or {}
+        opts = lc.get("options") or {}
+        if cd.get("image") != image or lc.get("logDriver") != "awslogs" or not opts.get("awslogs-stream-prefix"):
+            continue
+        region = opts.get("awslogs-region") or task.region_name
+        try:
+            group = logs_backends[task._account_id][region].groups.get(opts.get("awslogs-group"))
+        except Exception:
+            group = None
+        if group is None:
+            continue
+        stream = f"{opts['awslogs-stream-prefix']}/{cd.get('name')}/{_task_id(task)}"
+        if stream not in group.streams:
+            group.create_log_stream(stream)
+        end = int(time.time() * 1000)
+        group.put_log_events(
+            stream,
+            [{"timestamp": end - (len(lines) - 1 - i), "message": line} for i, line in enumerate(lines)],
+        )
 
 
 def _mark_stopped(tasks: list[Any], reason: str, stop_code: str, exit_code: Any) -> None:
@@ -333,15 +415,24 @@ def _launch_batch(backend: Any, service: Any, dep: dict[str, Any]) -> None:
 def _failing_spec(backend: Any, td_arn: str) -> dict[str, Any] | None:
     if not SETTINGS.failing_images:
         return None
-    try:
-        td = backend.describe_task_definition(td_arn)
-    except Exception:
+    td = _task_definition(backend, td_arn)
+    if td is None:
         return None
     for cd in td.container_definitions:
         spec = SETTINGS.failing_images.get(cd.get("image"))
         if spec is not None:
-            return spec
+            return {**spec, "image": cd.get("image")}
     return None
+
+
+def _unhealthy(backend: Any, td_arn: str) -> bool:
+    """D11: a container with a healthCheck whose image is marked unhealthy."""
+    if not SETTINGS.unhealthy_images:
+        return False
+    td = _task_definition(backend, td_arn)
+    return td is not None and any(
+        cd.get("healthCheck") and cd.get("image") in SETTINGS.unhealthy_images for cd in td.container_definitions
+    )
 
 
 def _forget_old_stopped(backend: Any, service: Any, dst: dict[str, Any]) -> None:
@@ -356,7 +447,7 @@ def _complete(backend: Any, service: Any, dep: dict[str, Any]) -> None:
     st = _state(service)
     dst = st["deps"][dep["id"]]
     now = utcnow()
-    _mark_running(dst["tasks"])
+    _mark_running(dst["tasks"], backend)
     dep["runningCount"] = dep["desiredCount"]
     dep["pendingCount"] = 0
     dep["rolloutState"] = "COMPLETED"
@@ -395,8 +486,17 @@ def _fail_round(backend: Any, service: Any, dep: dict[str, Any], spec: dict[str,
     """The running batch of tasks fails to start: they stop with the failing image's reason."""
     dst = _state(service)["deps"][dep["id"]]
     tasks = [t for t in dst["tasks"] if t.status != "STOPPED"]
+    if spec.get("logs"):
+        # The container started, wrote its lines and exited.
+        now = utcnow()
+        for t in tasks:
+            t.pull_started_at = t.pull_stopped_at = t.started_at = now
+            _write_logs(backend, t, spec.get("image"), spec["logs"])
     _mark_stopped(
-        tasks, spec.get("reason") or DEFAULT_STOPPED_REASON, "TaskFailedToStart", spec.get("exitCode", 1)
+        tasks,
+        spec.get("reason") or DEFAULT_STOPPED_REASON,
+        spec.get("stopCode") or "TaskFailedToStart",
+        spec.get("exitCode", 1),
     )
     dst["stopped"].extend(tasks)
     dst["tasks"] = []
@@ -404,6 +504,64 @@ def _fail_round(backend: Any, service: Any, dep: dict[str, Any], spec: dict[str,
     dep["pendingCount"] = dep["desiredCount"]
     dep["runningCount"] = 0
     dep["updatedAt"] = utcnow()
+    _forget_old_stopped(backend, service, dst)
+
+
+def _breaker_failed(backend: Any, service: Any, dep: dict[str, Any], desired: int, fail_round: Any, what: str) -> None:
+    """D3: tasks keep failing until failedTasks reaches the threshold; then the
+    deployment is FAILED, and with rollback ECS returns to the last COMPLETED one."""
+    st = _state(service)
+    dst = st["deps"][dep["id"]]
+    _, rollback = _circuit_breaker(service)
+    fail_round()
+    threshold = _threshold(desired)
+    while int(dep["failedTasks"]) < threshold:
+        extra = _start_tasks(backend, service, dep, min(desired, threshold - int(dep["failedTasks"])))
+        dst["tasks"].extend(extra)
+        fail_round()
+    dep["failedTasks"] = max(int(dep["failedTasks"]), threshold)
+    dep["pendingCount"] = 0
+    dep["runningCount"] = 0
+    dep["rolloutState"] = "FAILED"
+    dep["rolloutStateReason"] = f"ECS deployment circuit breaker: {what}."
+    _add_event(service, f"(service {service.name}) deployment {dep['id']} deployment failed: {what}.")
+    target = st.get("last_completed")
+    if rollback and target and dst.get("rollback_of") is None and target["id"] != dep["id"]:
+        _add_event(service, f"(service {service.name}) rolling back to deployment {target['id']}.")
+        service.task_definition = target["taskDefinition"]
+        start_deployment(backend, service, target["taskDefinition"], desired, rollback_of=dep["id"])
+
+
+def _run_unhealthy(backend: Any, service: Any, dep: dict[str, Any]) -> None:
+    """D11: the deployment's tasks run, but their health check fails."""
+    dst = _state(service)["deps"][dep["id"]]
+    _mark_running(dst["tasks"], backend)
+    dep["runningCount"] = len([t for t in dst["tasks"] if t.status == "RUNNING"]) or dep["desiredCount"]
+    dep["pendingCount"] = 0
+    dep["updatedAt"] = utcnow()
+    for t in dst["tasks"]:
+        _add_event(service, f"(service {service.name}) (task {_task_id(t)}) failed container health checks.")
+
+
+def _stop_unhealthy(backend: Any, service: Any, dep: dict[str, Any]) -> None:
+    """D11: the scheduler stops the tasks that failed their health check."""
+    dst = _state(service)["deps"][dep["id"]]
+    tasks = [t for t in dst["tasks"] if t.status != "STOPPED"]
+    _mark_running([t for t in tasks if t.status != "RUNNING"], backend)
+    _mark_stopped(tasks, "Task failed container health checks", "ServiceSchedulerInitiated", None)
+    dst["stopped"].extend(tasks)
+    dst["tasks"] = []
+    dep["failedTasks"] = int(dep.get("failedTasks") or 0) + int(dep["desiredCount"])
+    dep["pendingCount"] = dep["desiredCount"]
+    dep["runningCount"] = 0
+    dep["updatedAt"] = utcnow()
+    if tasks:
+        _add_event(
+            service,
+            f"(service {service.name}) has stopped {len(tasks)} running tasks: "
+            + " ".join(f"(task {_task_id(t)})" for t in tasks)
+            + ".",
+        )
     _forget_old_stopped(backend, service, dst)
 
 
@@ -423,40 +581,47 @@ def _evaluate_service(backend: Any, service: Any) -> None:
         return
     desired = int(dep["desiredCount"] or 0)
     spec = _failing_spec(backend, dep["taskDefinition"]) if desired > 0 else None
-    if spec is None:
+    unhealthy = spec is None and desired > 0 and _unhealthy(backend, dep["taskDefinition"])
+    if spec is None and not unhealthy:
         _complete(backend, service, dep)
         _sync_counts(service)
         return
 
-    enable, rollback = _circuit_breaker(service)
+    enable, _ = _circuit_breaker(service)
+    rounds_due = int(elapsed // delay) if delay > 0 else dst["rounds"] + 1
+    if unhealthy:
+        # D11: after one delay the tasks run UNHEALTHY; each later delay the scheduler
+        # stops them ("Task failed container health checks", counted in failedTasks)
+        # and starts others, which fail the same way. With the circuit breaker the
+        # deployment then fails as for tasks that fail to start (D3).
+        if rounds_due <= dst["rounds"]:
+            return
+        first = dst["rounds"] == 0
+        dst["rounds"] = rounds_due
+        if first:
+            _run_unhealthy(backend, service, dep)
+        elif enable:
+            _breaker_failed(
+                backend, service, dep, desired,
+                lambda: _stop_unhealthy(backend, service, dep), "tasks failed container health checks",
+            )
+        else:
+            _stop_unhealthy(backend, service, dep)
+            _launch_batch(backend, service, dep)
+            _run_unhealthy(backend, service, dep)
+        _sync_counts(service)
+        return
+
     if enable:
-        # D3: tasks keep failing until failedTasks reaches the threshold; then the
-        # deployment is FAILED, and with rollback ECS returns to the last COMPLETED one.
-        _fail_round(backend, service, dep, spec)
-        threshold = _threshold(desired)
-        while int(dep["failedTasks"]) < threshold:
-            extra = _start_tasks(backend, service, dep, min(desired, threshold - int(dep["failedTasks"])))
-            dst["tasks"].extend(extra)
-            _fail_round(backend, service, dep, spec)
-        dep["failedTasks"] = max(int(dep["failedTasks"]), threshold)
-        dep["pendingCount"] = 0
-        dep["rolloutState"] = "FAILED"
-        dep["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
-        _add_event(
-            service,
-            f"(service {service.name}) deployment {dep['id']} deployment failed: tasks failed to start.",
+        _breaker_failed(
+            backend, service, dep, desired,
+            lambda: _fail_round(backend, service, dep, spec), "tasks failed to start",
         )
-        target = st.get("last_completed")
-        if rollback and target and dst.get("rollback_of") is None and target["id"] != dep["id"]:
-            _add_event(service, f"(service {service.name}) rolling back to deployment {target['id']}.")
-            service.task_definition = target["taskDefinition"]
-            start_deployment(backend, service, target["taskDefinition"], desired, rollback_of=dep["id"])
         _sync_counts(service)
         return
 
     # No circuit breaker: a stuck rollout. Every `delay` seconds the batch fails and
     # the scheduler starts another; failedTasks keeps rising, rolloutState stays IN_PROGRESS.
-    rounds_due = int(elapsed // delay) if delay > 0 else dst["rounds"] + 1
     if rounds_due <= dst["rounds"]:
         return
     new_rounds = rounds_due - dst["rounds"]

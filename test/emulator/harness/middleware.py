@@ -292,15 +292,24 @@ class HarnessControls:
         if path == "/_harness/ecs/failing-images" and method == "POST":
             if not body.get("image"):
                 return 400, {"error": "image is required"}
+            if not isinstance(body.get("logs") or [], list):
+                return 400, {"error": "logs must be a list of lines"}
             with ecs.LOCK:
-                ecs.SETTINGS.failing_images[str(body["image"])] = {
-                    "reason": str(body.get("reason") or ecs.DEFAULT_STOPPED_REASON),
-                    "exitCode": int(body["exitCode"]) if body.get("exitCode") is not None else 1,
-                }
+                ecs.SETTINGS.failing_images[str(body["image"])] = ecs.failing_image(body)
                 return 200, ecs.SETTINGS.as_dict()
         if path == "/_harness/ecs/failing-images" and method == "DELETE":
             with ecs.LOCK:
                 ecs.SETTINGS.failing_images.clear()
+            return 200, {"ok": True}
+        if path == "/_harness/ecs/unhealthy-images" and method == "POST":
+            if not body.get("image"):
+                return 400, {"error": "image is required"}
+            with ecs.LOCK:
+                ecs.SETTINGS.unhealthy_images[str(body["image"])] = {}
+                return 200, ecs.SETTINGS.as_dict()
+        if path == "/_harness/ecs/unhealthy-images" and method == "DELETE":
+            with ecs.LOCK:
+                ecs.SETTINGS.unhealthy_images.clear()
             return 200, {"ok": True}
         return 404, {"error": f"no harness endpoint {method} {path}"}
 
