@@ -326,6 +326,8 @@ var notCheckedByMoto = map[string]string{
 	"iam:DeleteRolePolicy":         "called only when the last secret leaves the spec, to delete launch's own grant; the scenarios keep one",
 	"ecs:DeregisterTaskDefinition": "called only after a retried RegisterTaskDefinition left an identical twin (a lost reply), which these scenarios do not inject",
 	"ecs:ListTaskDefinitions":      "a deploy lists revisions only after a retried RegisterTaskDefinition, to find an identical twin (a lost reply, not injected here); rollback lists them to pick a revision",
+	"logs:GetLogEvents":            "read only to show the last log lines of a failed task that ran, best effort: the scenario's failing tasks never start",
+	"logs:FilterLogEvents":         "read by `launch logs` and `launch status`, not by deploy",
 	"ecs:ListTasks":                "called (and checked) only to explain a failed rollout, best effort: without it the rollout still fails, just less explained",
 	"ecs:DescribeTasks":            "called (and checked) only to explain a failed rollout, best effort: without it the rollout still fails, just less explained",
 }

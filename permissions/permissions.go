@@ -193,6 +193,8 @@ func For(in Input) Policy {
 	// CreateLogGroup with tags also needs logs:TagResource.
 	if len(groups) > 0 {
 		add(Statement{Sid: "LogsManageAgentLogGroups", Action: []string{"logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:TagResource"}, Resource: groups})
+		// The last log lines of a failed task (deploy), and `launch logs`.
+		add(Statement{Sid: "LogsReadAgentLogs", Action: []string{"logs:FilterLogEvents", "logs:GetLogEvents"}, Resource: groups})
 	}
 
 	// ECS.
