@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -14,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/launchdeploy/launch/internal/fsread"
 )
 
 // MaxFileSize bounds the spec and every file it names (policies, base task
@@ -27,7 +27,7 @@ const MaxFileSize = 1 << 20
 func Load(path string, lookupEnv func(string) (string, bool)) (*Spec, error) {
 	data, err := readLimited(path)
 	if err != nil {
-		return nil, Errors{{File: path, Message: fmt.Sprintf("the spec %s; check the path", err)}}
+		return nil, Errors{{File: path, Message: fmt.Sprintf("the spec %s; %s", err, err.hint("check the path"))}}
 	}
 	return Parse(path, data, filepath.Dir(path), lookupEnv)
 }
@@ -330,7 +330,7 @@ func (l *loader) readFiles(s *Spec) {
 			resolved := l.resolve(p.File)
 			data, err := readJSONFile(resolved)
 			if err != nil {
-				l.problemAt(l.at(path+".file"), path+".file", fmt.Sprintf("policy file %s %s; %s", resolved, err, l.pathHint()))
+				l.problemAt(l.at(path+".file"), path+".file", fmt.Sprintf("policy file %s %s; %s", resolved, err, err.hint(l.pathHint())))
 				continue
 			}
 			if msgs := checkPolicy(data, ""); len(msgs) > 0 {
@@ -372,7 +372,7 @@ func (l *loader) readFiles(s *Spec) {
 		resolved := l.resolve(a.BaseTaskDefinition)
 		data, err := readJSONFile(resolved)
 		if err != nil {
-			l.problemAt(l.at(bp), bp, fmt.Sprintf("base task definition %s %s; %s", resolved, err, l.pathHint()))
+			l.problemAt(l.at(bp), bp, fmt.Sprintf("base task definition %s %s; %s", resolved, err, err.hint(l.pathHint())))
 			continue
 		}
 		if msg := checkJSONObject(data, ""); msg != "" {
@@ -399,37 +399,32 @@ func (l *loader) resolve(p string) string {
 	return filepath.Join(l.dir, p)
 }
 
-// readLimited reads a regular file of at most MaxFileSize bytes. Its error
-// is a phrase that follows the file's name in a message ("does not exist").
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, errors.New("does not exist")
-		}
-		return nil, fmt.Errorf("cannot be read: %v", unwrapPathError(err))
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("cannot be read: %v", unwrapPathError(err))
-	}
-	if !info.Mode().IsRegular() {
-		return nil, errors.New("is not a regular file")
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot be read: %v", unwrapPathError(err))
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("is larger than the %d-byte limit", MaxFileSize)
-	}
-	return data, nil
+// fileError is why a file the spec names (or the spec itself) could not be
+// read. Its text follows the file's name in a message ("does not exist").
+type fileError struct {
+	reason string
+	stream bool // a named pipe, a device or a socket
 }
 
-func unwrapPathError(err error) error {
-	if pe := new(fs.PathError); errors.As(err, &pe) {
-		return pe.Err
+func (e *fileError) Error() string { return e.reason }
+
+// hint tells what to do about a file that could not be read; pathHint is
+// the advice for a wrong path.
+func (e *fileError) hint(pathHint string) string {
+	if e.stream {
+		return "launch reads only regular files: write the content to a file and name that file"
 	}
-	return err
+	return pathHint
+}
+
+// readLimited reads a regular file of at most MaxFileSize bytes, refusing
+// a named pipe or a device without waiting on it.
+func readLimited(path string) ([]byte, *fileError) {
+	data, err := fsread.ReadFile(path, MaxFileSize)
+	if err != nil {
+		var nr *fsread.NotRegularError
+		stream := errors.As(err, &nr) && !nr.Mode.IsDir()
+		return nil, &fileError{reason: fsread.Reason(err), stream: stream}
+	}
+	return data, nil
 }
