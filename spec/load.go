@@ -196,6 +196,9 @@ func trimYAMLPrefix(s string) string {
 // keys, aliases and merge keys, and substitutes ${VAR} in every scalar value
 // (never in keys).
 func (l *loader) scan(n *yaml.Node, path string) {
+	if !l.checkTag(n, path) {
+		return
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		l.problemAt(posOf(n), path, fmt.Sprintf("YAML aliases (*%s) are not supported; write the value out, or put shared agent settings under defaults:", n.Value))
@@ -218,6 +221,9 @@ func (l *loader) scan(n *yaml.Node, path string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			p := path
+			if !l.checkTag(k, path) {
+				continue // decoding skips the key
+			}
 			if k.Kind == yaml.ScalarNode {
 				p = joinKey(path, k.Value)
 				if isMergeKey(k) {
@@ -233,6 +239,40 @@ func (l *loader) scan(n *yaml.Node, path string) {
 			l.scan(v, p)
 		}
 	}
+}
+
+// coreTags are the tags of the YAML core schema, which the decoder
+// understands; "!" is the non-specific tag (a plain string).
+var coreTags = map[string]bool{
+	"!": true, "!!str": true, "!!int": true, "!!bool": true, "!!null": true,
+	"!!float": true, "!!seq": true, "!!map": true,
+}
+
+// cloudFormationTags are the short forms of CloudFormation's intrinsic
+// functions, which a spec copied from a template may still hold.
+var cloudFormationTags = map[string]bool{
+	"!Ref": true, "!Sub": true, "!GetAtt": true, "!Join": true, "!Select": true,
+	"!Split": true, "!If": true, "!Equals": true, "!And": true, "!Or": true,
+	"!Not": true, "!Condition": true, "!FindInMap": true, "!ImportValue": true,
+	"!Base64": true, "!Cidr": true, "!GetAZs": true, "!Transform": true,
+}
+
+// checkTag reports a tag written on n (as in key: !Ref Param) that is not
+// one of the core schema's, and marks n bad; yaml.v3 would otherwise keep
+// the literal text and drop the tag.
+func (l *loader) checkTag(n *yaml.Node, path string) bool {
+	if n.Style&yaml.TaggedStyle == 0 || coreTags[n.ShortTag()] {
+		return true
+	}
+	tag := n.ShortTag()
+	msg := fmt.Sprintf("YAML tag %s is not supported; launch reads plain values (the core tags !!str, !!int, !!bool, !!float, !!null, !!seq and !!map only): remove the tag and write the value", tag)
+	if cloudFormationTags[tag] {
+		msg = fmt.Sprintf("YAML tag %s is not supported; launch does not evaluate CloudFormation intrinsic functions: write the value itself, or ${NAME} to take it from the environment", tag)
+	}
+	l.problemAt(posOf(n), path, msg)
+	l.badNodes[n] = true
+	l.bad[path] = true
+	return false
 }
 
 // decodeSpec decodes the root mapping over the built-in defaults, then
