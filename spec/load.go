@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -169,14 +170,21 @@ func (l *loader) yamlProblem(err error) {
 	msg := err.Error()
 	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		hint := "check the indentation and quoting from this line on"
+		// yaml.v3 names the line where the enclosing block began; a key
+		// indented like no block above it, on that line or after, is the
+		// likelier cause.
+		if mi := findMisindent(l.lines); mi != nil && mi.line >= line && slices.Contains(blockErrors, m[2]) && mi.confirmed(l.lines, err) {
+			l.problemAt(position{mi.line, mi.col}, "", fmt.Sprintf("invalid YAML: %s; %s", m[2], mi.hint))
+			return
+		}
 		for i := line - 1; i >= 0 && i <= line && i < len(l.lines); i++ {
-			if bytes.Contains(l.lines[i], []byte("${")) && bytes.ContainsAny(l.lines[i], "[{") {
-				hint = `inside [ ] or { }, quote a value that uses ${…}, as in ["${SUBNET_1}"]`
-				break
+			if loc := flowVariable.FindIndex(l.lines[i]); loc != nil {
+				col := loc[1] - 1 // the $
+				l.problemAt(position{i + 1, col}, "", fmt.Sprintf(`invalid YAML: %s; inside [ ] or { }, quote a value that uses ${…}, as in ["${SUBNET_1}"]`, m[2]))
+				return
 			}
 		}
-		l.problemAt(position{line, 0}, "", fmt.Sprintf("invalid YAML: %s; %s", m[2], hint))
+		l.problemAt(position{line, 0}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting from this line on", m[2]))
 		return
 	}
 	if te := new(yaml.TypeError); errors.As(err, &te) {
