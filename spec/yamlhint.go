@@ -25,7 +25,7 @@ var blockErrors = []string{
 	"block sequence entries are not allowed in this context",
 }
 
-// misindent is a key line that no block above it can hold.
+// misindent is a key or list item line that no block above it can hold.
 type misindent struct {
 	line, col int // 1-based
 	hint      string
@@ -177,7 +177,7 @@ func findMisindent(lines [][]byte) *misindent {
 			continue
 		}
 		key := strings.Trim(m[1], `"'`)
-		keyCol := c + 2*dashes
+		keyCol := c
 		if dashes > 0 {
 			// The item's keys start after its "- ".
 			keyCol = len(text) - len(content)
@@ -198,6 +198,10 @@ func findMisindent(lines [][]byte) *misindent {
 	return nil
 }
 
+// misindentAt describes line i, at column c, which lines up with no open
+// block: stack is what is open left of it, closed the nearest block right
+// of it, and prevKey the key before it when that key's value is on its line
+// (at prevCol, on prevLine).
 func misindentAt(i, c int, m []string, dashes int, stack []indentLevel, closed *indentLevel, prevKey string, prevCol, prevLine int) *misindent {
 	what := "this list item"
 	if m != nil && dashes == 0 {
@@ -215,8 +219,7 @@ func misindentAt(i, c int, m []string, dashes int, stack []indentLevel, closed *
 		mi.fixCol = closed.col
 		places = append(places, fmt.Sprintf("column %d to sit with %s: (line %d)", closed.col+1, closed.lastKey, closed.lastLine))
 	}
-	if len(stack) > 0 && stack[len(stack)-1].lastKey != "" {
-		top := stack[len(stack)-1]
+	if top := stack[len(stack)-1]; top.lastKey != "" {
 		places = append(places, fmt.Sprintf("column %d to sit with %s: (line %d)", top.col+1, top.lastKey, top.lastLine))
 	}
 	if len(places) == 0 {
