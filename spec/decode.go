@@ -145,6 +145,9 @@ func (l *loader) decodeStruct(n *yaml.Node, v reflect.Value, path string, skip f
 	fields := fieldsOf(v.Type())
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
+		if l.badNodes[k] {
+			continue // an unsupported tag, reported by scan
+		}
 		if k.Kind != yaml.ScalarNode {
 			l.problemAt(posOf(k), path, fmt.Sprintf("a key must be a plain word, got %s; write key: value", describeNode(k)))
 			continue
@@ -185,6 +188,9 @@ func (l *loader) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
+		if l.badNodes[k] {
+			continue // an unsupported tag, reported by scan
+		}
 		if k.Kind != yaml.ScalarNode {
 			l.problemAt(posOf(k), path, fmt.Sprintf("a key must be a plain word, got %s; write key: value", describeNode(k)))
 			continue

@@ -38,7 +38,7 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 
 // readJSONFile reads a JSON file the spec names (a policy or a base task
 // definition), without a leading byte order mark.
-func readJSONFile(path string) ([]byte, error) {
+func readJSONFile(path string) ([]byte, *fileError) {
 	data, err := readLimited(path)
 	return bytes.TrimPrefix(data, utf8BOM), err
 }

@@ -8,8 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/launchdeploy/launch/internal/testcorpus"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -86,6 +89,42 @@ func TestInvalidSpecs(t *testing.T) {
 				}
 			}
 			checkGolden(t, strings.TrimSuffix(file, ".yaml")+".err", []byte(err.Error()+"\n"))
+		})
+	}
+}
+
+// TestInvalidNamedPipes loads the named-pipe cases (a spec, a base task
+// definition or a policy file that is a named pipe; see testcorpus.Pipes):
+// each fails at once with the .err file's message instead of waiting for
+// a writer.
+func TestInvalidNamedPipes(t *testing.T) {
+	root, specs := testcorpus.Pipes(t, ".")
+	for _, rel := range specs {
+		t.Run(filepath.Base(rel), func(t *testing.T) {
+			file := filepath.Join(root, rel)
+			done := make(chan error, 1)
+			go func() {
+				_, err := Load(file, lookupTestEnv)
+				done <- err
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("Load(%s) still waiting after 10s", rel)
+			}
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("error is %T, want Errors: %v", err, err)
+			}
+			want, rerr := os.ReadFile(strings.TrimSuffix(file, ".yaml") + ".err")
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			got := strings.ReplaceAll(err.Error(), root+string(filepath.Separator), "")
+			if got != strings.TrimSpace(string(want)) {
+				t.Errorf("Load(%s):\n%s\nwant\n%s", rel, got, want)
+			}
 		})
 	}
 }

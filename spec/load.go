@@ -5,15 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/launchdeploy/launch/internal/fsread"
 )
 
 // MaxFileSize bounds the spec and every file it names (policies, base task
@@ -27,7 +28,7 @@ const MaxFileSize = 1 << 20
 func Load(path string, lookupEnv func(string) (string, bool)) (*Spec, error) {
 	data, err := readLimited(path)
 	if err != nil {
-		return nil, Errors{{File: path, Message: fmt.Sprintf("the spec %s; check the path", err)}}
+		return nil, Errors{{File: path, Message: fmt.Sprintf("the spec %s; %s", err, err.hint("check the path"))}}
 	}
 	return Parse(path, data, filepath.Dir(path), lookupEnv)
 }
@@ -169,14 +170,21 @@ func (l *loader) yamlProblem(err error) {
 	msg := err.Error()
 	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		hint := "check the indentation and quoting from this line on"
+		// yaml.v3 names the line where the enclosing block began; a key
+		// indented like no block above it, on that line or after, is the
+		// likelier cause.
+		if mi := findMisindent(l.lines); mi != nil && mi.line >= line && slices.Contains(blockErrors, m[2]) && mi.confirmed(l.lines, err) {
+			l.problemAt(position{mi.line, mi.col}, "", fmt.Sprintf("invalid YAML: %s; %s", m[2], mi.hint))
+			return
+		}
 		for i := line - 1; i >= 0 && i <= line && i < len(l.lines); i++ {
-			if bytes.Contains(l.lines[i], []byte("${")) && bytes.ContainsAny(l.lines[i], "[{") {
-				hint = `inside [ ] or { }, quote a value that uses ${…}, as in ["${SUBNET_1}"]`
-				break
+			if loc := flowVariable.FindIndex(l.lines[i]); loc != nil {
+				col := loc[1] - 1 // the $
+				l.problemAt(position{i + 1, col}, "", fmt.Sprintf(`invalid YAML: %s; inside [ ] or { }, quote a value that uses ${…}, as in ["${SUBNET_1}"]`, m[2]))
+				return
 			}
 		}
-		l.problemAt(position{line, 0}, "", fmt.Sprintf("invalid YAML: %s; %s", m[2], hint))
+		l.problemAt(position{line, 0}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting from this line on", m[2]))
 		return
 	}
 	if te := new(yaml.TypeError); errors.As(err, &te) {
@@ -196,6 +204,9 @@ func trimYAMLPrefix(s string) string {
 // keys, aliases and merge keys, and substitutes ${VAR} in every scalar value
 // (never in keys).
 func (l *loader) scan(n *yaml.Node, path string) {
+	if !l.checkTag(n, path) {
+		return
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		l.problemAt(posOf(n), path, fmt.Sprintf("YAML aliases (*%s) are not supported; write the value out, or put shared agent settings under defaults:", n.Value))
@@ -218,6 +229,9 @@ func (l *loader) scan(n *yaml.Node, path string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			p := path
+			if !l.checkTag(k, path) {
+				continue // decoding skips the key
+			}
 			if k.Kind == yaml.ScalarNode {
 				p = joinKey(path, k.Value)
 				if isMergeKey(k) {
@@ -233,6 +247,40 @@ func (l *loader) scan(n *yaml.Node, path string) {
 			l.scan(v, p)
 		}
 	}
+}
+
+// coreTags are the tags of the YAML core schema, which the decoder
+// understands; "!" is the non-specific tag (a plain string).
+var coreTags = map[string]bool{
+	"!": true, "!!str": true, "!!int": true, "!!bool": true, "!!null": true,
+	"!!float": true, "!!seq": true, "!!map": true,
+}
+
+// cloudFormationTags are the short forms of CloudFormation's intrinsic
+// functions, which a spec copied from a template may still hold.
+var cloudFormationTags = map[string]bool{
+	"!Ref": true, "!Sub": true, "!GetAtt": true, "!Join": true, "!Select": true,
+	"!Split": true, "!If": true, "!Equals": true, "!And": true, "!Or": true,
+	"!Not": true, "!Condition": true, "!FindInMap": true, "!ImportValue": true,
+	"!Base64": true, "!Cidr": true, "!GetAZs": true, "!Transform": true,
+}
+
+// checkTag reports a tag written on n (as in key: !Ref Param) that is not
+// one of the core schema's, and marks n bad; yaml.v3 would otherwise keep
+// the literal text and drop the tag.
+func (l *loader) checkTag(n *yaml.Node, path string) bool {
+	if n.Style&yaml.TaggedStyle == 0 || coreTags[n.ShortTag()] {
+		return true
+	}
+	tag := n.ShortTag()
+	msg := fmt.Sprintf("YAML tag %s is not supported; launch reads plain values (the core tags !!str, !!int, !!bool, !!float, !!null, !!seq and !!map only): remove the tag and write the value", tag)
+	if cloudFormationTags[tag] {
+		msg = fmt.Sprintf("YAML tag %s is not supported; launch does not evaluate CloudFormation intrinsic functions: write the value itself, or ${NAME} to take it from the environment", tag)
+	}
+	l.problemAt(posOf(n), path, msg)
+	l.badNodes[n] = true
+	l.bad[path] = true
+	return false
 }
 
 // decodeSpec decodes the root mapping over the built-in defaults, then
@@ -330,7 +378,7 @@ func (l *loader) readFiles(s *Spec) {
 			resolved := l.resolve(p.File)
 			data, err := readJSONFile(resolved)
 			if err != nil {
-				l.problemAt(l.at(path+".file"), path+".file", fmt.Sprintf("policy file %s %s; %s", resolved, err, l.pathHint()))
+				l.problemAt(l.at(path+".file"), path+".file", fmt.Sprintf("policy file %s %s; %s", resolved, err, err.hint(l.pathHint())))
 				continue
 			}
 			if msgs := checkPolicy(data, ""); len(msgs) > 0 {
@@ -372,7 +420,7 @@ func (l *loader) readFiles(s *Spec) {
 		resolved := l.resolve(a.BaseTaskDefinition)
 		data, err := readJSONFile(resolved)
 		if err != nil {
-			l.problemAt(l.at(bp), bp, fmt.Sprintf("base task definition %s %s; %s", resolved, err, l.pathHint()))
+			l.problemAt(l.at(bp), bp, fmt.Sprintf("base task definition %s %s; %s", resolved, err, err.hint(l.pathHint())))
 			continue
 		}
 		if msg := checkJSONObject(data, ""); msg != "" {
@@ -399,37 +447,32 @@ func (l *loader) resolve(p string) string {
 	return filepath.Join(l.dir, p)
 }
 
-// readLimited reads a regular file of at most MaxFileSize bytes. Its error
-// is a phrase that follows the file's name in a message ("does not exist").
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, errors.New("does not exist")
-		}
-		return nil, fmt.Errorf("cannot be read: %v", unwrapPathError(err))
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("cannot be read: %v", unwrapPathError(err))
-	}
-	if !info.Mode().IsRegular() {
-		return nil, errors.New("is not a regular file")
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot be read: %v", unwrapPathError(err))
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("is larger than the %d-byte limit", MaxFileSize)
-	}
-	return data, nil
+// fileError is why a file the spec names (or the spec itself) could not be
+// read. Its text follows the file's name in a message ("does not exist").
+type fileError struct {
+	reason string
+	stream bool // a named pipe, a device or a socket
 }
 
-func unwrapPathError(err error) error {
-	if pe := new(fs.PathError); errors.As(err, &pe) {
-		return pe.Err
+func (e *fileError) Error() string { return e.reason }
+
+// hint tells what to do about a file that could not be read; pathHint is
+// the advice for a wrong path.
+func (e *fileError) hint(pathHint string) string {
+	if e.stream {
+		return "launch reads only regular files: write the content to a file and name that file"
 	}
-	return err
+	return pathHint
+}
+
+// readLimited reads a regular file of at most MaxFileSize bytes, refusing
+// a named pipe or a device without waiting on it.
+func readLimited(path string) ([]byte, *fileError) {
+	data, err := fsread.ReadFile(path, MaxFileSize)
+	if err != nil {
+		var nr *fsread.NotRegularError
+		stream := errors.As(err, &nr) && !nr.Mode.IsDir()
+		return nil, &fileError{reason: fsread.Reason(err), stream: stream}
+	}
+	return data, nil
 }

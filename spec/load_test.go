@@ -49,7 +49,7 @@ func TestLoadUnreadableFileIsErrors(t *testing.T) {
 	}
 	dir := t.TempDir()
 	_, err = Load(dir, nil)
-	if !errors.As(err, &errs) || !strings.Contains(err.Error(), "is not a regular file") {
+	if !errors.As(err, &errs) || !strings.Contains(err.Error(), "is a directory, not a regular file; check the path") {
 		t.Fatalf("Load(dir) = %v, want an Errors problem", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/launchdeploy/launch/internal/imageref"
+	"github.com/launchdeploy/launch/internal/suggest"
 )
 
 // Names and shapes AWS accepts.
@@ -235,7 +236,11 @@ func (l *loader) validateAgent(s *Spec, a *Agent, path string) {
 		case ref.Secret == "":
 			l.report(p+".secret", "no secret is named; set secret to an ID declared under secrets:")
 		case !declared:
-			l.report(p+".secret", "uses secret %q which is not declared under secrets:; declare it, e.g. secrets: {%s: my/secret/name}", ref.Secret, ref.Secret)
+			if near := suggest.Closest(ref.Secret, sortedKeys(s.Secrets)); near != "" {
+				l.report(p+".secret", "uses secret %q which is not declared under secrets:; did you mean %q?", ref.Secret, near)
+			} else {
+				l.report(p+".secret", "uses secret %q which is not declared under secrets:; declare it, e.g. secrets: {%s: my/secret/name}", ref.Secret, ref.Secret)
+			}
 		}
 	}
 

@@ -2,18 +2,22 @@ package main_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/launchdeploy/launch/internal/emulator"
+	"github.com/launchdeploy/launch/internal/testcorpus"
 )
 
 // TestInvalidSpecsExit2WithoutAWSCalls runs the binary on every broken spec
 // under spec/testdata/invalid and spec/testdata/invalid/offline (specs that
-// load but would register a task definition ECS or Fargate refuses):
+// load but would register a task definition ECS or Fargate refuses), and on
+// the named-pipe cases of spec/testdata/invalid/pipes (see testcorpus.Pipes):
 // `validate` prints exactly the expected message and exits 2, and `plan`
 // and `deploy` exit 2 too without sending a single request to AWS (the
 // emulator's request log stays empty).
@@ -42,18 +46,36 @@ func TestInvalidSpecsExit2WithoutAWSCalls(t *testing.T) {
 		t.Fatalf("found %d broken specs and %d offline ones, want at least 40 and 6", len(files), len(offline))
 	}
 	files = append(files, offline...)
+	type badSpec struct{ dir, rel string } // run in dir on rel
+	var cases []badSpec
 	for _, file := range files {
 		rel, _ := filepath.Rel(specDir, file)
-		want, err := os.ReadFile(strings.TrimSuffix(file, ".yaml") + ".err")
+		cases = append(cases, badSpec{specDir, rel})
+	}
+	// Named pipes as the spec, a base or a policy file: refused at once.
+	pipeRoot, pipeSpecs := testcorpus.Pipes(t, specDir)
+	for _, rel := range pipeSpecs {
+		cases = append(cases, badSpec{pipeRoot, rel})
+	}
+	for _, c := range cases {
+		rel := c.rel
+		want, err := os.ReadFile(filepath.Join(c.dir, strings.TrimSuffix(rel, ".yaml")+".err"))
 		if err != nil {
 			t.Fatalf("%s has no .err file", rel)
 		}
 		for _, cmdName := range []string{"validate", "plan", "deploy"} {
-			cmd := exec.Command(launchBin, cmdName, rel)
-			cmd.Dir, cmd.Env = specDir, env
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			cmd := exec.CommandContext(ctx, launchBin, cmdName, rel)
+			cmd.Dir, cmd.Env = c.dir, env
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			err := cmd.Run()
+			timedOut := ctx.Err() != nil
+			cancel()
+			if timedOut {
+				t.Errorf("launch %s %s: still running after 30s, want exit 2 at once", cmdName, rel)
+				continue
+			}
 			ee, ok := err.(*exec.ExitError)
 			if !ok || ee.ExitCode() != 2 {
 				t.Errorf("launch %s %s: %v, want exit 2\n%s", cmdName, rel, err, stderr.String())

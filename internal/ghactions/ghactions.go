@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // Env is the GitHub Actions environment of this process.
@@ -69,10 +70,20 @@ func delimiter() string {
 	return "launch_" + hex.EncodeToString(b)
 }
 
+// appendFile appends text to the regular file at path, created if need
+// be. Anything else (a named pipe) is refused before it can block the open;
+// O_NONBLOCK covers one swapped in after the check.
 func appendFile(path, text string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		return fmt.Errorf("github actions: %s is not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
 		return fmt.Errorf("github actions: %w", err)
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return fmt.Errorf("github actions: %s is not a regular file", path)
 	}
 	if _, err := f.WriteString(text); err != nil {
 		f.Close()

@@ -1,0 +1,110 @@
+package spec
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// validYAML is YAML that parses, in the shapes a spec uses and a few it
+// could: findMisindent must find nothing wrong in any of it.
+var validYAML = []string{
+	"a:\n- x\n- y\nb: 1\n",
+	"a:\n  - name: x\n    image: y\n  -\n    name: z\nb: 1\n",
+	"a: |\n  line: one\n    line: two\nb: >-\n      folded: text\nc: 1\n",
+	"a: [x,\n    y: 1,\n  z]\nb: {c: 1,\n      d: 2}\ne: 1\n",
+	"a: a long\n  plain value\n    over lines\nb: 1\n",
+	"a:\n  b:\n    c: 1\n  d: 2\n# comment\n   # indented comment\ne: 3\n",
+	"\"quoted key\": 1\n'other': {x: 1}\nk: v # comment: with colon\n",
+	"a:\n  - - x\n    - y\n  - z\n",
+	"  a: 1\n  b:\n    c: 2\n",
+}
+
+func TestFindMisindentAcceptsValidYAML(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*/*.yaml")
+	files = append(files, "../deploy.yaml")
+	docs := map[string][]byte{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[f] = data
+	}
+	// The README's YAML examples.
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(readme, -1) {
+		docs["README.md example "+string(rune('a'+i))] = m[1]
+	}
+	for i, s := range validYAML {
+		docs["validYAML["+string(rune('0'+i))+"]"] = []byte(s)
+	}
+	checked := 0
+	for name, data := range docs {
+		var n yaml.Node
+		if yaml.Unmarshal(data, &n) != nil {
+			continue // a syntax error on purpose
+		}
+		checked++
+		if mi := findMisindent(bytes.Split(data, []byte("\n"))); mi != nil {
+			t.Errorf("%s parses, but findMisindent says line %d: %s", name, mi.line, mi.hint)
+		}
+	}
+	if checked < 50 {
+		t.Errorf("checked %d YAML documents, want at least 50", checked)
+	}
+}
+
+// FuzzFindMisindent checks that YAML which parses is never said to be
+// wrongly indented.
+func FuzzFindMisindent(f *testing.F) {
+	for _, s := range validYAML {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte("a:\n  b: 1\n    c: 2\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var n yaml.Node
+		if yaml.Unmarshal(data, &n) != nil {
+			return
+		}
+		if mi := findMisindent(bytes.Split(data, []byte("\n"))); mi != nil {
+			t.Fatalf("%q parses, but findMisindent says line %d: %s", data, mi.line, mi.hint)
+		}
+	})
+}
+
+func TestYAMLSyntaxHints(t *testing.T) {
+	const head = "cluster:\n  name: c\ntaskRole:\n  name: t\nexecutionRole:\n  name: e\nagents:\n  - name: agent\n"
+	for name, tc := range map[string]struct{ yaml, want string }{
+		"key indented under a value": {
+			head + "    image: x\n      cpu: 1024\n",
+			"t.yaml:10:7: invalid YAML: mapping values are not allowed in this context; cpu: is indented more than image: on line 9, which has its value on that line and so cannot hold keys; start cpu: at column 5, like image:",
+		},
+		"key between two levels": {
+			head + "    network:\n        subnets: [\"${SUBNET_1}\"]\n      assignPublicIp: false\n",
+			"t.yaml:11:7: invalid YAML: did not find expected key; assignPublicIp: starts at column 7, which lines up with no key above it; move it to column 9 to sit with subnets: (line 10), or to column 5 to sit with network: (line 9)",
+		},
+		"key after a quoted variable in a flow list": {
+			head + "    network:\n      subnets: [\"${SUBNET_1}\"]\n        assignPublicIp: false\n",
+			"t.yaml:11:9: invalid YAML: did not find expected key; assignPublicIp: is indented more than subnets: on line 10, which has its value on that line and so cannot hold keys; start assignPublicIp: at column 7, like subnets:",
+		},
+		"unquoted variable in a flow list": {
+			head + "    network:\n      subnets: [${SUBNET_1}]\n",
+			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse("t.yaml", []byte(tc.yaml), t.TempDir(), lookupTestEnv)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("Parse:\n%v\nwant\n%s", err, tc.want)
+			}
+		})
+	}
+}
