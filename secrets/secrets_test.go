@@ -154,3 +154,28 @@ func TestWidenGrant(t *testing.T) {
 		t.Errorf("widened from *: %s", wide)
 	}
 }
+
+// The grant names each secret by the full ARN DescribeSecret returned, with
+// its random 6-character suffix, however the spec wrote it (name, partial
+// ARN, full ARN): a name or a partial ARN in a policy matches nothing, and a
+// "-??????" or "*" wildcard would match other secrets.
+func TestGrantNamesTheFullSuffixedARN(t *testing.T) {
+	sm := fakeSM{secrets: []smtypes.SecretListEntry{
+		entry("agent/creds", arnCreds, ""),
+		entry("agent/creds-old", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent/creds-old-ZzZzZz", ""),
+	}}
+	for _, written := range []string{"agent/creds", strings.TrimSuffix(arnCreds, "-AbCdEf"), arnCreds} {
+		got, err := Resolve(context.Background(), sm, nil, []string{written})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := GrantPolicy([]Secret{got[written]}, false)
+		var p struct{ Statement []struct{ Resource []string } }
+		if err := json.Unmarshal([]byte(doc), &p); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Statement) != 1 || len(p.Statement[0].Resource) != 1 || p.Statement[0].Resource[0] != arnCreds {
+			t.Errorf("spec wrote %q: grant %s, want GetSecretValue on exactly %s", written, doc, arnCreds)
+		}
+	}
+}
