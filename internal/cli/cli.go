@@ -260,7 +260,7 @@ func (a *app) annotations(err error) []ghactions.Annotation {
 		if rel, err := filepath.Rel(ws, file); ws != "" && filepath.IsAbs(file) && err == nil && !strings.HasPrefix(rel, "..") {
 			file = rel
 		}
-		out = append(out, ghactions.Annotation{File: file, Line: p.Line, Col: p.Column, Message: p.String()})
+		out = append(out, ghactions.Annotation{File: file, Line: p.Line, Col: p.Column, Message: spec.Problem{Path: p.Path, Message: p.Message}.String()})
 	}
 	return out
 }
