@@ -294,6 +294,9 @@ Not on a terminal, --yes is required.`,
 				}
 				fmt.Fprintf(a.stderr, "Delete the services, task definitions%s launch created for %s in cluster %s? Type yes: ",
 					map[bool]string{true: ", roles and log groups", false: ""}[withRoles], path, sp.Cluster.Name)
+				if a.log != nil {
+					a.log.Flush() // the question has no newline
+				}
 				answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 				if strings.TrimSpace(answer) != "yes" {
 					return usageError{"destroy cancelled: nothing was changed"}
