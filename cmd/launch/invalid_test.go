@@ -54,16 +54,23 @@ func TestInvalidSpecsExit2WithoutAWSCalls(t *testing.T) {
 }
 
 // corpusEnv resets the emulator and returns the spec directory and the
-// environment the testdata specs are written for.
+// environment the testdata specs are written for, with the emulator.
 func corpusEnv(t *testing.T) (*emulator.Harness, string, []string) {
 	h := emulator.NewHarness(t)
 	h.Reset(t)
+	specDir, env := specEnv(t, emulator.Endpoint(t))
+	return h, specDir, env
+}
+
+// specEnv returns the spec directory and the environment its testdata
+// specs are written for, with AWS at endpoint.
+func specEnv(t *testing.T, endpoint string) (string, []string) {
 	specDir, err := filepath.Abs("../../spec")
 	if err != nil {
 		t.Fatal(err)
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
-		"AWS_ENDPOINT_URL=" + emulator.Endpoint(t), "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
+		"AWS_ENDPOINT_URL=" + endpoint, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
 	envFile, err := os.ReadFile(filepath.Join(specDir, "testdata/test.env"))
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +80,7 @@ func corpusEnv(t *testing.T) (*emulator.Harness, string, []string) {
 			env = append(env, line)
 		}
 	}
-	return h, specDir, env
+	return specDir, env
 }
 
 // TestInvalidFlagsExit2WithoutAWSCalls is the corpus of bad flag values on
