@@ -31,7 +31,7 @@ func main() {
 		case <-signals:
 		case <-time.After(grace):
 		}
-		fmt.Fprintln(os.Stderr, "launch: interrupted before it could finish cleanly; rerun the same command to converge")
+		fmt.Fprintln(os.Stderr, "interrupted: launch stopped at once; what it changed so far stays in place")
 		os.Exit(cli.ExitInterrupted)
 	}()
 	os.Exit(cli.Run(ctx, os.Args[1:], os.Stdout, os.Stderr))
