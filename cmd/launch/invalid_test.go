@@ -22,23 +22,7 @@ import (
 // and `deploy` exit 2 too without sending a single request to AWS (the
 // emulator's request log stays empty).
 func TestInvalidSpecsExit2WithoutAWSCalls(t *testing.T) {
-	h := emulator.NewHarness(t)
-	h.Reset(t)
-	specDir, err := filepath.Abs("../../spec")
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
-		"AWS_ENDPOINT_URL=" + emulator.Endpoint(t), "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
-	envFile, err := os.ReadFile(filepath.Join(specDir, "testdata/test.env"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(envFile), "\n") {
-		if line != "" && !strings.HasPrefix(line, "#") {
-			env = append(env, line)
-		}
-	}
+	h, specDir, env := corpusEnv(t)
 
 	files, _ := filepath.Glob(filepath.Join(specDir, "testdata/invalid/*.yaml"))
 	offline, _ := filepath.Glob(filepath.Join(specDir, "testdata/invalid/offline/*.yaml"))
@@ -88,5 +72,72 @@ func TestInvalidSpecsExit2WithoutAWSCalls(t *testing.T) {
 	}
 	if reqs := h.Requests(t); len(reqs) != 0 {
 		t.Errorf("invalid specs caused %d AWS requests, first %+v", len(reqs), reqs[0])
+	}
+}
+
+// corpusEnv resets the emulator and returns the spec directory and the
+// environment the testdata specs are written for, with the emulator.
+func corpusEnv(t *testing.T) (*emulator.Harness, string, []string) {
+	h := emulator.NewHarness(t)
+	h.Reset(t)
+	specDir, env := specEnv(t, emulator.Endpoint(t))
+	return h, specDir, env
+}
+
+// specEnv returns the spec directory and the environment its testdata
+// specs are written for, with AWS at endpoint.
+func specEnv(t *testing.T, endpoint string) (string, []string) {
+	specDir, err := filepath.Abs("../../spec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
+		"AWS_ENDPOINT_URL=" + endpoint, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
+	envFile, err := os.ReadFile(filepath.Join(specDir, "testdata/test.env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(envFile), "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			env = append(env, line)
+		}
+	}
+	return specDir, env
+}
+
+// TestInvalidFlagsExit2WithoutAWSCalls is the corpus of bad flag values on
+// a valid spec: each exits 2 with exactly the expected message and sends
+// no request to AWS.
+func TestInvalidFlagsExit2WithoutAWSCalls(t *testing.T) {
+	h, specDir, env := corpusEnv(t)
+	const spec = "testdata/valid/minimal.yaml"
+	region := `--region "moon-1" is not an AWS region name; write one such as eu-west-1, or leave --region out to use the spec's region`
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"deploy", spec, "--timeout", "-5s"}, "--timeout -5s is not positive; write a duration such as 15m"},
+		{[]string{"--timeout=-5s", spec}, "--timeout -5s is not positive; write a duration such as 15m"},
+		{[]string{"rollback", "--timeout", "0s", spec}, "--timeout 0s is not positive; write a duration such as 15m"},
+		{[]string{"deploy", spec, "--poll-interval", "-2s"}, "--poll-interval -2s is not positive; write a duration such as 2s"},
+		{[]string{"deploy", spec, "--timeout", "soon"}, `invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"` + "\nRun 'launch deploy --help' for usage."},
+		{[]string{"deploy", spec, "--region", "moon-1"}, region},
+		{[]string{"plan", "--region", "moon-1", spec}, region},
+		{[]string{"policy", spec, "--region", "moon-1"}, region},
+		{[]string{"destroy", spec, "--yes", "--region", "moon-1"}, region},
+		{[]string{"rollback", spec, "--region", "Ireland"}, strings.Replace(region, "moon-1", "Ireland", 1)},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command(launchBin, tt.args...)
+		cmd.Dir, cmd.Env = specDir, env
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || strings.TrimSpace(stderr.String()) != tt.want {
+			t.Errorf("launch %s: %v, want exit 2\n%s\nwant\n%s", strings.Join(tt.args, " "), err, stderr.String(), tt.want)
+		}
+	}
+	if reqs := h.Requests(t); len(reqs) != 0 {
+		t.Errorf("invalid flags caused %d AWS requests, first %+v", len(reqs), reqs[0])
 	}
 }

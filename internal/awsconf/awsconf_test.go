@@ -17,7 +17,9 @@ import (
 )
 
 func TestLevels(t *testing.T) {
-	ms := func(start, end int) span { return span{time.Duration(start) * time.Millisecond, time.Duration(end) * time.Millisecond} }
+	ms := func(start, end int) span {
+		return span{time.Duration(start) * time.Millisecond, time.Duration(end) * time.Millisecond}
+	}
 	for _, tc := range []struct {
 		name  string
 		spans []span

@@ -1,30 +1,27 @@
-// Package cli is launch's command line: it parses arguments, wires the AWS
-// clients, runs a command and maps its error to an exit code in one place.
+// Package cli is launch's command line: a cobra command tree that parses
+// arguments, wires the AWS clients, runs a command and maps its error to
+// an exit code in one place.
 package cli
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	xterm "golang.org/x/term"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"github.com/launchdeploy/launch/internal/awsconf"
 	"github.com/launchdeploy/launch/internal/ghactions"
-	"github.com/launchdeploy/launch/internal/term"
-	"github.com/launchdeploy/launch/permissions"
+	"github.com/launchdeploy/launch/internal/suggest"
 	"github.com/launchdeploy/launch/rollout"
 	"github.com/launchdeploy/launch/service"
 	"github.com/launchdeploy/launch/spec"
-	"github.com/launchdeploy/launch/taskdef"
 )
 
 // Exit codes, documented in the README.
@@ -56,68 +53,137 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-const mainUsage = `launch rolls an agent container out onto AWS ECS Fargate from one YAML file.
+// codeError ends a run with code instead of the one err maps to; a nil err
+// prints nothing.
+type codeError struct {
+	code int
+	err  error
+}
 
-Usage:
-  launch [deploy] FILE [flags]   make AWS match FILE and follow the deployment
-  launch plan FILE [flags]       show what deploy would change, with diffs; writes nothing
-  launch rollback FILE [--agent NAME]
-                                 point services back at their previous revision and follow
-  launch destroy FILE [--roles] [--yes]
-                                 delete what launch created for FILE (by its ownership tag)
-  launch validate FILE           check FILE offline; no AWS call
-  launch render FILE [flags]     print each agent's RegisterTaskDefinition input (offline)
-  launch policy FILE             print the least-privilege IAM policy the deploying identity needs
-  launch schema                  print the JSON Schema of deploy.yaml (for editors)
-  launch --version
+func (e codeError) Error() string { return fmt.Sprint(e.err) }
+func (e codeError) Unwrap() error { return e.err }
 
-Run "launch COMMAND --help" for a command's flags.
-
-Exit codes: 0 success · 1 failure while applying · 2 bad usage or invalid spec ·
-3 rollout failed or rolled back · 4 timed out · 5 another run's deployment in progress ·
-130 interrupted
-`
+// app is one run of launch: where it writes and whether it runs under
+// GitHub Actions.
+type app struct {
+	ctx            context.Context
+	stdout, stderr io.Writer
+	gh             ghactions.Env
+	log            *ghactions.Writer // stderr under GitHub Actions, else nil
+}
 
 // Run runs launch with args and returns the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{ctx: ctx, stdout: stdout, stderr: stderr, gh: ghactions.FromEnv(os.Getenv)}
+	if a.gh.Enabled {
+		// No text launch prints, AWS's included, may act as a workflow command.
+		out := ghactions.NewWriter(stdout)
+		a.stdout, a.log = out, ghactions.NewWriter(stderr)
+		a.stderr = a.log
+		defer out.Flush()
+		defer a.log.Flush()
+	}
+	root := a.root()
+	root.SetArgs(impliedDeploy(root, args))
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	return a.exit(root.ExecuteContext(ctx))
+}
+
+const rootHelp = `launch rolls agent containers out onto AWS ECS Fargate from one YAML file.
+"launch FILE [flags]" is short for "launch deploy FILE [flags]".
+
+Exit codes: 0 success · 1 failure while applying · 2 bad usage or invalid spec ·
+3 rollout failed or rolled back · 4 timed out · 5 another run's deployment in progress ·
+130 interrupted`
+
+func (a *app) root() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "launch [deploy] FILE",
+		Short:         "Deploy agent containers to ECS Fargate from one YAML file",
+		Long:          rootHelp,
+		Version:       version(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q", args[0])
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + s[0] + "?"
+			}
+			return usageError{msg + "\nRun 'launch --help' for usage."}
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(a.stderr)
+			cmd.Help()
+			return codeError{code: ExitUsage}
+		},
+		PersistentPreRunE: checkFlags,
+	}
+	root.SuggestionsMinimumDistance = 2
+	root.SetVersionTemplate("launch {{.Version}}\n")
+	root.SetFlagErrorFunc(flagError)
+	root.SetUsageFunc(rootUsage(root.UsageFunc()))
+	root.AddCommand(a.deployCmd(), a.planCmd(), a.statusCmd(), a.logsCmd(), a.rollbackCmd(), a.destroyCmd(),
+		a.validateCmd(), a.renderCmd(), a.policyCmd(), a.schemaCmd(), versionCmd())
+	return root
+}
+
+// rootUsage lists every command with its flags on launch's own usage and
+// leaves the commands' usage to def.
+func rootUsage(def func(*cobra.Command) error) func(*cobra.Command) error {
+	return func(c *cobra.Command) error {
+		if c.HasParent() {
+			return def(c)
+		}
+		w := c.OutOrStderr()
+		fmt.Fprint(w, "Usage:\n  launch [deploy] FILE [flags]\n  launch COMMAND [flags]\n\nCommands:\n")
+		for _, sub := range c.Commands() {
+			if !sub.IsAvailableCommand() {
+				continue
+			}
+			fmt.Fprintf(w, "  %-10s  %s\n", sub.Name(), sub.Short)
+			var names []string
+			sub.Flags().VisitAll(func(f *pflag.Flag) {
+				if !f.Hidden && f.Name != "help" {
+					names = append(names, "--"+f.Name)
+				}
+			})
+			if len(names) > 0 {
+				fmt.Fprintf(w, "  %-10s  %s\n", "", strings.Join(names, " "))
+			}
+		}
+		_, err := fmt.Fprintf(w, "\nFlags:\n%s\nRun \"launch COMMAND --help\" for what each flag does.\n", c.LocalFlags().FlagUsages())
+		return err
+	}
+}
+
+// impliedDeploy turns the shorthand "launch FILE …" (and "launch --flag …
+// FILE") into "launch deploy …": a first argument that names no command
+// but a YAML or existing file, or a flag other than the root's.
+func impliedDeploy(root *cobra.Command, args []string) []string {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, mainUsage)
-		return ExitUsage
+		return args
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "-h", "--help", "-help", "help":
-		fmt.Fprint(stdout, mainUsage)
-		return ExitOK
-	case "--version", "-version", "version":
-		fmt.Fprintf(stdout, "launch %s\n", version())
-		return ExitOK
-	case "policy":
-		return exit(stderr, runPolicy(ctx, rest, stdout, stderr))
-	case "schema":
-		b, err := spec.Schema()
-		if err == nil {
-			_, err = stdout.Write(b)
-		}
-		return exit(stderr, err)
-	case "validate":
-		return exit(stderr, runValidate(rest, stdout, stderr))
-	case "render":
-		return exit(stderr, runRender(rest, stdout, stderr))
-	case "deploy":
-		return runDeploy(ctx, rest, stdout, stderr)
-	case "plan":
-		return runPlan(ctx, rest, stdout, stderr)
-	case "rollback":
-		return runRollback(ctx, rest, stdout, stderr)
-	case "destroy":
-		return exit(stderr, runDestroy(ctx, rest, stdout, stderr))
-	default:
-		if strings.HasPrefix(cmd, "-") || !strings.HasSuffix(cmd, ".yaml") && !strings.HasSuffix(cmd, ".yml") && !fileExists(cmd) {
-			return exit(stderr, usageError{fmt.Sprintf("unknown command %q; run launch --help", cmd)})
-		}
-		return runDeploy(ctx, args, stdout, stderr)
+	first := args[0]
+	if first == "-help" || first == "-version" { // accepted before launch used cobra
+		return append([]string{"-" + first}, args[1:]...)
 	}
+	for _, c := range root.Commands() {
+		if c.Name() == first || slices.Contains(c.Aliases, first) {
+			return args
+		}
+	}
+	switch {
+	case slices.Contains([]string{"-h", "--help", "-v", "--version", "help", "completion"}, first),
+		strings.HasPrefix(first, "__complete"): // cobra's own commands and flags
+		return args
+	case strings.HasPrefix(first, "-"), strings.HasSuffix(first, ".yaml"), strings.HasSuffix(first, ".yml"), fileExists(first):
+		return append([]string{"deploy"}, args...)
+	}
+	return args
 }
 
 func fileExists(p string) bool {
@@ -129,6 +195,7 @@ func fileExists(p string) bool {
 // knows the mapping.
 func exitCode(err error) int {
 	var (
+		code    codeError
 		specErr spec.Errors
 		usage   usageError
 		ie      *service.InterruptedError
@@ -137,8 +204,10 @@ func exitCode(err error) int {
 		busy    *rollout.InProgressError
 	)
 	switch {
-	case err == nil, errors.Is(err, errHelp):
+	case err == nil:
 		return ExitOK
+	case errors.As(err, &code):
+		return code.code
 	case errors.As(err, &usage), errors.As(err, &specErr):
 		return ExitUsage
 	case errors.As(err, &ie), errors.Is(err, context.Canceled):
@@ -154,557 +223,161 @@ func exitCode(err error) int {
 	}
 }
 
-func exit(stderr io.Writer, err error) int {
+// exit prints err once and returns its exit code: as ::error:: annotations
+// under GitHub Actions (one per spec problem, at its line), else as text.
+func (a *app) exit(err error) int {
 	code := exitCode(err)
+	var ce codeError
+	if errors.As(err, &ce) {
+		err = ce.err
+	}
 	switch {
-	case err == nil, errors.Is(err, errHelp):
-	case code == ExitUsage:
-		fmt.Fprintf(stderr, "%v\n", err)
+	case err == nil:
+	case a.log != nil:
+		for _, an := range a.annotations(err) {
+			a.log.Command(an.String())
+		}
+	case exitCode(err) == ExitUsage:
+		fmt.Fprintln(a.stderr, err)
 	default:
-		fmt.Fprintf(stderr, "error: %v\n", err)
+		fmt.Fprintf(a.stderr, "error: %v\n", err)
 	}
 	return code
 }
 
-// parse parses flags that may come before or after the positional FILE.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
+// annotations are err's ::error:: commands: one per spec problem, with its
+// file (relative to the workspace) and position.
+func (a *app) annotations(err error) []ghactions.Annotation {
+	var problems spec.Errors
+	if !errors.As(err, &problems) || len(problems) == 0 {
+		return []ghactions.Annotation{{Message: err.Error()}}
+	}
+	ws := os.Getenv("GITHUB_WORKSPACE")
+	var out []ghactions.Annotation
+	for _, p := range problems {
+		file := p.File
+		if rel, err := filepath.Rel(ws, file); ws != "" && filepath.IsAbs(file) && err == nil && !strings.HasPrefix(rel, "..") {
+			file = rel
 		}
-		if fs.NArg() == 0 {
-			return pos, nil
+		out = append(out, ghactions.Annotation{File: file, Line: p.Line, Col: p.Column, Message: spec.Problem{Path: p.Path, Message: p.Message}.String()})
+	}
+	return out
+}
+
+// flagError turns a flag parsing error into a usage error with a hint: the
+// flag meant, or the two dashes a long flag takes.
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	var unknown *pflag.NotExistError
+	if errors.As(err, &unknown) {
+		var names []string
+		cmd.Flags().VisitAll(func(f *pflag.Flag) {
+			if !f.Hidden {
+				names = append(names, f.Name)
+			}
+		})
+		// "-timeout" reaches pflag as shorthands: t, i, …; in "-help" the
+		// h was taken as -h.
+		group := unknown.GetSpecifiedShortnames()
+		long := ""
+		for _, l := range []string{group, "h" + group} {
+			if len(l) > 1 && slices.Contains(names, l) {
+				long = l
+			}
 		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
+		switch s := suggest.Closest(unknown.GetSpecifiedName(), names); {
+		case long != "":
+			msg = fmt.Sprintf("unknown flag -%s; long flags take two dashes: --%s", long, long)
+		case s != "" && group == "":
+			msg += "; did you mean --" + s + "?"
+		}
+	}
+	return usageError{fmt.Sprintf("%s\nRun '%s --help' for usage.", msg, cmd.CommandPath())}
+}
+
+// checkFlags checks flag values as the spec's own are checked, before any
+// file is read or AWS called: durations must be positive and a region
+// must look like one.
+func checkFlags(cmd *cobra.Command, _ []string) error {
+	var err error
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		switch {
+		case err != nil:
+		case f.Value.Type() == "duration":
+			if d, _ := cmd.Flags().GetDuration(f.Name); d <= 0 {
+				example := f.DefValue
+				if example == "0s" {
+					example = "15m"
+				}
+				err = usageError{fmt.Sprintf("--%s %s is not positive; write a duration such as %s", f.Name, d, example)}
+			}
+		case f.Name == "region" && !spec.IsRegionName(f.Value.String()):
+			err = usageError{fmt.Sprintf("--region %q is not an AWS region name; write one such as eu-west-1, or leave --region out to use the spec's region", f.Value.String())}
+		}
+	})
+	return err
+}
+
+// fileCommand is a command on one spec FILE; run gets its path.
+func fileCommand(use, short, long string, run func(cmd *cobra.Command, path string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long:  long,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Sprintf("expected one spec file, got %d arguments\nRun '%s --help' for usage.", len(args), cmd.CommandPath())}
+			}
+			return nil
+		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return run(cmd, args[0]) },
 	}
 }
 
-func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
-	return fs
+// choice is a flag value that takes one of a few words.
+type choice struct {
+	value   string
+	allowed []string
 }
 
-// specArg checks that exactly one FILE was given.
-func specArg(pos []string) (string, error) {
-	if len(pos) != 1 {
-		return "", usageError{fmt.Sprintf("expected one spec file, got %d arguments; run launch --help", len(pos))}
+func (c *choice) String() string { return c.value }
+func (c *choice) Type() string   { return strings.Join(c.allowed, "|") }
+func (c *choice) Set(v string) error {
+	if !slices.Contains(c.allowed, v) {
+		return fmt.Errorf("must be %s", strings.Join(c.allowed, " or "))
 	}
-	return pos[0], nil
-}
-
-// errHelp ends a command after its --help was printed: exit 0, no message.
-var errHelp = errors.New("help shown")
-
-func flagErr(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return errHelp
-	}
-	return usageError{err.Error()}
-}
-
-// loadArgs parses the flags and the one FILE argument and loads the spec.
-func loadArgs(fs *flag.FlagSet, args []string, output *string) (*spec.Spec, error) {
-	path, err := parseArgs(fs, args, output)
-	if err != nil {
-		return nil, err
-	}
-	return loadSpec(path)
-}
-
-// loadSpec loads the spec at path and runs the offline checks on what it
-// would register (each agent's final task definition against the ECS and
-// Fargate rules), so every command refuses, with exit 2 and before
-// connecting to AWS, what AWS would refuse halfway through a deploy.
-func loadSpec(path string) (*spec.Spec, error) {
-	sp, err := spec.Load(path, os.LookupEnv)
-	if err != nil {
-		return nil, err
-	}
-	if err := rollout.CheckOffline(sp); err != nil {
-		return nil, err
-	}
-	return sp, nil
-}
-
-// parseArgs parses the flags and the one FILE argument. When output is
-// not nil it must be text or json.
-func parseArgs(fs *flag.FlagSet, args []string, output *string) (string, error) {
-	pos, err := parse(fs, args)
-	if err != nil {
-		return "", flagErr(err)
-	}
-	path, err := specArg(pos)
-	if err == nil && output != nil {
-		err = checkOutput(*output)
-	}
-	return path, err
-}
-
-func runValidate(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("validate", "Usage: launch validate FILE\n\nChecks FILE offline (no AWS call) and prints every problem with file:line.\n", stderr)
-	sp, err := loadArgs(fs, args, nil)
-	if err != nil {
-		return err
-	}
-	path := sp.Path
-	fmt.Fprintf(stdout, "%s is valid: %d agent(s) in cluster %s\n", path, len(sp.Agents), sp.Cluster.Name)
+	c.value = v
 	return nil
 }
 
-func runRender(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("render", "Usage: launch render FILE [--agent NAME] [--region R] [--account ID]\n\nPrints, per agent, the RegisterTaskDefinition input as JSON, offline, exactly as deploy sends it:\nroles by name (by ARN with --account), secrets as written.\n", stderr)
-	agent := fs.String("agent", "", "render only this agent")
-	region := fs.String("region", "", "region for the awslogs configuration (default: the spec's region)")
-	account := fs.String("account", "", "AWS account ID: name the roles by the ARNs deploy gives them")
-	partition := fs.String("partition", "aws", "AWS partition of --account's role ARNs (aws, aws-cn, aws-us-gov)")
-	sp, err := loadArgs(fs, args, nil)
-	if err != nil {
-		return err
-	}
-	r := *region
-	if r == "" {
-		r = os.Getenv("AWS_REGION")
-	}
-	rendered, err := rollout.RenderIn(sp, rollout.Identity{Region: r, Account: *account, Partition: *partition})
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	// One rendering path: taskdef's canonical JSON, the same bytes plan's
-	// "desired" diff shows and the document RegisterTaskDefinition gets
-	// (no HTML escaping).
-	defs := map[string]*ecs.RegisterTaskDefinitionInput{}
-	for _, rd := range rendered {
-		if *agent == "" || rd.Agent == *agent {
-			defs[rd.Agent] = rd.Input
-		}
-	}
-	var b []byte
-	switch {
-	case len(defs) == 0:
-		return usageError{fmt.Sprintf("no agent named %q in %s", *agent, sp.Path)}
-	case *agent != "":
-		b, err = taskdef.Canonical(defs[*agent])
-	default:
-		b, err = taskdef.CanonicalByName(defs)
-	}
-	if err != nil {
-		return err
-	}
-	_, err = stdout.Write(b)
-	return err
+// choiceFlag adds --name taking one of allowed, the first by default.
+func choiceFlag(cmd *cobra.Command, name, usage string, allowed ...string) *choice {
+	c := &choice{value: allowed[0], allowed: allowed}
+	cmd.Flags().Var(c, name, usage)
+	cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(allowed, cobra.ShellCompDirectiveNoFileComp))
+	return c
 }
 
-const deployUsage = `Usage: launch [deploy] FILE [flags]
+// outputFlag adds --output text|json; json prints what on stdout.
+func outputFlag(cmd *cobra.Command, what string) *choice {
+	return choiceFlag(cmd, "output", "text, or json for "+what+" on stdout", "text", "json")
+}
 
-Makes AWS match FILE: the task role and execution role (with the secret
-grants), each agent's log group and task definition, the cluster and the
-services; then follows each deployment until it completed, failed or was
-rolled back. Progress goes to stderr; --output json prints a report on stdout.
+// jsonOnly adds --output json to a command whose output is JSON anyway, so
+// scripts can pass it to every command.
+func jsonOnly(cmd *cobra.Command) {
+	choiceFlag(cmd, "output", "the output is JSON whatever this says", "json")
+}
 
-Flags:
-`
-
-// rolloutFunc is a command that changes AWS and follows deployments:
-// deploy and rollback.
-type rolloutFunc func(ctx context.Context, c rollout.Clients, sp *spec.Spec, opts rollout.Options, out rollout.Reporter, rep *rollout.Report) error
-
-func runDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	ifInProgress := rollout.InProgressWait
-	return runRollout(ctx, "deploy", deployUsage, args, stdout, stderr,
-		func(fs *flag.FlagSet) {
-			fs.Func("if-in-progress", "when a service's deployment started by another run has not finished: wait (follow it, then plan again) or fail (stop before any write, exit 5) (default wait)",
-				func(v string) error {
-					if v != rollout.InProgressWait && v != rollout.InProgressFail {
-						return fmt.Errorf("%q is neither wait nor fail", v)
-					}
-					ifInProgress = v
-					return nil
-				})
+func versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print launch's version",
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "launch %s\n", version())
 		},
-		func(ctx context.Context, c rollout.Clients, sp *spec.Spec, opts rollout.Options, out rollout.Reporter, rep *rollout.Report) error {
-			opts.IfInProgress = ifInProgress
-			return rollout.Deploy(ctx, c, sp, opts, out, rep)
-		})
-}
-
-const rollbackUsage = `Usage: launch rollback FILE [--agent NAME] [--to REVISION] [flags]
-
-Points each agent's service (or only --agent's) back at the newest ACTIVE
-task definition revision older than the one it runs (or at --to), in one
-UpdateService, then follows the deployment exactly as deploy does, with the
-same exit codes. A rerun after an earlier rollback follows that rollback
-instead of going back another revision; use --to to go further back.
-
-Flags:
-`
-
-func runRollback(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var ro rollout.RollbackOptions
-	return runRollout(ctx, "rollback", rollbackUsage, args, stdout, stderr,
-		func(fs *flag.FlagSet) {
-			fs.StringVar(&ro.Agent, "agent", "", "roll back only this agent's service")
-			fs.IntVar(&ro.ToRevision, "to", 0, "roll back to this task definition revision (default: the one before the revision the service runs)")
-		},
-		func(ctx context.Context, c rollout.Clients, sp *spec.Spec, opts rollout.Options, out rollout.Reporter, rep *rollout.Report) error {
-			if ro.Agent != "" && !hasAgent(sp, ro.Agent) {
-				return usageError{fmt.Sprintf("no agent named %q in %s", ro.Agent, sp.Path)}
-			}
-			if ro.ToRevision < 0 {
-				return usageError{"--to takes a revision number, such as --to 7"}
-			}
-			return rollout.Rollback(ctx, c, sp, ro, opts, out, rep)
-		})
-}
-
-func hasAgent(sp *spec.Spec, name string) bool {
-	for _, a := range sp.Agents {
-		if a.Name == name {
-			return true
-		}
 	}
-	return false
-}
-
-// runRollout parses the flags deploy and rollback share, runs do, and
-// prints the summary and the JSON report whatever happened.
-func runRollout(ctx context.Context, name, usage string, args []string, stdout, stderr io.Writer, extraFlags func(*flag.FlagSet), do rolloutFunc) int {
-	fs := newFlagSet(name, usage, stderr)
-	var (
-		opts    awsconf.Options
-		output  = outputFlag(fs, "a JSON report")
-		noWait  = fs.Bool("no-wait", false, "return once the services are created or updated")
-		timeout = fs.Duration("timeout", 0, "wait at most this long for each deployment (default: each agent's waitTimeout)")
-		poll    = fs.Duration("poll-interval", service.DefaultMinInterval, "first poll interval while waiting; it grows to 2s")
-	)
-	awsFlags(fs, &opts)
-	if extraFlags != nil {
-		extraFlags(fs)
-	}
-	path, err := parseArgs(fs, args, output)
-	if err != nil {
-		return exit(stderr, err)
-	}
-
-	out := term.New(stderr)
-	rep := rollout.NewReport(path)
-	var counter *awsconf.Counter
-	runErr := func() error {
-		sp, err := loadSpec(path)
-		if err != nil {
-			return err
-		}
-		clients, c, err := connect(ctx, opts, sp, out)
-		if err != nil {
-			return err
-		}
-		counter = c
-		return do(ctx, clients, sp, rollout.Options{NoWait: *noWait, WaitTimeout: *timeout, PollMin: *poll}, out, rep)
-	}()
-	code := exitCode(runErr)
-	calls := awsconf.Calls{Reads: map[string]int{}, Writes: map[string]int{}}
-	if counter != nil {
-		calls = counter.Snapshot()
-	}
-	rep.Finish(resultWord(code), runErr, calls)
-	if code == ExitInterrupted {
-		fmt.Fprintln(stderr, "interrupted: what was created or updated so far stays in place; rerun the same command to converge and to follow the deployment")
-	}
-	exit(stderr, runErr)
-	if code != ExitUsage {
-		rep.Summary(stderr)
-	}
-	if err := reportToActions(runErr, stderr, rep.Markdown(), rep.Outputs()); err != nil {
-		fmt.Fprintf(stderr, "error: %v\n", err)
-	}
-	if *output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(stderr, "error: write the JSON report: %v\n", err)
-			return ExitFailed
-		}
-	}
-	return code
-}
-
-func resultWord(code int) string {
-	switch code {
-	case ExitOK:
-		return "succeeded"
-	case ExitUsage:
-		return "invalid"
-	case ExitRollout:
-		return "rollout failed"
-	case ExitTimeout:
-		return "timed out"
-	case ExitInProgress:
-		return "another deployment in progress"
-	case ExitInterrupted:
-		return "interrupted"
-	default:
-		return "failed"
-	}
-}
-
-// awsFlags adds the flags that override the SDK's default chain.
-func awsFlags(fs *flag.FlagSet, opts *awsconf.Options) {
-	fs.StringVar(&opts.Region, "region", "", "AWS region (default: the spec's region, then the SDK's chain)")
-	fs.StringVar(&opts.Profile, "profile", "", "shared config profile")
-	fs.StringVar(&opts.EndpointURL, "endpoint-url", "", "AWS endpoint (default: $AWS_ENDPOINT_URL), e.g. an emulator")
-}
-
-// connect loads the AWS config (the spec's region unless --region) and the
-// clients, and returns the counter that sees every call.
-func connect(ctx context.Context, opts awsconf.Options, sp *spec.Spec, out *term.Printer) (rollout.Clients, *awsconf.Counter, error) {
-	if opts.Region == "" {
-		opts.Region = sp.Region
-	}
-	cfg, counter, err := awsconf.Load(ctx, opts)
-	if err != nil {
-		return rollout.Clients{}, nil, err
-	}
-	if ep := awsconf.EndpointFromEnv(opts); ep != "" {
-		out.Printf("using AWS endpoint %s", ep)
-	}
-	return rollout.NewClients(cfg), counter, nil
-}
-
-const planUsage = `Usage: launch plan FILE [flags]
-
-Reads AWS exactly as deploy does and prints, per resource, create / update /
-no change with unified diffs (trust and inline policies, the task definition
-as JSON, the service's fields). It makes no write call.
-
-With --detailed-exitcode: 0 no changes, 2 changes pending, 1 error (an
-invalid spec included). Without it: 0 on success, 1 on error, 2 invalid spec.
-
-Flags:
-`
-
-func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("plan", planUsage, stderr)
-	var opts awsconf.Options
-	output := outputFlag(fs, "the plan as JSON")
-	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when none, 1 on error")
-	awsFlags(fs, &opts)
-	path, err := parseArgs(fs, args, output)
-	if err != nil {
-		return exit(stderr, err)
-	}
-	out := term.New(stderr)
-	view, err := func() (rollout.PlanView, error) {
-		sp, err := loadSpec(path)
-		if err != nil {
-			return rollout.PlanView{}, err
-		}
-		clients, counter, err := connect(ctx, opts, sp, out)
-		if err != nil {
-			return rollout.PlanView{}, err
-		}
-		p, err := rollout.MakePlan(ctx, clients, sp)
-		if err != nil {
-			return rollout.PlanView{}, err
-		}
-		pf := p.Preflight(ctx, clients, nil)
-		if pf.Err != nil {
-			return rollout.PlanView{}, pf.Err
-		}
-		view := p.View()
-		view.Preflight = &pf
-		if pf.Failed() {
-			// The plan is still worth reading, but it cannot be applied.
-			return view, &rollout.PreflightError{Result: pf}
-		}
-		calls := counter.Snapshot()
-		if calls.TotalWrites() != 0 { // a bug, never a user error: plan must not write
-			return rollout.PlanView{}, fmt.Errorf("internal error: plan made write calls %v", calls.Writes)
-		}
-		out.Printf("plan made %d read calls and no write", calls.TotalReads())
-		return view, nil
-	}()
-	var pfErr *rollout.PreflightError
-	planned := err == nil || errors.As(err, &pfErr) // a plan that failed preflight is still shown
-	if planned {
-		if *output == "json" {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			if encErr := enc.Encode(view); encErr != nil && err == nil {
-				err = encErr
-			}
-		} else {
-			fmt.Fprint(stdout, view.Text())
-		}
-	}
-	code := exit(stderr, err)
-	summary, outputs := "", map[string]string{}
-	if planned {
-		summary = view.Markdown()
-		outputs["changes"] = fmt.Sprint(view.Changes)
-	}
-	if err := reportToActions(err, stderr, summary, outputs); err != nil {
-		fmt.Fprintf(stderr, "error: %v\n", err)
-	}
-	switch {
-	case err != nil && *detailed:
-		return ExitFailed
-	case err != nil:
-		return code
-	case *detailed && view.Changes:
-		return 2
-	}
-	return ExitOK
-}
-
-// reportToActions writes the job summary and step outputs under GitHub
-// Actions, and the error as an ::error:: annotation. Elsewhere it does nothing.
-func reportToActions(runErr error, stderr io.Writer, summary string, outputs map[string]string) error {
-	gh := ghactions.FromEnv(os.Getenv)
-	if !gh.Enabled {
-		return nil
-	}
-	if runErr != nil {
-		fmt.Fprintln(stderr, ghactions.ErrorCommand(runErr.Error()))
-	}
-	if summary != "" {
-		if err := gh.AppendSummary(summary); err != nil {
-			return err
-		}
-	}
-	return gh.SetOutputs(outputs)
-}
-
-const destroyUsage = `Usage: launch destroy FILE [--roles] [--yes] [flags]
-
-Deletes what launch created for one deployment instance of FILE (the
-caller's account, the region of the run, the spec's cluster), and nothing
-another instance still uses: each agent's service in the cluster (scaled to
-0 first), the revisions this instance registered that no other service of
-the region runs, and the cluster when launch created it and it is empty.
-With --roles also the instance's log groups, its record tag and secrets
-grant on each role, and a role launch created once no other instance uses
-it. Each resource is reported as deleted, kept (still used elsewhere, with
-the user), skipped (not this instance's) or absent.
-Not on a terminal, --yes is required.
-
-Flags:
-`
-
-func runDestroy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("destroy", destroyUsage, stderr)
-	var opts awsconf.Options
-	withRoles := fs.Bool("roles", false, "also delete the instance's log groups and its share of the roles (a role goes with its last instance)")
-	yes := fs.Bool("yes", false, "do not ask for confirmation (required when not on a terminal)")
-	output := outputFlag(fs, "the list of deleted and skipped resources")
-	awsFlags(fs, &opts)
-	// destroy reads the spec only for names: a base task definition that no
-	// longer passes the offline checks must not stop its removal.
-	path, err := parseArgs(fs, args, output)
-	if err != nil {
-		return err
-	}
-	sp, err := spec.Load(path, os.LookupEnv)
-	if err != nil {
-		return err
-	}
-	if !*yes {
-		if !isTerminal(os.Stdin) {
-			return usageError{"destroy deletes AWS resources: pass --yes when not running on a terminal"}
-		}
-		fmt.Fprintf(stderr, "Delete the services, task definitions%s launch created for %s in cluster %s? Type yes: ",
-			map[bool]string{true: ", roles and log groups", false: ""}[*withRoles], path, sp.Cluster.Name)
-		answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-		if strings.TrimSpace(answer) != "yes" {
-			return usageError{"destroy cancelled: nothing was changed"}
-		}
-	}
-	out := term.New(stderr)
-	if opts.Region == "" {
-		opts.Region = sp.Region
-	}
-	cfg, _, err := awsconf.Load(ctx, opts)
-	if err != nil {
-		return err
-	}
-	items, err := rollout.Destroy(ctx, rollout.NewDestroyClients(cfg), sp, *withRoles, out)
-	if *output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if encErr := enc.Encode(items); encErr != nil && err == nil {
-			err = encErr
-		}
-	}
-	return err
-}
-
-// isTerminal asks the terminal driver; a character device such as
-// /dev/null is not a terminal.
-func isTerminal(f *os.File) bool { return xterm.IsTerminal(int(f.Fd())) }
-
-const policyUsage = `Usage: launch policy FILE [--account ID] [--region R] [--partition P]
-
-Prints the least-privilege IAM policy the deploying identity (your pipeline's
-role) needs to run launch deploy on FILE. Without --account, launch asks STS
-who you are; when that fails, the account in the ARNs is "*" (with a warning).
-
-Flags:
-`
-
-func runPolicy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("policy", policyUsage, stderr)
-	var opts awsconf.Options
-	account := fs.String("account", "", "AWS account ID of the deployment (default: from STS)")
-	partition := fs.String("partition", "", "AWS partition: aws, aws-cn, aws-us-gov (default: from STS, else aws)")
-	awsFlags(fs, &opts)
-	sp, err := loadArgs(fs, args, nil)
-	if err != nil {
-		return err
-	}
-	in := permissions.Input{Spec: sp, Account: *account, Partition: *partition, Region: opts.Region}
-	if in.Region == "" {
-		in.Region = sp.Region
-	}
-	if in.Account == "" {
-		out := term.New(stderr)
-		clients, _, err := connect(ctx, opts, sp, out)
-		var id rollout.Identity
-		if err == nil {
-			id, err = rollout.Identify(ctx, clients)
-		}
-		if err != nil {
-			out.Warnf("cannot identify the account (%v); ARNs use \"*\" for it: pass --account", err)
-		} else {
-			in.Account = id.Account
-			if in.Partition == "" {
-				in.Partition = id.Partition
-			}
-			if in.Region == "" {
-				in.Region = id.Region
-			}
-		}
-	}
-	b, err := permissions.For(in).JSON()
-	if err != nil {
-		return err
-	}
-	_, err = stdout.Write(b)
-	return err
-}
-
-// outputFlag adds --output; json prints what on stdout.
-func outputFlag(fs *flag.FlagSet, what string) *string {
-	return fs.String("output", "text", "text, or json for "+what+" on stdout")
-}
-
-func checkOutput(v string) error {
-	if v != "text" && v != "json" {
-		return usageError{fmt.Sprintf("--output must be text or json, not %q", v)}
-	}
-	return nil
 }

@@ -57,12 +57,41 @@ func (e Env) SetOutputs(outputs map[string]string) error {
 	return appendFile(e.OutputPath, b.String())
 }
 
-// ErrorCommand is the ::error:: workflow command for msg, escaped so a
-// multi-line message stays one annotation.
-func ErrorCommand(msg string) string {
-	r := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
-	return "::error::" + r.Replace(msg)
+// Annotation is an ::error:: workflow command; File, Line and Col place it
+// in the repository when known (0 and "" leave them out).
+type Annotation struct {
+	File      string
+	Line, Col int
+	Message   string
 }
+
+// String is the workflow command, escaped as GitHub documents so that a
+// multi-line message stays one annotation and no value can end a property.
+func (a Annotation) String() string {
+	var props []string
+	if a.File != "" {
+		props = append(props, "file="+propertyEscaper.Replace(a.File))
+		if a.Line > 0 {
+			props = append(props, fmt.Sprintf("line=%d", a.Line))
+			if a.Col > 0 {
+				props = append(props, fmt.Sprintf("col=%d", a.Col))
+			}
+		}
+	}
+	cmd := "::error"
+	if len(props) > 0 {
+		cmd += " " + strings.Join(props, ",")
+	}
+	return cmd + "::" + dataEscaper.Replace(a.Message)
+}
+
+// ErrorCommand is the ::error:: workflow command for msg, not tied to a file.
+func ErrorCommand(msg string) string { return Annotation{Message: msg}.String() }
+
+var (
+	dataEscaper     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	propertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)
 
 func delimiter() string {
 	b := make([]byte, 8)
