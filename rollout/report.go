@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -18,7 +19,8 @@ import (
 type Report struct {
 	Spec      string            `json:"spec"`
 	Identity  Identity          `json:"identity"`
-	Result    string            `json:"result"` // succeeded, failed, rolled back, timed out, interrupted, invalid
+	Command   string            `json:"command"` // deploy or rollback
+	Result    string            `json:"result"`  // succeeded, failed, rolled back, timed out, interrupted, invalid
 	Error     string            `json:"error,omitempty"`
 	Roles     []roles.Result    `json:"roles"`
 	Secrets   []secrets.Secret  `json:"secrets"`
@@ -154,7 +156,7 @@ func (r *Report) Finish(result string, err error, calls awsconf.Calls) {
 
 // Summary writes the short human summary printed on stderr at the end.
 func (r *Report) Summary(w io.Writer) {
-	fmt.Fprintf(w, "\nlaunch %s: %s in %.1fs\n", r.Spec, r.Result, r.Seconds)
+	fmt.Fprintf(w, "\nlaunch %s %s: %s in %.1fs\n", cmp.Or(r.Command, "deploy"), r.Spec, r.Result, r.Seconds)
 	for _, role := range r.Roles {
 		fmt.Fprintf(w, "  role %-40s %s\n", role.Name, role.Action)
 	}
@@ -166,6 +168,12 @@ func (r *Report) Summary(w io.Writer) {
 		line := fmt.Sprintf("  agent %-39s task definition %s:%d %s", a.Name, td.Family, td.Revision, td.Action)
 		if a.Service.Action != "" {
 			line += fmt.Sprintf(", service %s", a.Service.Action)
+		}
+		if r.Command == "rollback" {
+			line = fmt.Sprintf("  agent %-39s rolled back to %s:%d", a.Name, td.Family, td.Revision)
+			if a.Service.Action == "unchanged" {
+				line = fmt.Sprintf("  agent %-39s already on %s:%d", a.Name, td.Family, td.Revision)
+			}
 		}
 		if a.Service.Outcome != "" {
 			line += fmt.Sprintf(", deployment %s", a.Service.Outcome)

@@ -126,6 +126,7 @@ func (a *app) rolloutCmd(use, short, long string, do rolloutFunc) *cobra.Command
 	cmd := fileCommand(use, short, long, func(_ *cobra.Command, path string) error {
 		out := term.New(a.stderr)
 		rep := rollout.NewReport(path)
+		rep.Command = strings.Fields(use)[0]
 		var counter *awsconf.Counter
 		runErr := func() error {
 			sp, err := loadSpec(path)
