@@ -119,7 +119,7 @@ func TestInvalidFlagsExit2WithoutAWSCalls(t *testing.T) {
 		{[]string{"deploy", spec, "--timeout", "-5s"}, "--timeout -5s is not positive; write a duration such as 15m"},
 		{[]string{"--timeout=-5s", spec}, "--timeout -5s is not positive; write a duration such as 15m"},
 		{[]string{"rollback", "--timeout", "0s", spec}, "--timeout 0s is not positive; write a duration such as 15m"},
-		{[]string{"deploy", spec, "--poll-interval", "-2s"}, "--poll-interval -2s is not positive; write a duration such as 2s"},
+		{[]string{"deploy", spec, "--poll-interval", "-2s"}, "--poll-interval -2s is not positive; write a duration such as 250ms"},
 		{[]string{"deploy", spec, "--timeout", "soon"}, `invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"` + "\nRun 'launch deploy --help' for usage."},
 		{[]string{"deploy", spec, "--region", "moon-1"}, region},
 		{[]string{"plan", "--region", "moon-1", spec}, region},
