@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/launchdeploy/launch/service"
@@ -162,7 +161,7 @@ func agentStatus(ctx context.Context, c Clients, p *Plan, ap AgentPlan, v PlanVi
 		}
 		as.HealthChecks = service.HealthChecks(taskdef.FromDescribed(td.Definition, nil))
 	}
-	tasks, err := runningTasks(ctx, c.ECS, p.Spec.Cluster.Name, name)
+	tasks, err := service.Tasks(ctx, c.ECS, p.Spec.Cluster.Name, name, ecstypes.DesiredStatusRunning)
 	if err != nil {
 		return as, err
 	}
@@ -205,33 +204,6 @@ func problems(as AgentStatus) []string {
 	return out
 }
 
-// runningTasks describes the service's tasks whose desired status is RUNNING.
-func runningTasks(ctx context.Context, api service.API, cluster, name string) ([]ecstypes.Task, error) {
-	var arns []string
-	in := &ecs.ListTasksInput{Cluster: aws.String(cluster), ServiceName: aws.String(name), DesiredStatus: ecstypes.DesiredStatusRunning}
-	for {
-		out, err := api.ListTasks(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("list the tasks of service %s: %w", name, err)
-		}
-		arns = append(arns, out.TaskArns...)
-		if aws.ToString(out.NextToken) == "" {
-			break
-		}
-		in.NextToken = out.NextToken
-	}
-	var tasks []ecstypes.Task
-	for len(arns) > 0 {
-		n := min(len(arns), 100) // DescribeTasks takes at most 100 tasks
-		out, err := api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: arns[:n]})
-		if err != nil {
-			return nil, fmt.Errorf("describe the tasks of service %s: %w", name, err)
-		}
-		tasks = append(tasks, out.Tasks...)
-		arns = arns[n:]
-	}
-	return tasks, nil
-}
 
 // Text renders the report for people.
 func (r StatusReport) Text() string {

@@ -114,12 +114,28 @@ func (w *healthWatch) failure(ctx context.Context, api API, svc *types.Service, 
 // the deployment depID started (ECS sets a service task's startedBy to its
 // deployment's ID).
 func deploymentTasks(ctx context.Context, api API, opts FollowOptions, depID string, st types.DesiredStatus) ([]types.Task, error) {
+	tasks, err := Tasks(ctx, api, opts.Cluster, opts.Service, st)
+	if err != nil {
+		return nil, err
+	}
+	var out []types.Task
+	for _, t := range tasks {
+		if aws.ToString(t.StartedBy) == depID {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// Tasks describes the service's tasks whose desired status is st: every
+// page of ListTasks, then DescribeTasks 100 at a time (its limit).
+func Tasks(ctx context.Context, api API, cluster, name string, st types.DesiredStatus) ([]types.Task, error) {
 	var arns []string
-	in := &ecs.ListTasksInput{Cluster: aws.String(opts.Cluster), ServiceName: aws.String(opts.Service), DesiredStatus: st}
+	in := &ecs.ListTasksInput{Cluster: aws.String(cluster), ServiceName: aws.String(name), DesiredStatus: st}
 	for {
 		list, err := api.ListTasks(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("list the tasks of service %s: %w", opts.Service, err)
+			return nil, fmt.Errorf("list the tasks of service %s: %w", name, err)
 		}
 		arns = append(arns, list.TaskArns...)
 		if aws.ToString(list.NextToken) == "" {
@@ -127,19 +143,15 @@ func deploymentTasks(ctx context.Context, api API, opts FollowOptions, depID str
 		}
 		in.NextToken = list.NextToken
 	}
-	var out []types.Task
+	var tasks []types.Task
 	for len(arns) > 0 {
-		n := min(len(arns), 100) // DescribeTasks takes at most 100 tasks
-		desc, err := api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(opts.Cluster), Tasks: arns[:n]})
+		n := min(len(arns), 100)
+		desc, err := api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: arns[:n]})
 		if err != nil {
-			return nil, fmt.Errorf("describe the tasks of service %s: %w", opts.Service, err)
+			return nil, fmt.Errorf("describe the tasks of service %s: %w", name, err)
 		}
-		for _, t := range desc.Tasks {
-			if aws.ToString(t.StartedBy) == depID {
-				out = append(out, t)
-			}
-		}
+		tasks = append(tasks, desc.Tasks...)
 		arns = arns[n:]
 	}
-	return out, nil
+	return tasks, nil
 }
