@@ -23,6 +23,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -42,6 +43,7 @@ type options struct {
 	equivalent string
 	timeout    time.Duration
 	root       string
+	ctx        context.Context // ends on Ctrl-C
 }
 
 func main() {
@@ -60,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	opsFlag := fs.String("operators", strings.Join(allOperators, ","), "comma-separated operators")
 	list := fs.Bool("list", false, "print the mutants without running them")
 	equiv := fs.String("equivalent", "scripts/mutate/equivalent.txt", "list of equivalent mutants to skip")
-	timeout := fs.Duration("timeout", 3*time.Minute, "time limit of one mutant's test run (a mutant that exceeds it counts as killed)")
+	timeout := fs.Duration("timeout", 0, "time limit of one mutant's test run, a mutant that exceeds it counts as killed (0: 4 times the unmutated run, at least 30s)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,7 +70,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o := options{max: *max, seed: *seed, ops: map[string]bool{}, list: *list,
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	o := options{ctx: ctx, max: *max, seed: *seed, ops: map[string]bool{}, list: *list,
 		equivalent: *equiv, timeout: *timeout, root: root}
 	for _, op := range splitList(*opsFlag) {
 		if !contains(allOperators, op) {
@@ -106,27 +110,37 @@ func mutate(o options, stdout, stderr io.Writer) error {
 			return err
 		}
 		r := pkgResult{pkg: pkg}
+		// The sample is drawn from every mutant, so that listing one as
+		// equivalent does not change which others a seed picks.
 		var pool []mutant
-		for _, m := range all {
-			if why, ok := equiv[m.ID()]; ok {
+		for _, m := range sample(all, o.max, o.seed) {
+			if _, ok := equiv[m.ID()]; ok {
 				r.equivalent++
-				r.skipped = append(r.skipped, m.ID()+"  # "+why)
 				continue
 			}
 			pool = append(pool, m)
 		}
-		pool = sample(pool, o.max, o.seed)
+		for _, m := range all {
+			if why, ok := equiv[m.ID()]; ok {
+				r.skipped = append(r.skipped, m.ID()+"  # "+why)
+			}
+		}
 		if o.list {
 			for _, m := range pool {
 				fmt.Fprintf(stdout, "%s: %s → %s\n", m.ID(), short(m.Orig), short(m.Repl))
 			}
 			continue
 		}
-		if err := baseline(o, pkg); err != nil {
+		took, err := baseline(o, pkg)
+		if err != nil {
 			return err
 		}
+		po := o
+		if po.timeout == 0 {
+			po.timeout = max(4*took, 30*time.Second)
+		}
 		for i, m := range pool {
-			res, err := runMutant(o, pkg, m)
+			res, err := runMutant(po, pkg, m)
 			if err != nil {
 				return err
 			}
@@ -210,12 +224,18 @@ const (
 	timedOut outcome = "timed out"
 )
 
-func baseline(o options, pkg string) error {
+// baseline runs the unmutated tests, which must pass, and returns how long
+// they took.
+func baseline(o options, pkg string) (time.Duration, error) {
+	if o.timeout == 0 {
+		o.timeout = 10 * time.Minute
+	}
+	start := time.Now()
 	out, err := goTest(o, pkg, "")
 	if err != nil {
-		return fmt.Errorf("%s: the unmutated tests must pass first: %v\n%s", pkg, err, out)
+		return 0, fmt.Errorf("%s: the unmutated tests must pass first: %v\n%s", pkg, err, out)
 	}
-	return nil
+	return time.Since(start), nil
 }
 
 // runMutant writes the mutated file to a temporary directory, maps it over
@@ -244,6 +264,9 @@ func runMutant(o options, pkg string, m mutant) (outcome, error) {
 		return "", err
 	}
 	out, err := goTest(o, pkg, overlayPath)
+	if o.ctx != nil && o.ctx.Err() != nil {
+		return "", errors.New("interrupted")
+	}
 	return classify(out, err), nil
 }
 
@@ -262,7 +285,11 @@ func classify(out []byte, err error) outcome {
 // goTest runs the unit tests of pkg, with an overlay if one is given. vet is
 // off: a mutant is judged by the tests alone.
 func goTest(o options, pkg, overlay string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	parent := o.ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, o.timeout)
 	defer cancel()
 	args := []string{"test", "-count=1", "-failfast", "-vet=off"}
 	if overlay != "" {
@@ -287,6 +314,9 @@ func goTest(o options, pkg, overlay string) ([]byte, error) {
 		// Kill go test and the test binary it started.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
+		if parent.Err() != nil {
+			return out.Bytes(), errors.New("interrupted")
+		}
 		return out.Bytes(), ctx.Err()
 	}
 }
@@ -351,6 +381,7 @@ func report(w io.Writer, results []pkgResult) {
 	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t\n", tot.pkg, tot.mutants, tot.killed, tot.survived, tot.invalid, tot.equivalent, score(tot))
 	tw.Flush()
 	fmt.Fprintln(w, "score = killed / (killed + survived); timed-out mutants count as killed, invalid (not compiling) and equivalent ones are not counted")
+	fmt.Fprintln(w, "equivalent: the sampled mutants listed in the equivalent file; all listed ones of the packages are shown below")
 	for _, r := range results {
 		if r.timedOut > 0 {
 			fmt.Fprintf(w, "%s: %d mutant(s) timed out\n", r.pkg, r.timedOut)
