@@ -106,3 +106,28 @@ func TestCreateRaceWhoseUpdateFails(t *testing.T) {
 		t.Errorf("Apply err = %v, want the UpdateService error", err)
 	}
 }
+
+// Events from before FollowOptions.Since are history, not this
+// deployment's progress: they are not printed. An event without a time is.
+func TestFollowSkipsEventsFromBeforeSince(t *testing.T) {
+	s := svc(tdNew, dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateCompleted, 1, 1))
+	s.Events = []types.ServiceEvent{
+		{Id: aws.String("e3"), Message: aws.String("(service agent) without a time")},
+		{Id: aws.String("e2"), CreatedAt: aws.Time(time.Now()), Message: aws.String("(service agent) has reached a steady state.")},
+		{Id: aws.String("e1"), CreatedAt: aws.Time(time.Now().Add(-time.Hour)), Message: aws.String("(service agent) an hour ago")},
+	}
+	var lines []string
+	_, err := Follow(context.Background(), &scripted{polls: []types.Service{s}}, FollowOptions{
+		Cluster: "c", Service: "agent", DeploymentID: "new", TaskDefinitionARN: tdNew, Since: time.Now().Add(-time.Minute),
+		Timeout: time.Second, MinInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond,
+		Progress: func(l string) { lines = append(lines, l) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"event: (service agent) has reached a steady state.", "event: (service agent) without a time",
+		"agent: deployment new COMPLETED, running 1/1, pending 0"}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("progress:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
