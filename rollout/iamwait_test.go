@@ -50,7 +50,7 @@ func TestIAMWaiterOnlyAfterIAMChanged(t *testing.T) {
 	calls := 0
 	err := w.do(context.Background(), "x", func() error { calls++; return errors.New("unable to assume role") })
 	if err == nil || err.Error() != "unable to assume role" || calls != 1 {
-		t.Errorf("retried %d times although no role changed (err %v), want one call and its error", calls, err)
+		t.Errorf("no role changed: %d call(s), err %v; want one call and its error returned", calls, err)
 	}
 }
 
