@@ -48,10 +48,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./spec/
 
 # Mutation testing of the domain packages against their unit tests (not part
-# of `make test`: slow). The default is a seeded sample of 10 mutants per
+# of `make test`: slow). The default is a seeded sample of 15 mutants per
 # package, about 15 minutes on 2 shared cores; all mutants of one package:
 #   make mutate MUTATE_ARGS="-pkg ./secrets -max 0"
-MUTATE_ARGS ?= -max 10
+MUTATE_ARGS ?= -max 15
 mutate:
 	$(GO) run ./scripts/mutate $(MUTATE_ARGS)
 

@@ -80,7 +80,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		o.ops[op] = true
 	}
-	o.pkgs = splitList(*pkg)
+	for _, p := range splitList(*pkg) {
+		p = filepath.ToSlash(filepath.Clean(p))
+		if !filepath.IsAbs(p) {
+			p = "./" + p // go test reads "secrets" as a standard-library path
+		}
+		o.pkgs = append(o.pkgs, p)
+	}
 	return mutate(o, stdout, stderr)
 }
 
