@@ -48,9 +48,9 @@ func TestIAMWaiterLeavesOtherErrorsAlone(t *testing.T) {
 func TestIAMWaiterOnlyAfterIAMChanged(t *testing.T) {
 	w := iamWaiter{enabled: false}
 	calls := 0
-	_ = w.do(context.Background(), "x", func() error { calls++; return errors.New("unable to assume role") })
-	if calls != 1 {
-		t.Errorf("retried %d times although no role changed", calls)
+	err := w.do(context.Background(), "x", func() error { calls++; return errors.New("unable to assume role") })
+	if err == nil || err.Error() != "unable to assume role" || calls != 1 {
+		t.Errorf("no role changed: %d call(s), err %v; want one call and its error returned", calls, err)
 	}
 }
 

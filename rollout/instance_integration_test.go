@@ -2,6 +2,7 @@ package rollout_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/launchdeploy/launch/internal/awsconf"
@@ -156,12 +158,18 @@ func activeRevisions(t *testing.T, cfg aws.Config, family string) []string {
 	return revs
 }
 
-// activeService returns the ACTIVE service, or nil.
+// activeService returns the ACTIVE service, or nil when there is none or
+// its cluster is gone. Any other error fails the test: a read that failed
+// says nothing about whether the service is gone.
 func activeService(t *testing.T, cfg aws.Config, cluster, name string) *ecstypes.Service {
 	t.Helper()
 	out, err := ecs.NewFromConfig(cfg).DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{name}})
-	if err != nil {
+	var noCluster *ecstypes.ClusterNotFoundException
+	if errors.As(err, &noCluster) {
 		return nil
+	}
+	if err != nil {
+		t.Fatalf("DescribeServices %s/%s: %v", cluster, name, err)
 	}
 	for i, s := range out.Services {
 		if aws.ToString(s.Status) == "ACTIVE" {
@@ -171,10 +179,19 @@ func activeService(t *testing.T, cfg aws.Config, cluster, name string) *ecstypes
 	return nil
 }
 
+// roleExists tells a role that exists from one IAM does not have; any other
+// error fails the test.
 func roleExists(t *testing.T, cfg aws.Config, name string) bool {
 	t.Helper()
 	_, err := iam.NewFromConfig(cfg).GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(name)})
-	return err == nil
+	var noRole *iamtypes.NoSuchEntityException
+	if errors.As(err, &noRole) {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("GetRole %s: %v", name, err)
+	}
+	return true
 }
 
 func TestOneRoleServesTwoRegionsAndRerunsWriteNothing(t *testing.T) {

@@ -90,7 +90,9 @@ func TestReferencesOfARealShape(t *testing.T) {
 
 func TestSkipLeavesUnresolvedSpecSecrets(t *testing.T) {
 	var td ecs.RegisterTaskDefinitionInput
-	_ = json.Unmarshal([]byte(`{"containerDefinitions":[{"name":"a","secrets":[{"name":"X","valueFrom":"agent/creds:k::"}]}]}`), &td)
+	if err := json.Unmarshal([]byte(`{"containerDefinitions":[{"name":"a","secrets":[{"name":"X","valueFrom":"agent/creds:k::"}]}]}`), &td); err != nil || len(td.ContainerDefinitions) != 1 {
+		t.Fatalf("fixture: %v, %+v", err, td)
+	}
 	if got := References(&td, Location{Partition: "aws", Region: "r", Account: "1"}, map[string]bool{"agent/creds:k::": true}); len(got) != 0 {
 		t.Errorf("skipped valueFrom collected: %+v", got)
 	}

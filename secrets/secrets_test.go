@@ -42,13 +42,18 @@ func entry(name, arn, kms string) smtypes.SecretListEntry {
 
 func TestResolveForms(t *testing.T) {
 	sm := fakeSM{secrets: []smtypes.SecretListEntry{entry("agent/creds", arnCreds, "")}}
-	got, err := Resolve(context.Background(), sm, nil, []string{"agent/creds", arnCreds, strings.TrimSuffix(arnCreds, "-AbCdEf")})
+	refs := []string{"agent/creds", arnCreds, strings.TrimSuffix(arnCreds, "-AbCdEf")}
+	got, err := Resolve(context.Background(), sm, nil, refs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for ref, s := range got {
-		if s.ARN != arnCreds {
-			t.Errorf("%s resolved to %s", ref, s.ARN)
+	if len(got) != len(refs) {
+		t.Errorf("resolved %d references, want %d: %v", len(got), len(refs), got)
+	}
+	for _, ref := range refs {
+		s, ok := got[ref]
+		if !ok || s.ARN != arnCreds || s.Name != "agent/creds" {
+			t.Errorf("%s resolved to %+v (found %v), want %s named agent/creds", ref, s, ok, arnCreds)
 		}
 	}
 }

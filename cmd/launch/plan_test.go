@@ -2,11 +2,11 @@ package main_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/launchdeploy/launch/internal/awsconf"
-	"github.com/launchdeploy/launch/internal/emulator"
 	"github.com/launchdeploy/launch/rollout"
 )
 
@@ -45,9 +45,15 @@ func TestPlanShowsCreatesThenNothingThenTheImageChange(t *testing.T) {
 	if code != 2 || !v.Changes {
 		t.Fatalf("plan on an empty account: exit %d changes %v", code, v.Changes)
 	}
-	for _, it := range v.Items {
-		if it.Action != rollout.PlanCreate {
-			t.Errorf("%s %s: %s, want create", it.Kind, it.Name, it.Action)
+	creates := actions(v)
+	for _, k := range []string{"task definition streaming-agent", "service streaming-agent"} {
+		if creates[k] != rollout.PlanCreate {
+			t.Errorf("%s: %q, want create; plan: %v", k, creates[k], creates)
+		}
+	}
+	for k, a := range creates {
+		if a != rollout.PlanCreate {
+			t.Errorf("%s: %s, want create", k, a)
 		}
 	}
 
@@ -74,14 +80,37 @@ func TestPlanShowsCreatesThenNothingThenTheImageChange(t *testing.T) {
 	if len(changed) != 2 || changed["task definition streaming-agent"] != "update" || changed["service streaming-agent"] != "update" {
 		t.Errorf("changed resources %v, want %v", changed, want)
 	}
+	// The task definition's diff changes exactly the image line.
+	wantLines := []string{
+		`-"image": "public.ecr.aws/matillion/streaming-agent:1.0"`,
+		`+"image": "public.ecr.aws/matillion/streaming-agent:2.0"`,
+	}
+	diffs := 0
 	for _, it := range v.Items {
-		if it.Kind == "task definition" && (!strings.Contains(it.Diff, `-            "image": "public.ecr.aws/matillion/streaming-agent:1.0"`) && !strings.Contains(it.Diff, "streaming-agent:1.0")) {
-			t.Errorf("task definition diff does not show the image line:\n%s", it.Diff)
+		if it.Kind != "task definition" {
+			continue
 		}
-		if it.Kind == "task definition" && !strings.Contains(it.Diff, "+") {
-			t.Errorf("no added line in diff:\n%s", it.Diff)
+		diffs++
+		if got := changedLines(it.Diff); !slices.Equal(got, wantLines) {
+			t.Errorf("task definition diff changes %q, want %q:\n%s", got, wantLines, it.Diff)
 		}
 	}
+	if diffs != 1 {
+		t.Errorf("%d task definition items, want 1", diffs)
+	}
+}
+
+// changedLines returns the added and removed lines of a unified diff, each
+// as its sign followed by the trimmed line without a trailing comma.
+func changedLines(diff string) []string {
+	var out []string
+	for _, l := range strings.Split(diff, "\n") {
+		if strings.HasPrefix(l, "--- ") || strings.HasPrefix(l, "+++ ") || (!strings.HasPrefix(l, "+") && !strings.HasPrefix(l, "-")) {
+			continue
+		}
+		out = append(out, l[:1]+strings.TrimSuffix(strings.TrimSpace(l[1:]), ","))
+	}
+	return out
 }
 
 func TestPlanTextOutput(t *testing.T) {
@@ -95,7 +124,6 @@ func TestPlanTextOutput(t *testing.T) {
 			t.Errorf("plan output lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	_ = emulator.CountActions
 }
 
 func TestMissingSubnetFailsPreflightInPlanAndDeploy(t *testing.T) {

@@ -67,7 +67,9 @@ agents:
 	}
 	// The web agent keeps its base's 256/512 size (spec > base > default).
 	var web struct{ Cpu, Memory string }
-	_ = json.Unmarshal(byAgent["web"], &web)
+	if err := json.Unmarshal(byAgent["web"], &web); err != nil {
+		t.Fatalf("web agent's entry: %v", err)
+	}
 	if web.Cpu != "256" || web.Memory != "512" {
 		t.Errorf("web cpu/memory %s/%s, want the base's 256/512", web.Cpu, web.Memory)
 	}

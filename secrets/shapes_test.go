@@ -1,0 +1,77 @@
+package secrets
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// Policy writes one statement per action, in a fixed order, each with its
+// own Sid: IAM shows these names, and ParseGrant reads them back.
+func TestPolicyStatementsAndSids(t *testing.T) {
+	g := Grant{ActionGetBucketLocation: {"arn:aws:s3:::b"}, ActionGetObject: {"arn:aws:s3:::b/k"}, ActionGetParameters: {"p"},
+		ActionDecrypt: {"k"}, ActionGetSecretValue: {"s"}}
+	var doc struct {
+		Version   string
+		Statement []struct{ Sid, Effect, Action string }
+	}
+	if err := json.Unmarshal([]byte(g.Policy()), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ Sid, Effect, Action string }{
+		{"ReadAgentSecrets", "Allow", ActionGetSecretValue},
+		{"DecryptAgentSecrets", "Allow", ActionDecrypt},
+		{"ReadAgentParameters", "Allow", ActionGetParameters},
+		{"ReadAgentEnvironmentFiles", "Allow", ActionGetObject},
+		{"LocateAgentEnvironmentFileBuckets", "Allow", ActionGetBucketLocation},
+	}
+	if doc.Version != "2012-10-17" || !reflect.DeepEqual(doc.Statement, want) {
+		t.Errorf("policy %s\nwant statements %v", g.Policy(), want)
+	}
+}
+
+// How a valueFrom or credentialsParameter is read: which kind, what is
+// looked up, and which forms are refused with a reason.
+func TestReferenceForms(t *testing.T) {
+	loc := Location{Partition: "aws", Region: "eu-west-1", Account: "123456789012"}
+	tests := map[string]struct {
+		got  Reference
+		want Reference
+	}{
+		"top-level parameter ARN": {valueFromRef("arn:aws:ssm:us-east-2:1:parameter/flag", loc),
+			Reference{Kind: KindParameter, Ref: "flag", ARN: "arn:aws:ssm:us-east-2:1:parameter/flag", Region: "us-east-2"}},
+		"parameter ARN with a path": {valueFromRef("arn:aws:ssm:us-east-2:1:parameter/web/token", loc),
+			Reference{Kind: KindParameter, Ref: "/web/token", ARN: "arn:aws:ssm:us-east-2:1:parameter/web/token", Region: "us-east-2"}},
+		"empty valueFrom": {valueFromRef("", loc),
+			Reference{Kind: KindParameter, Ref: "", Problem: "valueFrom is empty"}},
+		"secret ARN without a name": {secretRef("arn:aws:secretsmanager:eu-west-1:1:secret:", loc),
+			Reference{Kind: KindSecret, Ref: "arn:aws:secretsmanager:eu-west-1:1:secret:", Problem: `"arn:aws:secretsmanager:eu-west-1:1:secret:" is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)`}},
+		"secrets manager ARN of something else": {secretRef("arn:aws:secretsmanager:eu-west-1:1:other:x", loc),
+			Reference{Kind: KindSecret, Ref: "arn:aws:secretsmanager:eu-west-1:1:other:x", Problem: `"arn:aws:secretsmanager:eu-west-1:1:other:x" is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)`}},
+		"secret ARN with a JSON key": {secretRef("arn:aws:secretsmanager:us-west-2:1:secret:db-AbCdEf:password::", loc),
+			Reference{Kind: KindSecret, Ref: "arn:aws:secretsmanager:us-west-2:1:secret:db-AbCdEf", Region: "us-west-2"}},
+	}
+	for name, tc := range tests {
+		if !reflect.DeepEqual(tc.got, tc.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", name, tc.got, tc.want)
+		}
+	}
+}
+
+// A partial ARN matches only the secret whose full ARN is it plus "-" and
+// six characters: "db" must not pick the secret "db-old".
+func TestMatchesPartialARN(t *testing.T) {
+	const partial = "arn:aws:secretsmanager:eu-west-1:1:secret:db"
+	for _, tc := range []struct {
+		arn  string
+		want bool
+	}{
+		{partial + "-AbCdEf", true},
+		{partial + "-old-AbCdEf", false},
+		{partial + "xAbCdEf", false},
+	} {
+		if got := matches(partial, Secret{ARN: tc.arn, Name: "x"}); got != tc.want {
+			t.Errorf("matches(%s, %s) = %v, want %v", partial, tc.arn, got, tc.want)
+		}
+	}
+}
