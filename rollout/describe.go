@@ -76,7 +76,11 @@ func plannedRollout(p *Plan) *PlannedRollout {
 	for k, w := range waves {
 		pw := PlannedWave{Index: k + 1, Wave: w.Wave.String(), Agents: []PlannedAgent{}}
 		for _, i := range w.Agents {
-			pw.Agents = append(pw.Agents, PlannedAgent{Name: p.Agents[i].Agent.Name, Changes: agentChanges(p, p.Agents[i])})
+			changes := agentChanges(p, p.Agents[i])
+			if len(changes) == 0 {
+				changes = []string{"deployed by an earlier run of this rollout"}
+			}
+			pw.Agents = append(pw.Agents, PlannedAgent{Name: p.Agents[i].Agent.Name, Changes: changes})
 		}
 		pr.Waves = append(pr.Waves, pw)
 	}

@@ -2,6 +2,9 @@ package rollout
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -40,20 +43,44 @@ func agentChanges(p *Plan, ap AgentPlan) []string {
 	return out
 }
 
-// planWaves splits the agents with something to change into the spec's
-// waves. A selector wave takes the agents it names; count and percentage
-// waves take, in the spec's order, from the agents no selector names, a
-// percentage being cumulative over them. Agents with nothing to change are
-// in no wave: they make no write, and cannot be a wave's canary. A rerun
-// after an interruption plans again, so the agents an earlier run already
-// deployed are unchanged and the waves are taken from what is left.
+// RolloutTag marks a service deployed by a rollout in waves: its value is
+// the rollout's digest (rolloutDigest). A rerun of the same rollout counts
+// the agents marked with it in their waves, though they have nothing left
+// to change, so the waves stay as the first run drew them.
+const RolloutTag = "launch:rollout"
+
+// rolloutDigest identifies a rollout: the waves and every agent's desired
+// task definition. The same spec against the same roles gives the same
+// digest; a new image gives another.
+func rolloutDigest(p *Plan) string {
+	h := sha256.New()
+	for _, w := range p.Spec.Rollout.Waves {
+		fmt.Fprintf(h, "wave %s\n", w)
+	}
+	for _, ap := range p.Agents {
+		td, _ := json.Marshal(ap.TaskDef)
+		fmt.Fprintf(h, "agent %s %d %s\n", ap.Agent.Name, len(td), td)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// planWaves splits the agents of this rollout into the spec's waves. An
+// agent is in the rollout when it has something to change, or when an
+// earlier run of the same rollout (interrupted, say) deployed it already:
+// its service has RolloutTag set to the digest. A selector wave takes the
+// agents it names; count and percentage waves take, in the spec's order,
+// from the agents no selector names, a percentage being cumulative over
+// them. Other agents are in no wave: they make no write, and cannot be a
+// wave's canary.
 func planWaves(p *Plan) (waves []wavePlan, unchanged []int) {
 	ro := p.Spec.Rollout
+	digest := rolloutDigest(p)
 	changing := make([]bool, len(p.Agents))
 	var pool []int
 	for i := range p.Agents {
 		a := &p.Agents[i].Agent
-		changing[i] = len(agentChanges(p, p.Agents[i])) > 0
+		changing[i] = len(agentChanges(p, p.Agents[i])) > 0 ||
+			p.Agents[i].Service != nil && service.TagValue(p.Agents[i].Service, RolloutTag) == digest
 		if !changing[i] {
 			unchanged = append(unchanged, i)
 			continue
@@ -106,6 +133,7 @@ func applyWaves(ctx context.Context, c Clients, p *Plan, opts Options, out Repor
 		return fmt.Errorf("%s deploys in waves, each after the previous one passed its gate: --no-wait cannot be used with rollout.waves; run without it", p.Spec.Path)
 	}
 	waves, unchanged := planWaves(p)
+	digest := rolloutDigest(p)
 	for k, w := range waves {
 		rep.addWave(k+1, agentNames(p, w.Agents))
 	}
@@ -136,13 +164,29 @@ func applyWaves(ctx context.Context, c Clients, p *Plan, opts Options, out Repor
 		now := time.Now()
 		wr.StartedAt = &now
 		out.Printf("wave %d/%d (%s): %s", k+1, len(waves), w.Wave, strings.Join(wr.Agents, ", "))
-		started := r.chains(ctx, w.Agents)
-		err := r.finish()
+		// Existing services are marked before they are updated, so an
+		// interruption cannot leave one updated but unmarked.
+		err := markRollout(ctx, c, p, w.Agents, nil, digest)
+		var started []service.Started
+		if err == nil {
+			started = r.chains(ctx, w.Agents)
+			err = r.finish()
+		}
+		if err == nil {
+			err = markRollout(ctx, c, p, w.Agents, started, digest)
+		}
 		if err == nil {
 			err = followAgents(ctx, c, p, w.Agents, opts, started, out, rep)
 		}
 		if err == nil {
-			err = bake(ctx, c, p, w.Agents, ro.BakeTime.Duration, opts, out, rep)
+			// A wave an earlier run deployed whole is checked once, not
+			// baked again.
+			d := ro.BakeTime.Duration
+			if !slices.ContainsFunc(w.Agents, func(i int) bool { return started[i].Action != "unchanged" }) {
+				out.Printf("wave %d/%d: deployed by an earlier run of this rollout; checking it without a bake time", k+1, len(waves))
+				d = 0
+			}
+			err = bake(ctx, c, p, w.Agents, d, opts, out, rep)
 		}
 		if err != nil {
 			return waveFailed(ctx, c, p, opts, out, rep, waves, k, done, err)
@@ -157,6 +201,30 @@ func applyWaves(ctx context.Context, c Clients, p *Plan, opts Options, out Repor
 		done = append(done, w.Agents...)
 	}
 	return narrowGrant(ctx, c, p, out, rep)
+}
+
+// markRollout tags the wave's services with the rollout's digest, so a
+// rerun keeps them in their wave: with started nil, the services that
+// exist already; else the ones the wave created.
+func markRollout(ctx context.Context, c Clients, p *Plan, idx []int, started []service.Started, digest string) error {
+	for _, i := range idx {
+		ap := p.Agents[i]
+		var arn string
+		switch {
+		case started == nil && ap.Service != nil && service.TagValue(ap.Service, RolloutTag) != digest:
+			arn = aws.ToString(ap.Service.ServiceArn)
+		case started != nil && started[i].Action == "created":
+			arn = started[i].ServiceARN
+		default:
+			continue
+		}
+		_, err := c.ECS.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String(arn),
+			Tags: []ecstypes.Tag{{Key: aws.String(RolloutTag), Value: aws.String(digest)}}})
+		if err != nil {
+			return fmt.Errorf("mark service %s as part of this rollout: %w", ap.Agent.Name, err)
+		}
+	}
+	return nil
 }
 
 // waveFailed records wave k's failure and the later waves as not started,

@@ -238,14 +238,17 @@ func TestWavesDeployInOrderAfterEachGate(t *testing.T) {
 		t.Errorf("summary lacks the waves:\n%s", md)
 	}
 
-	// A rerun has nothing to change: no wave has an agent, nothing written.
+	// A rerun has nothing to change: the same waves, checked, no write.
 	log = &writeLog{}
 	rep, calls, err := e.deployWaves(context.Background(), sp, log)
 	if err != nil || calls.TotalWrites() != 0 {
 		t.Fatalf("rerun: %v, writes %v", err, calls.Writes)
 	}
+	if got := waveAgents(rep); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("rerun waves %q, want %q", got, want)
+	}
 	for _, w := range rep.Waves {
-		if w.Outcome != "skipped" || len(w.Agents) != 0 {
+		if w.Outcome != "passed" {
 			t.Errorf("rerun wave %+v", w)
 		}
 	}
@@ -359,17 +362,34 @@ func TestWavesResumeAfterInterrupt(t *testing.T) {
 		t.Errorf("waves %+v %+v", rep.Waves[1], rep.Waves[2])
 	}
 
+	// The rerun keeps the waves: wave 1 and wave 2 (followed by the plan
+	// to the end of its deployments, then checked) make no write.
+	e.h.ClearRequests(t)
 	log = &writeLog{}
 	rep, _, err = e.deployWaves(context.Background(), sp, log)
 	if err != nil {
 		t.Fatalf("rerun: %v", err)
+	}
+	if got, want := waveAgents(rep), [][]string{names(1, 1), names(2, 4), names(5, 10)}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("rerun waves %q, want %q", got, want)
+	}
+	var firstWrite float64
+	for _, r := range e.h.TimedRequests(t) {
+		if r.Action == "UpdateService" || r.Action == "RegisterTaskDefinition" || r.Action == "TagResource" {
+			firstWrite = r.Start
+			break
+		}
+	}
+	if rep.Waves[2].StartedAt == nil || rep.Waves[1].PassedAt == nil || rep.Waves[1].PassedAt.After(*rep.Waves[2].StartedAt) ||
+		float64(rep.Waves[1].PassedAt.UnixNano())/1e9 > firstWrite {
+		t.Errorf("wave 3 did not wait for wave 2: %+v %+v, first write at %f", rep.Waves[1], rep.Waves[2], firstWrite)
 	}
 	got := sortedCopy(log.services())
 	if !slices.Equal(got, names(5, 10)) {
 		t.Errorf("rerun wrote services %q, want only wave 3's agent-05…agent-10", got)
 	}
 	for _, a := range rep.Agents[:4] {
-		if a.Service.Action != "unchanged" || a.Why != "nothing to change" {
+		if a.Service.Action != "unchanged" || !strings.HasPrefix(a.Why, "deployed in wave") {
 			t.Errorf("rerun: %s %s (%s)", a.Name, a.Service.Action, a.Why)
 		}
 	}
