@@ -145,7 +145,7 @@ func applyWaves(ctx context.Context, c Clients, p *Plan, opts Options, out Repor
 		return err
 	}
 	for _, i := range unchanged {
-		rep.ended(p.Agents[i].Agent.Name, 0, aws.ToString(p.Agents[i].Service.TaskDefinition), "nothing to change")
+		rep.ended(p.Agents[i].Agent.Name, 0, aws.ToString(serviceTaskDef(p.Agents[i].Service)), "nothing to change")
 	}
 	if len(unchanged) > 0 {
 		if err := followAgents(ctx, c, p, unchanged, opts, started, out, rep); err != nil {
@@ -321,9 +321,12 @@ func rollBackWaves(ctx context.Context, c Clients, p *Plan, targets map[int]stri
 			rep.ended(name, waveOf[i], current, why+"; this run created the service, so it has no earlier revision to roll back to")
 			out.Warnf("service %s: created by this run, so it has no earlier revision to roll back to: left on %s", name, shortARN(current))
 			continue
-		case current == before:
-			rep.ended(name, waveOf[i], before, why+"; already back on its earlier revision (ECS's circuit breaker rolled it back)")
+		case current == before && ar.Service.Action == "updated":
+			rep.ended(name, waveOf[i], before, why+"; back on its earlier revision: ECS's circuit breaker rolled it back")
 			ar.Service.Outcome = "rolled back"
+			continue
+		case current == before:
+			rep.ended(name, waveOf[i], before, why+"; still on its earlier revision: this run did not update it")
 			continue
 		}
 		out.Printf("service %s: rolling back from %s to %s (%s)", name, shortARN(current), shortARN(before), why)
