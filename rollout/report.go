@@ -203,6 +203,9 @@ func (r *Report) Summary(w io.Writer) {
 	for _, a := range r.Agents {
 		td := a.TaskDefinition
 		line := fmt.Sprintf("  agent %-39s task definition %s:%d %s", a.Name, td.Family, td.Revision, td.Action)
+		if td.ARN == "" && a.Why != "" { // a wave that did not start
+			line = fmt.Sprintf("  agent %-39s untouched", a.Name)
+		}
 		if a.Service.Action != "" {
 			line += fmt.Sprintf(", service %s", a.Service.Action)
 		}
