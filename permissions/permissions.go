@@ -218,7 +218,8 @@ func For(in Input) Policy {
 	add(Statement{Sid: "ECSRegisterAgentTaskDefinitions", Action: []string{"ecs:DeregisterTaskDefinition", "ecs:RegisterTaskDefinition"}, Resource: families})
 	add(Statement{Sid: "ECSAgentServices", Action: []string{"ecs:CreateService", "ecs:DescribeServices", "ecs:UpdateService"}, Resource: services})
 	// launch rollback tags each service it moves with the revision it left
-	// (launch:rolled-back-from), so a rerun does not go back further.
+	// (launch:rolled-back-from), so a rerun does not go back further; a
+	// rollout in waves tags the services it deploys (launch:rollout).
 	add(Statement{Sid: "ECSMarkRollbacks", Action: []string{"ecs:TagResource"}, Resource: services})
 
 	// Tag on create: launch tags the task definitions, the services and a
@@ -236,7 +237,8 @@ func For(in Input) Policy {
 		Resource:  tagged,
 		Condition: map[string]map[string][]string{"StringEquals": {"ecs:CreateAction": createActions}},
 	})
-	// A failed rollout is explained from the stopped tasks.
+	// A failed rollout is explained from the stopped tasks; a rollout in
+	// waves reads the tasks for each wave's gate.
 	add(Statement{Sid: "ECSListAgentTasks", Action: []string{"ecs:ListTasks"}, Resource: []string{arn("ecs", r, "container-instance/"+sp.Cluster.Name+"/*")}})
 	add(Statement{Sid: "ECSDescribeAgentTasks", Action: []string{"ecs:DescribeTasks"}, Resource: []string{arn("ecs", r, "task/"+sp.Cluster.Name+"/*")}})
 

@@ -63,8 +63,60 @@ const chainConcurrency = 20
 // (which it names) are done, and its service as soon as its own revision
 // and the cluster exist. After a failure no new write starts; those in
 // flight finish. It fills rep as it goes, so the report is complete up to a
-// failure.
+// failure. A spec with rollout waves goes to applyWaves.
 func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, rep *Report) error {
+	if p.Spec.Rollout.Enabled() {
+		return applyWaves(ctx, c, p, opts, out, rep)
+	}
+	r := startApply(ctx, c, p, opts, out, rep)
+	all := make([]int, len(p.Agents))
+	for i := range all {
+		all[i] = i
+	}
+	started := r.chains(ctx, all)
+	if err := r.finish(); err != nil {
+		return err
+	}
+
+	if opts.NoWait {
+		out.Printf("not waiting for the deployments (--no-wait)")
+		if p.Narrow != nil {
+			out.Warnf("grant %s of role %s still allows what the task definitions no longer read: it is narrowed after a deploy that waits for its deployments", p.Narrow.Policy, p.ExecRole.Name)
+		}
+		return nil
+	}
+	if err := follow(ctx, c, p, opts, started, out, rep); err != nil {
+		return err
+	}
+	return narrowGrant(ctx, c, p, out, rep)
+}
+
+// applyRun is one Apply's writes in flight: the shared part (roles and
+// cluster) started at once, and the agents' chains run for any subset.
+type applyRun struct {
+	c     Clients
+	p     *Plan
+	out   Reporter
+	rep   *Report
+	runID string
+
+	wait                 iamWaiter // set once iamDone is closed
+	iamDone, clusterDone chan struct{}
+
+	mu     sync.Mutex
+	errs   []error
+	failed atomic.Bool
+}
+
+func (r *applyRun) fail(err error) {
+	r.mu.Lock()
+	r.errs = append(r.errs, err)
+	r.mu.Unlock()
+	r.failed.Store(true)
+}
+
+// startApply starts the shared writes: both roles and the cluster.
+func startApply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, rep *Report) *applyRun {
 	sp := p.Spec
 	if sp.ExecutionRole.GrantAllSecrets {
 		out.Warnf("executionRole.grantAllSecrets is on: role %s may read EVERY secret in the account (secretsmanager:GetSecretValue on \"*\")", sp.ExecutionRole.Name)
@@ -72,27 +124,14 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 	for _, ap := range p.Agents { // the report lists agents in the spec's order
 		rep.agent(ap.Agent.Name)
 	}
-	runID := opts.RunID
-	if runID == "" {
-		runID = newRunID()
-	}
-	var (
-		mu     sync.Mutex
-		errs   []error
-		failed atomic.Bool
-	)
-	fail := func(err error) {
-		mu.Lock()
-		errs = append(errs, err)
-		mu.Unlock()
-		failed.Store(true)
+	r := &applyRun{c: c, p: p, out: out, rep: rep, runID: opts.RunID, iamDone: make(chan struct{}), clusterDone: make(chan struct{})}
+	if r.runID == "" {
+		r.runID = newRunID()
 	}
 
 	// The roles: the task definitions name them.
-	var wait iamWaiter
-	iamDone := make(chan struct{})
 	go func() {
-		defer close(iamDone)
+		defer close(r.iamDone)
 		plans := []roles.Plan{p.TaskRole, p.ExecRole}
 		results := make([]roles.Result, len(plans))
 		roleErrs := make([]error, len(plans))
@@ -109,7 +148,7 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 			rep.addRole(results[i])
 			switch {
 			case roleErrs[i] != nil:
-				fail(roleErrs[i])
+				r.fail(roleErrs[i])
 			case results[i].Changed:
 				iamChanged = true
 				out.Printf("role %s %s%s", rp.Name, results[i].Action, roleDetail(results[i]))
@@ -122,59 +161,56 @@ func Apply(ctx context.Context, c Clients, p *Plan, opts Options, out Reporter, 
 				"once every instance (region and cluster) of every spec using this role has deployed with this version, delete it: aws iam delete-role-policy --role-name %s --policy-name %s",
 				p.ExecRole.Name, secrets.PolicyName, p.ExecRole.Name, secrets.PolicyName)
 		}
-		wait = iamWaiter{enabled: iamChanged, limit: opts.IAMPropagation, out: out}
+		r.wait = iamWaiter{enabled: iamChanged, limit: opts.IAMPropagation, out: out}
 	}()
 
 	// The cluster, alongside.
 	rep.setCluster(ClusterReport{Name: sp.Cluster.Name, ARN: p.Cluster.ARN, Action: "unchanged"})
-	clusterDone := make(chan struct{})
 	go func() {
-		defer close(clusterDone)
+		defer close(r.clusterDone)
 		if !p.CreateCluster {
 			return
 		}
 		arn, err := service.CreateCluster(ctx, c.ECS, sp.Cluster.Name, instanceTags(sp, InstanceOf(p.Identity, sp)))
 		if err != nil {
-			fail(err)
+			r.fail(err)
 			return
 		}
 		rep.setCluster(ClusterReport{Name: sp.Cluster.Name, ARN: arn, Action: "created"})
 		out.Printf("cluster %s created", sp.Cluster.Name)
 	}()
+	return r
+}
 
-	// Each agent's chain: log group, task definition, service.
-	started := make([]service.Started, len(p.Agents))
-	var chains errgroup.Group
-	chains.SetLimit(chainConcurrency)
-	for i := range p.Agents {
-		chains.Go(func() error {
-			if failed.Load() {
+// chains runs the agents idx's chains (log group, task definition,
+// service), at most chainConcurrency at once. started is indexed like
+// p.Agents; only idx's entries are filled.
+func (r *applyRun) chains(ctx context.Context, idx []int) []service.Started {
+	started := make([]service.Started, len(r.p.Agents))
+	var g errgroup.Group
+	g.SetLimit(chainConcurrency)
+	for _, i := range idx {
+		g.Go(func() error {
+			if r.failed.Load() {
 				return nil
 			}
-			if err := applyAgent(ctx, c, p, i, runID, &wait, iamDone, clusterDone, &failed, out, rep, &started[i]); err != nil {
-				fail(err)
+			if err := applyAgent(ctx, r.c, r.p, i, r.runID, &r.wait, r.iamDone, r.clusterDone, &r.failed, r.out, r.rep, &started[i]); err != nil {
+				r.fail(err)
 			}
 			return nil
 		})
 	}
-	_ = chains.Wait()
-	<-iamDone
-	<-clusterDone
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
+	_ = g.Wait()
+	return started
+}
 
-	if opts.NoWait {
-		out.Printf("not waiting for the deployments (--no-wait)")
-		if p.Narrow != nil {
-			out.Warnf("grant %s of role %s still allows what the task definitions no longer read: it is narrowed after a deploy that waits for its deployments", p.Narrow.Policy, p.ExecRole.Name)
-		}
-		return nil
-	}
-	if err := follow(ctx, c, p, opts, started, out, rep); err != nil {
-		return err
-	}
-	return narrowGrant(ctx, c, p, out, rep)
+// finish waits for the shared writes and returns every write error so far.
+func (r *applyRun) finish() error {
+	<-r.iamDone
+	<-r.clusterDone
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return errors.Join(r.errs...)
 }
 
 // applyAgent makes agent i's writes in order: its log group, then (once
@@ -301,6 +337,16 @@ func samePolicy(a, b string) bool {
 // follow waits for every agent's deployment at once and returns the worst
 // outcome: an interruption, then a failed rollout, then a timeout.
 func follow(ctx context.Context, c Clients, p *Plan, opts Options, started []service.Started, out Reporter, rep *Report) error {
+	all := make([]int, len(p.Agents))
+	for i := range all {
+		all[i] = i
+	}
+	return followAgents(ctx, c, p, all, opts, started, out, rep)
+}
+
+// followAgents is follow for the agents idx (indices into p.Agents and
+// started).
+func followAgents(ctx context.Context, c Clients, p *Plan, idx []int, opts Options, started []service.Started, out Reporter, rep *Report) error {
 	var (
 		mu   sync.Mutex
 		errs []error
@@ -308,7 +354,8 @@ func follow(ctx context.Context, c Clients, p *Plan, opts Options, started []ser
 	g := errgroup.Group{}
 	since := rep.startedAt
 	ecs := service.Batched(c.ECS) // the agents' polls share DescribeServices calls
-	for i, ap := range p.Agents {
+	for _, i := range idx {
+		ap := p.Agents[i]
 		ar := rep.agent(ap.Agent.Name)
 		timeout := ap.Agent.WaitTimeout.Duration
 		if opts.WaitTimeout > 0 {

@@ -40,9 +40,71 @@ type PlanView struct {
 	Changes  bool            `json:"changes"`
 	Summary  string          `json:"summary"`
 	Items    []PlannedChange `json:"resources"`
+	// Waves is the rollout's waves, when the spec has rollout.waves.
+	Waves *PlannedRollout `json:"rollout,omitempty"`
 	// Preflight is filled by the caller (plan runs the checks after
 	// planning); nil when they did not run.
 	Preflight *preflight.Result `json:"preflight,omitempty"`
+}
+
+// PlannedRollout is how deploy would roll the changes out in waves.
+type PlannedRollout struct {
+	BakeTime  string        `json:"bakeTime"`
+	OnFailure string        `json:"onFailure"`
+	Waves     []PlannedWave `json:"waves"`
+	// Unchanged are the agents with nothing to change: in no wave.
+	Unchanged []string `json:"unchanged"`
+}
+
+// PlannedWave is one wave and what each of its agents changes.
+type PlannedWave struct {
+	Index  int            `json:"index"` // 1-based
+	Wave   string         `json:"wave"`  // as written: 1, 25%, agents …
+	Agents []PlannedAgent `json:"agents"`
+}
+
+// PlannedAgent is an agent of a wave with its changes ("service update").
+type PlannedAgent struct {
+	Name    string   `json:"name"`
+	Changes []string `json:"changes"`
+}
+
+func plannedRollout(p *Plan) *PlannedRollout {
+	ro := p.Spec.Rollout
+	waves, unchanged := planWaves(p)
+	pr := &PlannedRollout{BakeTime: ro.BakeTime.String(), OnFailure: ro.OnFailure, Unchanged: agentNames(p, unchanged), Waves: []PlannedWave{}}
+	for k, w := range waves {
+		pw := PlannedWave{Index: k + 1, Wave: w.Wave.String(), Agents: []PlannedAgent{}}
+		for _, i := range w.Agents {
+			changes := agentChanges(p, p.Agents[i])
+			if len(changes) == 0 {
+				changes = []string{"deployed by an earlier run of this rollout"}
+			}
+			pw.Agents = append(pw.Agents, PlannedAgent{Name: p.Agents[i].Agent.Name, Changes: changes})
+		}
+		pr.Waves = append(pr.Waves, pw)
+	}
+	return pr
+}
+
+// Text renders the waves, one line per wave.
+func (r *PlannedRollout) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Rollout in %d waves (bake time %s, on failure %s):\n", len(r.Waves), r.BakeTime, r.OnFailure)
+	for _, w := range r.Waves {
+		var agents []string
+		for _, a := range w.Agents {
+			agents = append(agents, a.Name+" ("+strings.Join(a.Changes, ", ")+")")
+		}
+		if len(agents) == 0 {
+			agents = []string{"no agent with something to change"}
+		}
+		fmt.Fprintf(&b, "  wave %d [%s]: %s\n", w.Index, w.Wave, strings.Join(agents, "; "))
+	}
+	if len(r.Unchanged) > 0 {
+		fmt.Fprintf(&b, "  in no wave, nothing to change: %s\n", strings.Join(r.Unchanged, ", "))
+	}
+	return b.String()
 }
 
 // nextRevision stands for the ARN a task definition will get when it is
@@ -98,6 +160,9 @@ func (p *Plan) View() PlanView {
 		}
 	}
 	v.Changes = creates+updates > 0
+	if p.Spec.Rollout.Enabled() {
+		v.Waves = plannedRollout(p)
+	}
 	v.Summary = fmt.Sprintf("%d to create, %d to update, %d unchanged", creates, updates, same)
 	return v
 }
@@ -237,6 +302,9 @@ func (v PlanView) Text() string {
 				fmt.Fprintf(&b, "    %s\n", line)
 			}
 		}
+	}
+	if v.Waves != nil {
+		b.WriteString("\n" + v.Waves.Text())
 	}
 	fmt.Fprintf(&b, "\nPlan: %s.\n", v.Summary)
 	if !v.Changes {

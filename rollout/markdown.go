@@ -3,6 +3,7 @@ package rollout
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Markdown renders the report as a GitHub job summary.
@@ -38,8 +39,21 @@ func (r *Report) Markdown() string {
 			fmt.Fprintf(&b, "| service | `%s` | %s | %s |\n", a.Service.Name, a.Service.Action, strings.TrimSpace(detail))
 		}
 	}
+	if len(r.Waves) > 0 {
+		b.WriteString("\n| wave | agents | outcome | started | passed |\n|---|---|---|---|---|\n")
+		for _, w := range r.Waves {
+			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", w.Index, strings.Join(w.Agents, ", "), w.Outcome, clock(w.StartedAt), clock(w.PassedAt))
+		}
+	}
 	fmt.Fprintf(&b, "\n%d AWS reads, %d writes in %.1fs.\n", r.Calls.TotalReads, r.Calls.TotalWrites, r.Seconds)
 	return b.String()
+}
+
+func clock(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format("15:04:05")
 }
 
 // Outputs are the step outputs a workflow can use: per agent
@@ -74,6 +88,16 @@ func (v PlanView) Markdown() string {
 	b.WriteString("| resource | name | action |\n|---|---|---|\n")
 	for _, it := range v.Items {
 		fmt.Fprintf(&b, "| %s | `%s` | %s |\n", it.Kind, it.Name, it.Action)
+	}
+	if v.Waves != nil {
+		fmt.Fprintf(&b, "\n**Rollout in %d waves** (bake time %s, on failure %s)\n\n| wave | as written | agents |\n|---|---|---|\n", len(v.Waves.Waves), v.Waves.BakeTime, v.Waves.OnFailure)
+		for _, w := range v.Waves.Waves {
+			var agents []string
+			for _, a := range w.Agents {
+				agents = append(agents, "`"+a.Name+"`")
+			}
+			fmt.Fprintf(&b, "| %d | %s | %s |\n", w.Index, w.Wave, strings.Join(agents, ", "))
+		}
 	}
 	for _, it := range v.Items {
 		if it.Diff == "" {

@@ -27,8 +27,10 @@ type Report struct {
 	Preflight *preflight.Result `json:"preflight,omitempty"`
 	Cluster   ClusterReport     `json:"cluster"`
 	Agents    []*AgentReport    `json:"agents"`
-	Seconds   float64           `json:"durationSeconds"`
-	Calls     CallsReport       `json:"awsCalls"`
+	// Waves are the rollout's waves, in order; empty without rollout.waves.
+	Waves   []*WaveReport `json:"waves,omitempty"`
+	Seconds float64       `json:"durationSeconds"`
+	Calls   CallsReport   `json:"awsCalls"`
 
 	mu        sync.Mutex
 	startedAt time.Time
@@ -47,6 +49,40 @@ type AgentReport struct {
 	LogGroup       LogGroupReport `json:"logGroup"`
 	TaskDefinition TaskDefReport  `json:"taskDefinition"`
 	Service        ServiceReport  `json:"service"`
+	// Wave is the agent's wave (1-based; 0: in none, nothing to change);
+	// EndedOn is the revision the agent was left on and Why says why. Set
+	// only for a rollout in waves.
+	Wave    int    `json:"wave,omitempty"`
+	EndedOn string `json:"endedOn,omitempty"`
+	Why     string `json:"why,omitempty"`
+}
+
+// WaveReport is one wave of a rollout.
+type WaveReport struct {
+	Index   int      `json:"index"` // 1-based
+	Agents  []string `json:"agents"`
+	Outcome string   `json:"outcome"` // pending, passed, failed, interrupted, not started, skipped
+	// StartedAt is when the wave's first write started; PassedAt when it
+	// passed its gate.
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+	PassedAt  *time.Time `json:"passedAt,omitempty"`
+}
+
+func (r *Report) addWave(index int, agents []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if agents == nil {
+		agents = []string{}
+	}
+	r.Waves = append(r.Waves, &WaveReport{Index: index, Agents: agents, Outcome: "pending"})
+}
+
+// ended records which revision agent name was left on, and why.
+func (r *Report) ended(name string, wave int, arn, why string) {
+	a := r.agent(name)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a.Wave, a.EndedOn, a.Why = wave, arn, why
 }
 
 // LogGroupReport says what happened to a log group.
@@ -163,9 +199,15 @@ func (r *Report) Summary(w io.Writer) {
 	if r.Cluster.Name != "" {
 		fmt.Fprintf(w, "  cluster %-37s %s\n", r.Cluster.Name, r.Cluster.Action)
 	}
+	for _, wv := range r.Waves {
+		fmt.Fprintf(w, "  wave %d %-38s %s\n", wv.Index, strings.Join(wv.Agents, ","), wv.Outcome)
+	}
 	for _, a := range r.Agents {
 		td := a.TaskDefinition
 		line := fmt.Sprintf("  agent %-39s task definition %s:%d %s", a.Name, td.Family, td.Revision, td.Action)
+		if td.ARN == "" && a.Why != "" { // a wave that did not start
+			line = fmt.Sprintf("  agent %-39s untouched", a.Name)
+		}
 		if a.Service.Action != "" {
 			line += fmt.Sprintf(", service %s", a.Service.Action)
 		}
@@ -177,6 +219,9 @@ func (r *Report) Summary(w io.Writer) {
 		}
 		if a.Service.Outcome != "" {
 			line += fmt.Sprintf(", deployment %s", a.Service.Outcome)
+		}
+		if a.Why != "" {
+			line += fmt.Sprintf("; ends on %s: %s", shortARN(a.EndedOn), a.Why)
 		}
 		fmt.Fprintln(w, line)
 	}

@@ -74,17 +74,7 @@ func Rollback(ctx context.Context, c Clients, sp *spec.Spec, ro RollbackOptions,
 			}
 		} else {
 			out.Printf("service %s: rolling back from %s to %s", t.agent.Name, shortARN(t.current), shortARN(t.to))
-			// Mark first: if the run stops between the two calls, a rerun
-			// sees the service still on the marked revision and rolls back
-			// normally.
-			if err := service.MarkRollback(ctx, c.ECS, aws.ToString(t.svc.ServiceArn), t.current); err != nil {
-				return err
-			}
-			s, err = service.Apply(ctx, c.ECS, service.Plan{
-				Desired: service.Desired{Cluster: sp.Cluster.Name, Name: t.agent.Name},
-				Current: t.svc,
-				Update:  &ecs.UpdateServiceInput{Cluster: aws.String(sp.Cluster.Name), Service: aws.String(t.agent.Name), TaskDefinition: aws.String(t.to)},
-			})
+			s, err = startRollback(ctx, c, sp.Cluster.Name, t.agent.Name, t.svc, t.current, t.to)
 			if err != nil {
 				return err
 			}
@@ -99,6 +89,22 @@ func Rollback(ctx context.Context, c Clients, sp *spec.Spec, ro RollbackOptions,
 		return nil
 	}
 	return follow(ctx, c, p, opts, started, out, rep)
+}
+
+// startRollback points service name (now svc, running current) at
+// revision to, in one UpdateService, after tagging it with the revision it
+// leaves.
+func startRollback(ctx context.Context, c Clients, cluster, name string, svc *ecstypes.Service, current, to string) (service.Started, error) {
+	// Mark first: if the run stops between the two calls, a rerun sees the
+	// service still on the marked revision and rolls back normally.
+	if err := service.MarkRollback(ctx, c.ECS, aws.ToString(svc.ServiceArn), current); err != nil {
+		return service.Started{}, err
+	}
+	return service.Apply(ctx, c.ECS, service.Plan{
+		Desired: service.Desired{Cluster: cluster, Name: name},
+		Current: svc,
+		Update:  &ecs.UpdateServiceInput{Cluster: aws.String(cluster), Service: aws.String(name), TaskDefinition: aws.String(to)},
+	})
 }
 
 func rollbackTargetFor(ctx context.Context, c Clients, inst Instance, a spec.Agent, toRevision int) (rollbackTarget, error) {

@@ -204,7 +204,6 @@ func problems(as AgentStatus) []string {
 	return out
 }
 
-
 // Text renders the report for people.
 func (r StatusReport) Text() string {
 	var b strings.Builder

@@ -23,7 +23,10 @@ type position struct{ line, col int }
 
 func posOf(n *yaml.Node) position { return position{n.Line, n.Column} }
 
-var durationType = reflect.TypeFor[Duration]()
+var (
+	durationType = reflect.TypeFor[Duration]()
+	waveType     = reflect.TypeFor[Wave]()
+)
 
 type field struct {
 	key   string
@@ -76,6 +79,10 @@ func (l *loader) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.Set(reflect.ValueOf(Duration{d}))
+		return
+	}
+	if v.Type() == waveType {
+		l.decodeWave(n, v.Addr().Interface().(*Wave), path)
 		return
 	}
 	switch v.Kind() {
@@ -133,6 +140,40 @@ func (l *loader) decode(n *yaml.Node, v reflect.Value, path string) {
 	default:
 		panic("spec: no decoder for " + v.Type().String())
 	}
+}
+
+// decodeWave decodes an item of rollout.waves: a count (1), a percentage
+// ("25%") or a mapping with agents: and labels:.
+func (l *loader) decodeWave(n *yaml.Node, w *Wave, path string) {
+	w.Line = n.Line
+	if n.Kind == yaml.MappingNode {
+		l.decodeStruct(n, reflect.ValueOf(w).Elem(), path, nil)
+		return
+	}
+	const how = "write a number of agents (1), a percentage of them (25%), or a mapping with agents: [names] and/or labels: [labels]"
+	if n.Kind != yaml.ScalarNode {
+		l.problemAt(posOf(n), path, fmt.Sprintf("want a wave, got %s; %s", describeNode(n), how))
+		l.bad[path] = true
+		return
+	}
+	v := strings.TrimSpace(n.Value)
+	if pct, ok := strings.CutSuffix(v, "%"); ok {
+		p, err := strconv.Atoi(strings.TrimSpace(pct))
+		if err != nil || p <= 0 {
+			l.problemAt(posOf(n), path, fmt.Sprintf("%s is not a percentage; write a whole number from 1 to 100 followed by %%, such as 25%%", quoteShort(v)))
+			l.bad[path] = true
+			return
+		}
+		w.Percent = p
+		return
+	}
+	c, err := strconv.Atoi(v)
+	if err != nil || c <= 0 {
+		l.problemAt(posOf(n), path, fmt.Sprintf("%s is not a wave; %s", quoteShort(v), how))
+		l.bad[path] = true
+		return
+	}
+	w.Count = c
 }
 
 // decodeStruct decodes a mapping into a struct, key by key. skip names keys

@@ -18,6 +18,7 @@ func newSpec() *Spec {
 			ManagedPolicies: []string{DefaultExecutionPolicy},
 		},
 		Cluster: Cluster{Create: false},
+		Rollout: Rollout{OnFailure: OnFailureStop},
 	}
 }
 

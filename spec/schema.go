@@ -91,6 +91,13 @@ var schemaDescriptions = map[string]string{
 	"agents[].service.circuitBreaker.enable":   "Fail a deployment whose tasks keep failing.",
 	"agents[].service.circuitBreaker.rollback": "Roll back a failed deployment.",
 	"agents[].waitTimeout":                     "How long to follow the deployment (90s, 15m, 1h), >0.",
+	"agents[].labels":                          "Labels naming groups of agents, for rollout.waves selectors.",
+	"rollout":                                  "Deploy the agents in waves, each once the previous one passed its gate. Without it every agent deploys at once.",
+	"rollout.waves":                            "Ordered waves: a count of agents (1), a cumulative percentage of the agents no wave names (25%; 100% = all the rest), or agents: / labels: selectors. Count and percentage waves take agents that have something to change. Every agent must be in a wave.",
+	"rollout.waves[].agents":                   "Agents of this wave, by name.",
+	"rollout.waves[].labels":                   "Agents of this wave, by label.",
+	"rollout.bakeTime":                         "How long a wave must stay healthy, with no task stopped, before the next one starts (0s, 90s, 5m).",
+	"rollout.onFailure":                        "stop (leave later waves alone) or rollback (also roll back the waves already done, so every agent ends on the revision it ran before).",
 }
 
 // schemaRequired lists the keys the loader rejects a spec without (or with
@@ -159,6 +166,9 @@ func schemaConstraints() map[string]map[string]any {
 		"agents[].service.minimumHealthyPercent": {"minimum": 0, "maximum": 100},
 		"agents[].service.maximumPercent":        {"minimum": 100, "maximum": 200},
 		"agents[].waitTimeout":                   {"pattern": durationPattern},
+		"rollout.bakeTime":                       {"pattern": durationPattern},
+		"rollout.onFailure":                      {"enum": []string{OnFailureStop, OnFailureRollback}},
+		"rollout.waves":                          {"minItems": 1},
 	}
 }
 
@@ -280,6 +290,13 @@ func (g *schemaGen) value(t reflect.Type, def reflect.Value, path string) []map[
 	switch {
 	case t == durationType:
 		s["type"] = "string"
+	case t == waveType:
+		// A count, a percentage or a selector mapping.
+		return []map[string]any{
+			{"type": "integer", "minimum": 1},
+			{"type": "string", "pattern": `^[0-9]+%$`},
+			{"$ref": "#/$defs/" + g.structDef(t, def, path)},
+		}
 	case t.Kind() == reflect.Struct:
 		scalar = false
 		s["$ref"] = "#/$defs/" + g.structDef(t, def, path)

@@ -1,6 +1,11 @@
 package spec
 
-import "time"
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Spec is a loaded, defaulted and validated deploy.yaml. Every agent in
 // Agents already has the spec's defaults applied, so consumers never look
@@ -34,6 +39,80 @@ type Spec struct {
 	// Agents are the containers to run: one task definition family and one
 	// ECS service each.
 	Agents []Agent `yaml:"agents"`
+
+	// Rollout splits the agents into waves deployed one after another;
+	// without waves every agent deploys at once.
+	Rollout Rollout `yaml:"rollout"`
+}
+
+// Rollout is the optional rollout: section.
+type Rollout struct {
+	// Waves are deployed in order, each once the previous passed its gate.
+	Waves []Wave `yaml:"waves"`
+	// BakeTime is how long a wave must stay healthy, with no task stopped,
+	// before the next starts.
+	BakeTime Duration `yaml:"bakeTime"`
+	// OnFailure is "stop" (the default: later waves are left alone) or
+	// "rollback" (the waves already done are rolled back too).
+	OnFailure string `yaml:"onFailure"`
+}
+
+// What Rollout.OnFailure may say.
+const (
+	OnFailureStop     = "stop"
+	OnFailureRollback = "rollback"
+)
+
+// Enabled reports whether the spec deploys in waves.
+func (r Rollout) Enabled() bool { return len(r.Waves) > 0 }
+
+// Wave is one item of rollout.waves: a count of agents ("1"), a cumulative
+// percentage of the agents not named by any wave ("25%", "100%" = all the
+// rest), or a selector naming agents and/or labels. Count and percentage
+// waves take agents that have something to change, in the spec's order.
+type Wave struct {
+	Count   int `yaml:"-"`
+	Percent int `yaml:"-"`
+	// Agents and Labels select agents by name and by label.
+	Agents []string `yaml:"agents"`
+	Labels []string `yaml:"labels"`
+	// Line is where the wave was written, for error messages.
+	Line int `yaml:"-"`
+}
+
+// IsSelector reports whether the wave names agents or labels.
+func (w Wave) IsSelector() bool { return w.Count == 0 && w.Percent == 0 }
+
+// String is the wave as written: "1", "25%" or "agents [a b], labels [x]".
+func (w Wave) String() string {
+	switch {
+	case w.Count > 0:
+		return strconv.Itoa(w.Count)
+	case w.Percent > 0:
+		return strconv.Itoa(w.Percent) + "%"
+	}
+	var parts []string
+	if len(w.Agents) > 0 {
+		parts = append(parts, "agents "+strings.Join(w.Agents, ", "))
+	}
+	if len(w.Labels) > 0 {
+		parts = append(parts, "labels "+strings.Join(w.Labels, ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Selects reports whether the selector wave w names agent a, by name or
+// by one of its labels.
+func (w Wave) Selects(a *Agent) bool {
+	if slices.Contains(w.Agents, a.Name) {
+		return true
+	}
+	for _, l := range w.Labels {
+		if slices.Contains(a.Labels, l) {
+			return true
+		}
+	}
+	return false
 }
 
 // Cluster names the ECS cluster.
@@ -112,6 +191,9 @@ type Agent struct {
 	Logs    Logs    `yaml:"logs"`
 	Network Network `yaml:"network"`
 	Service Service `yaml:"service"`
+
+	// Labels name groups of agents, for rollout waves.
+	Labels []string `yaml:"labels"`
 
 	// WaitTimeout bounds how long launch follows the deployment. Default 15m.
 	WaitTimeout Duration `yaml:"waitTimeout"`

@@ -159,6 +159,7 @@ func (l *loader) validate(s *Spec) {
 		}
 		l.validateAgent(s, a, path)
 	}
+	l.validateRollout(s)
 }
 
 func (l *loader) validateRoleName(path, what, name string) {
