@@ -38,8 +38,27 @@ const (
 	ExitInterrupted = 130 // SIGINT/SIGTERM
 )
 
-// Version is set at build time with -ldflags "-X …/internal/cli.Version=v1.2.3".
-var Version = ""
+// Version, Commit and Date are set at build time with
+// -ldflags "-X …/internal/cli.Version=v1.2.3 -X …/internal/cli.Commit=… -X …/internal/cli.Date=…"
+// (the Makefile and .goreleaser.yaml do). Commit and Date are optional.
+var Version, Commit, Date = "", "", ""
+
+// versionLine is what --version prints: "launch v1.2.3", followed by
+// " (commit abc123, built 2026-01-02T03:04:05Z)" when those were stamped.
+func versionLine() string {
+	line := "launch " + version()
+	var extra []string
+	if Commit != "" {
+		extra = append(extra, "commit "+Commit)
+	}
+	if Date != "" {
+		extra = append(extra, "built "+Date)
+	}
+	if len(extra) > 0 {
+		line += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return line
+}
 
 func version() string {
 	if Version != "" {
@@ -90,7 +109,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, mainUsage)
 		return ExitOK
 	case "--version", "-version", "version":
-		fmt.Fprintf(stdout, "launch %s\n", version())
+		fmt.Fprintln(stdout, versionLine())
 		return ExitOK
 	case "policy":
 		return exit(stderr, runPolicy(ctx, rest, stdout, stderr))
