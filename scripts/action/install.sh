@@ -15,6 +15,7 @@ set -euo pipefail
 die() { echo "::error::launch install: $*" >&2; exit 1; }
 
 version="${LAUNCH_VERSION:-}"
+if [[ "$version" == [0-9]* ]]; then version="v${version}"; fi
 base="${LAUNCH_RELEASE_URL:-}"
 if [[ -z "$base" ]]; then
   case "$version" in
