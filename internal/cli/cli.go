@@ -35,8 +35,27 @@ const (
 	ExitInterrupted = 130 // SIGINT/SIGTERM
 )
 
-// Version is set at build time with -ldflags "-X …/internal/cli.Version=v1.2.3".
-var Version = ""
+// Version, Commit and Date are set at build time with
+// -ldflags "-X …/internal/cli.Version=v1.2.3 -X …/internal/cli.Commit=… -X …/internal/cli.Date=…"
+// (the Makefile and .goreleaser.yaml do). Commit and Date are optional.
+var Version, Commit, Date = "", "", ""
+
+// versionLine is what --version prints: "launch v1.2.3", followed by
+// " (commit abc123, built 2026-01-02T03:04:05Z)" when those were stamped.
+func versionLine() string {
+	line := "launch " + version()
+	var extra []string
+	if Commit != "" {
+		extra = append(extra, "commit "+Commit)
+	}
+	if Date != "" {
+		extra = append(extra, "built "+Date)
+	}
+	if len(extra) > 0 {
+		line += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return line
+}
 
 func version() string {
 	if Version != "" {
@@ -123,7 +142,7 @@ func (a *app) root() *cobra.Command {
 		PersistentPreRunE: checkFlags,
 	}
 	root.SuggestionsMinimumDistance = 2
-	root.SetVersionTemplate("launch {{.Version}}\n")
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.SetFlagErrorFunc(flagError)
 	root.SetUsageFunc(rootUsage(root.UsageFunc()))
 	root.AddCommand(a.deployCmd(), a.planCmd(), a.statusCmd(), a.logsCmd(), a.rollbackCmd(), a.destroyCmd(),
@@ -377,7 +396,7 @@ func versionCmd() *cobra.Command {
 		Use:   "version",
 		Short: "Print launch's version",
 		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "launch %s\n", version())
+			fmt.Fprintln(cmd.OutOrStdout(), versionLine())
 		},
 	}
 }
