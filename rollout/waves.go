@@ -388,7 +388,7 @@ func bake(ctx context.Context, c Clients, p *Plan, idx []int, d time.Duration, o
 			if err := gateService(svcs[j], ar); err != nil {
 				return err
 			}
-			stopped, err := serviceTasks(ctx, c.ECS, cluster, names[j], ecstypes.DesiredStatusStopped)
+			stopped, err := service.Tasks(ctx, c.ECS, cluster, names[j], ecstypes.DesiredStatusStopped)
 			if err != nil {
 				return bakeErr(ctx, err, names)
 			}
@@ -403,7 +403,7 @@ func bake(ctx context.Context, c Clients, p *Plan, idx []int, d time.Duration, o
 			if len(service.HealthChecks(p.Agents[i].TaskDef)) == 0 {
 				continue
 			}
-			running, err := serviceTasks(ctx, c.ECS, cluster, names[j], ecstypes.DesiredStatusRunning)
+			running, err := service.Tasks(ctx, c.ECS, cluster, names[j], ecstypes.DesiredStatusRunning)
 			if err != nil {
 				return bakeErr(ctx, err, names)
 			}
@@ -462,34 +462,6 @@ func gateFailure(ar *AgentReport, svc *ecstypes.Service, why string) error {
 	}
 	return &service.RolloutError{Service: ar.Name, DeploymentID: ar.Service.DeploymentID, RolloutState: state,
 		Reason: "wave gate: " + why, RunningTaskDf: aws.ToString(serviceTaskDef(svc))}
-}
-
-// serviceTasks returns the service's tasks with desired status st.
-func serviceTasks(ctx context.Context, api service.API, cluster, name string, st ecstypes.DesiredStatus) ([]ecstypes.Task, error) {
-	var arns []string
-	in := &ecs.ListTasksInput{Cluster: aws.String(cluster), ServiceName: aws.String(name), DesiredStatus: st}
-	for {
-		list, err := api.ListTasks(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("list the tasks of service %s: %w", name, err)
-		}
-		arns = append(arns, list.TaskArns...)
-		if aws.ToString(list.NextToken) == "" {
-			break
-		}
-		in.NextToken = list.NextToken
-	}
-	var out []ecstypes.Task
-	for len(arns) > 0 {
-		n := min(len(arns), 100) // DescribeTasks takes at most 100 tasks
-		desc, err := api.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: arns[:n]})
-		if err != nil {
-			return nil, fmt.Errorf("describe the tasks of service %s: %w", name, err)
-		}
-		out = append(out, desc.Tasks...)
-		arns = arns[n:]
-	}
-	return out, nil
 }
 
 func plural(n int, what string) string {
