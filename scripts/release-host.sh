@@ -2,7 +2,9 @@
 # make release-snapshot-host: the release pipeline for this machine's OS and
 # architecture only (CI's check of .goreleaser.yaml): one archive, its SBOM
 # and checksums.txt in dist/, nothing signed or published. Then checks that
-# the built binary's --version carries the version goreleaser stamped.
+# the built binary's --version carries the version goreleaser stamped, that
+# the SBOM is a CycloneDX document of launch's module graph, and that
+# checksums.txt holds the right digests of both files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +28,28 @@ case "$got" in
   "launch ${version} (commit "*) echo "release-host: ${bin} --version: ${got}" ;;
   *) echo "release-host: ${bin} --version says '${got}', want 'launch ${version} (commit …)'" >&2; exit 1 ;;
 esac
+
+archive="launch_${version}_${goos}_${goarch}.tar.gz"
+python3 - "dist" "$archive" <<'PY'
+import hashlib, json, sys
+dist, archive = sys.argv[1], sys.argv[2]
+sbom = archive + ".cdx.json"
+def fail(msg):
+    sys.exit("release-host: " + msg)
+doc = json.load(open(f"{dist}/{sbom}"))
+if doc.get("bomFormat") != "CycloneDX":
+    fail(f"{sbom} is not a CycloneDX document")
+names = {c.get("name", "") for c in doc.get("components", [])}
+for want in ("github.com/aws/aws-sdk-go-v2/service/ecs", "gopkg.in/yaml.v3"):
+    if want not in names:
+        fail(f"{sbom} does not list {want}: not launch's module graph?")
+sums = {}
+for line in open(f"{dist}/checksums.txt"):
+    digest, name = line.split()
+    sums[name] = digest
+for name in (archive, sbom):
+    got = hashlib.sha256(open(f"{dist}/{name}", "rb").read()).hexdigest()
+    if sums.get(name) != got:
+        fail(f"checksums.txt has {sums.get(name)} for {name}, the file's sha256 is {got}")
+print(f"release-host: {sbom}: CycloneDX, {len(names)} components; checksums.txt matches {archive} and its SBOM")
+PY
