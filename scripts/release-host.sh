@@ -3,7 +3,8 @@
 # architecture only (CI's check of .goreleaser.yaml): one archive, its SBOM
 # and checksums.txt in dist/, nothing signed or published. Then checks that
 # the built binary's --version carries the version goreleaser stamped, that
-# the SBOM is a CycloneDX document of launch's module graph, and that
+# the SBOM is a CycloneDX document of launch's module graph, that the
+# archive's entries have the commit's time and owner root (reproducible), and that
 # checksums.txt holds the right digests of both files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,9 +31,9 @@ case "$got" in
 esac
 
 archive="launch_${version}_${goos}_${goarch}.tar.gz"
-python3 - "dist" "$archive" <<'PY'
-import hashlib, json, sys
-dist, archive = sys.argv[1], sys.argv[2]
+python3 - "dist" "$archive" "$(git log -1 --format=%ct)" <<'PY'
+import hashlib, json, sys, tarfile
+dist, archive, commit_time = sys.argv[1], sys.argv[2], int(sys.argv[3])
 sbom = archive + ".cdx.json"
 def fail(msg):
     sys.exit("release-host: " + msg)
@@ -51,5 +52,13 @@ for name in (archive, sbom):
     got = hashlib.sha256(open(f"{dist}/{name}", "rb").read()).hexdigest()
     if sums.get(name) != got:
         fail(f"checksums.txt has {sums.get(name)} for {name}, the file's sha256 is {got}")
+# Reproducible archives: entries carry the commit's time and root ownership,
+# not the checkout's.
+with tarfile.open(f"{dist}/{archive}") as tar:
+    for m in tar.getmembers():
+        if int(m.mtime) != commit_time or (m.uname, m.gname) != ("root", "root"):
+            fail(f"{archive}: {m.name} has mtime {int(m.mtime)} and owner {m.uname}:{m.gname}, "
+                 f"want the commit's time {commit_time} and root:root")
+print(f"release-host: {archive}: every entry has the commit's time and root:root")
 print(f"release-host: {sbom}: CycloneDX, {len(names)} components; checksums.txt matches {archive} and its SBOM")
 PY
