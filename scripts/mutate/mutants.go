@@ -37,6 +37,10 @@ type mutant struct {
 	End       int
 	Repl      string
 	Orig      string // the original text, for the report
+
+	// The enclosing top-level function, from its func keyword to its
+	// closing brace; zero for a package-level declaration.
+	FuncLine, FuncCol, FuncEndLine, FuncEndCol int
 }
 
 func (m mutant) ID() string {
@@ -151,6 +155,16 @@ func generate(name string, src []byte, ops map[string]bool) ([]mutant, error) {
 		}
 		return true
 	})
+	for i := range ms {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || ms[i].Start < off(fd.Pos()) || ms[i].Start >= off(fd.End()) {
+				continue
+			}
+			p, e := fset.Position(fd.Pos()), fset.Position(fd.End())
+			ms[i].FuncLine, ms[i].FuncCol, ms[i].FuncEndLine, ms[i].FuncEndCol = p.Line, p.Column, e.Line, e.Column
+		}
+	}
 	sort.SliceStable(ms, func(i, j int) bool {
 		if ms[i].Line != ms[j].Line {
 			return ms[i].Line < ms[j].Line
