@@ -112,7 +112,7 @@ func (c *coverMap) testsFor(m mutant) ([]string, bool) {
 	var inner *block
 	for i := range c.Blocks {
 		b := &c.Blocks[i]
-		if b.File == m.File && b.contains(m.Line, m.Col) && (inner == nil || inner.contains(b.SL, b.SC) && inner.contains(b.EL, b.EC)) {
+		if b.File == m.File && b.contains(m.Line, m.Col) && (inner == nil || inner.contains(b.SL, b.SC) && before(b.EL, b.EC, inner.EL, inner.EC)) {
 			inner = b
 		}
 	}
@@ -142,8 +142,11 @@ func (c *coverMap) testsFor(m mutant) ([]string, bool) {
 	return tests, len(tests) > 0
 }
 
+// contains reports whether the position is in the block. The end is
+// exclusive: an if's condition block ends where its body's block starts, at
+// the opening brace, and that brace belongs to the body.
 func (b block) contains(line, col int) bool {
-	return before(b.SL, b.SC, line, col) && before(line, col, b.EL, b.EC)
+	return before(b.SL, b.SC, line, col) && !before(b.EL, b.EC, line, col)
 }
 
 // before reports whether position (l1, c1) is at or before (l2, c2).

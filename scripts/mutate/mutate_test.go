@@ -151,10 +151,11 @@ func TestTestsFor(t *testing.T) {
 	var c coverMap
 	c.Tests = []string{"TestA", "TestB", "TestC"}
 	// f runs from 10:1 to 30:2: an outer block run by A and B, an inner
-	// one (a function literal's body) run by B only, one run by none, and
-	// a gap between 20:1 and 22:1 (a case expression).
-	c.addRun(0, []profBlock{{File: "p/a.go", SL: 10, SC: 20, EL: 19, EC: 5, Count: 1}, {File: "p/a.go", SL: 12, SC: 30, EL: 14, EC: 3, Count: 0}, {File: "p/a.go", SL: 22, SC: 1, EL: 25, EC: 2, Count: 0}})
-	c.addRun(1, []profBlock{{File: "p/a.go", SL: 10, SC: 20, EL: 19, EC: 5, Count: 1}, {File: "p/a.go", SL: 12, SC: 30, EL: 14, EC: 3, Count: 1}, {File: "p/a.go", SL: 22, SC: 1, EL: 25, EC: 2, Count: 0}})
+	// one (a function literal's body) run by B only, one run by none that
+	// starts where the outer one ends (an if body at its opening brace),
+	// and a gap between 20:1 and 22:1 (a case expression).
+	c.addRun(0, []profBlock{{File: "p/a.go", SL: 10, SC: 20, EL: 19, EC: 5, Count: 1}, {File: "p/a.go", SL: 12, SC: 30, EL: 14, EC: 3, Count: 0}, {File: "p/a.go", SL: 19, SC: 5, EL: 20, EC: 1, Count: 0}, {File: "p/a.go", SL: 22, SC: 1, EL: 25, EC: 2, Count: 0}})
+	c.addRun(1, []profBlock{{File: "p/a.go", SL: 10, SC: 20, EL: 19, EC: 5, Count: 1}, {File: "p/a.go", SL: 12, SC: 30, EL: 14, EC: 3, Count: 1}, {File: "p/a.go", SL: 19, SC: 5, EL: 20, EC: 1, Count: 0}, {File: "p/a.go", SL: 22, SC: 1, EL: 25, EC: 2, Count: 0}})
 	c.addRun(2, []profBlock{{File: "p/b.go", SL: 1, SC: 1, EL: 5, EC: 2, Count: 1}})
 	inF := func(line, col int) mutant {
 		return mutant{File: "p/a.go", Line: line, Col: col, FuncLine: 10, FuncCol: 1, FuncEndLine: 30, FuncEndCol: 2}
@@ -168,6 +169,7 @@ func TestTestsFor(t *testing.T) {
 		{"outer block", inF(11, 2), []string{"TestA", "TestB"}, true},
 		{"the innermost block wins", inF(13, 3), []string{"TestB"}, true},
 		{"a block no test runs", inF(23, 5), nil, false},
+		{"an opening brace belongs to the block it opens", inF(19, 5), nil, false},
 		{"outside every block: the function's tests", inF(21, 7), []string{"TestA", "TestB"}, true},
 		{"package level: every test", mutant{File: "p/a.go", Line: 3, Col: 9}, c.Tests, true},
 		{"a file no test runs", mutant{File: "p/c.go", Line: 4, Col: 2, FuncLine: 1, FuncCol: 1, FuncEndLine: 9, FuncEndCol: 2}, nil, false},
