@@ -183,7 +183,7 @@ func parseTestList(out []byte) []string {
 // keyed by the lane, the package and the content of the module's sources,
 // so a changed file means a new map.
 func buildCoverMap(o options, pkg, work string, stderr io.Writer) (*coverMap, error) {
-	key, err := cacheKey(o.root, pkg, o.emulator)
+	key, err := cacheKey(o, pkg)
 	if err != nil {
 		return nil, err
 	}
@@ -248,42 +248,71 @@ func buildCoverMap(o options, pkg, work string, stderr io.Writer) (*coverMap, er
 	return c, nil
 }
 
-// cacheKey hashes the lane, the package and every Go, module, testdata and
-// emulator-harness file of the module, which is what the tests' coverage
-// depends on.
-func cacheKey(root, pkg string, emulator bool) (string, error) {
-	h := sha256.New()
-	fmt.Fprintf(h, "lane emulator=%t\npkg %s\n", emulator, pkg)
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+// cacheKey hashes the lane, the package and the files its tests can
+// depend on: the Go files (and embedded files) of every package of the
+// module the tests import, go.mod and go.sum, every testdata file of the
+// module and, in the emulator lane, the emulator harness's Python files.
+// A change to any of them means a new map.
+func cacheKey(o options, pkg string) (string, error) {
+	out, err := o.command(o.ctx, buildTimeout, o.root, "go", "list", "-deps", "-test", "-json=Dir,Module,GoFiles,CgoFiles,TestGoFiles,XTestGoFiles,EmbedFiles,TestEmbedFiles,XTestEmbedFiles", pkg)
+	if err != nil {
+		return "", fmt.Errorf("%s: go list: %v\n%s", pkg, err, out)
+	}
+	files := map[string]bool{filepath.Join(o.root, "go.mod"): true, filepath.Join(o.root, "go.sum"): true}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var p struct {
+			Dir    string
+			Module *struct{ Main bool }
+			GoFiles, CgoFiles, TestGoFiles, XTestGoFiles,
+			EmbedFiles, TestEmbedFiles, XTestEmbedFiles []string
+		}
+		if err := dec.Decode(&p); err != nil {
+			return "", fmt.Errorf("%s: go list: %v", pkg, err)
+		}
+		if p.Module == nil || !p.Module.Main {
+			continue
+		}
+		for _, list := range [][]string{p.GoFiles, p.CgoFiles, p.TestGoFiles, p.XTestGoFiles, p.EmbedFiles, p.TestEmbedFiles, p.XTestEmbedFiles} {
+			for _, f := range list {
+				files[filepath.Join(p.Dir, f)] = true
+			}
+		}
+	}
+	err = filepath.WalkDir(o.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		name := d.Name()
 		if d.IsDir() {
-			if path != root && (strings.HasPrefix(name, ".") || name == "bin" || name == "dist" || name == "node_modules") {
+			if path != o.root && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() {
-			return nil
+		rel, _ := filepath.Rel(o.root, path)
+		if d.Type().IsRegular() && (strings.Contains("/"+filepath.ToSlash(rel), "/testdata/") || o.emulator && strings.HasSuffix(path, ".py")) {
+			files[path] = true
 		}
-		rel, _ := filepath.Rel(root, path)
-		rel = filepath.ToSlash(rel)
-		if !strings.HasSuffix(name, ".go") && name != "go.mod" && name != "go.sum" &&
-			!strings.Contains("/"+rel, "/testdata/") && !strings.HasSuffix(name, ".py") {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "%s %d\n", rel, len(data))
-		h.Write(data)
 		return nil
 	})
 	if err != nil {
 		return "", err
+	}
+	names := make([]string, 0, len(files))
+	for f := range files {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	fmt.Fprintf(h, "lane emulator=%t\npkg %s\n", o.emulator, pkg)
+	for _, f := range names {
+		data, err := os.ReadFile(f)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+		rel, _ := filepath.Rel(o.root, f)
+		fmt.Fprintf(h, "%s %d\n", filepath.ToSlash(rel), len(data))
+		h.Write(data)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32], nil
 }

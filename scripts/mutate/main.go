@@ -21,6 +21,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,6 +33,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -183,6 +185,9 @@ func mutate(o options, stdout, stderr io.Writer) error {
 					}
 					limit = max(4*took, 30*time.Second)
 				}
+				// Shortest first: a mutant is most often killed by a quick test.
+				tests = slices.Clone(tests)
+				slices.SortStableFunc(tests, func(a, b string) int { return cmp.Compare(cm.Durations[a], cm.Durations[b]) })
 				if res, err = runMutant(o, pkg, m, tests, work, limit); err != nil {
 					return err
 				}
@@ -281,7 +286,8 @@ func laneHeader(o options) string {
 
 // runMutant writes the mutated file to a temporary directory, maps it over
 // the original with an overlay, builds the package's test binary and runs
-// the given tests, stopping at the first failure.
+// the given tests one at a time, stopping at the first failure; limit
+// bounds them all.
 func runMutant(o options, pkg string, m mutant, tests []string, work string, limit time.Duration) (outcome, error) {
 	path := filepath.Join(o.root, filepath.FromSlash(m.File))
 	src, err := os.ReadFile(path)
@@ -313,12 +319,20 @@ func runMutant(o options, pkg string, m mutant, tests []string, work string, lim
 	if err != nil {
 		return invalid, nil
 	}
-	_, err = o.command(o.ctx, limit, filepath.Join(o.root, filepath.FromSlash(pkg)), bin,
-		"-test.run", runPattern(tests), "-test.failfast", "-test.count=1")
-	if o.ctx != nil && o.ctx.Err() != nil {
-		return "", errors.New("interrupted")
+	// One test per run, in the order given, until one fails: the test
+	// binary would run them in source order, whatever their cost.
+	deadline := time.Now().Add(limit)
+	for _, t := range tests {
+		_, err = o.command(o.ctx, time.Until(deadline), filepath.Join(o.root, filepath.FromSlash(pkg)), bin,
+			"-test.run", runPattern([]string{t}), "-test.failfast", "-test.count=1")
+		if o.ctx != nil && o.ctx.Err() != nil {
+			return "", errors.New("interrupted")
+		}
+		if res := classify(err); res != survived {
+			return res, nil
+		}
 	}
-	return classify(err), nil
+	return survived, nil
 }
 
 func classify(err error) outcome {

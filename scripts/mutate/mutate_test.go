@@ -193,16 +193,17 @@ func TestRunPatternAndTestList(t *testing.T) {
 }
 
 func TestCacheKeyFollowsSourcesAndLane(t *testing.T) {
-	dir := t.TempDir()
+	if testing.Short() {
+		t.Skip("runs go list on a copy of testdata/tiny")
+	}
+	root := copyTiny(t)
 	write := func(name, s string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(s), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("go.mod", "module example.com/m\n")
-	write("a.go", "package m\n")
 	key := func(emulator bool) string {
-		k, err := cacheKey(dir, ".", emulator)
+		k, err := cacheKey(options{root: root, emulator: emulator}, ".")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -213,12 +214,24 @@ func TestCacheKeyFollowsSourcesAndLane(t *testing.T) {
 		t.Error("both lanes share a key")
 	}
 	write("README.md", "not a source")
-	if key(false) != unit {
-		t.Error("a file tests do not read changed the key")
+	if err := os.Mkdir(filepath.Join(root, "tool"), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	write("a.go", "package m // changed\n")
+	write("tool/main.go", "package main\n\nfunc main() {}\n")
+	if key(false) != unit {
+		t.Error("a file the tests do not depend on changed the key")
+	}
+	write("tiny_test.go", "package tiny\n")
 	if key(false) == unit {
-		t.Error("a changed source kept the key: the cached map would be stale")
+		t.Error("a changed test file kept the key: the cached map would be stale")
+	}
+	if err := os.Mkdir(filepath.Join(root, "testdata"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := key(false)
+	write("testdata/in.json", "{}")
+	if key(false) == before {
+		t.Error("a new testdata file kept the key")
 	}
 }
 
