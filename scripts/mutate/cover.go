@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -107,15 +108,20 @@ func (c *coverMap) addRun(test int, blocks []profBlock) {
 // A position inside counted blocks takes the innermost one. A position in a
 // function but outside every block (a case expression, the text after a
 // function literal) takes every test that runs some block of that function.
-// A package-level position (a var or const initializer) takes every test.
+// A package-level var or const takes the tests that run the functions'
+// uses of the names it declares; every test if it has no such uses or
+// another package-level declaration uses them.
 func (c *coverMap) testsFor(m mutant) ([]string, bool) {
-	var inner *block
-	for i := range c.Blocks {
-		b := &c.Blocks[i]
-		if b.File == m.File && b.contains(m.Line, m.Col) && (inner == nil || inner.contains(b.SL, b.SC) && before(b.EL, b.EC, inner.EL, inner.EC)) {
-			inner = b
+	if m.FuncLine == 0 && len(m.Names) > 0 && !m.AllTests && c.blockAt(m.File, m.Line, m.Col) == nil {
+		var tests []string
+		for _, u := range m.Uses {
+			t, _ := c.testsFor(mutant{File: u.File, Line: u.Line, Col: u.Col, FuncLine: u.FuncLine, FuncCol: u.FuncCol, FuncEndLine: u.FuncEndLine, FuncEndCol: u.FuncEndCol})
+			tests = append(tests, t...)
 		}
+		tests = c.inListOrder(tests)
+		return tests, len(tests) > 0
 	}
+	inner := c.blockAt(m.File, m.Line, m.Col)
 	var idx []int
 	switch {
 	case inner != nil:
@@ -145,6 +151,29 @@ func (c *coverMap) testsFor(m mutant) ([]string, bool) {
 // contains reports whether the position is in the block. The end is
 // exclusive: an if's condition block ends where its body's block starts, at
 // the opening brace, and that brace belongs to the body.
+// blockAt returns the innermost block holding the position, or nil.
+func (c *coverMap) blockAt(file string, line, col int) *block {
+	var inner *block
+	for i := range c.Blocks {
+		b := &c.Blocks[i]
+		if b.File == file && b.contains(line, col) && (inner == nil || inner.contains(b.SL, b.SC) && before(b.EL, b.EC, inner.EL, inner.EC)) {
+			inner = b
+		}
+	}
+	return inner
+}
+
+// inListOrder removes duplicates from tests and puts them in list order.
+func (c *coverMap) inListOrder(tests []string) []string {
+	var out []string
+	for _, t := range c.Tests {
+		if slices.Contains(tests, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 func (b block) contains(line, col int) bool {
 	return before(b.SL, b.SC, line, col) && !before(b.EL, b.EC, line, col)
 }

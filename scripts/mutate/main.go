@@ -219,7 +219,9 @@ func mutate(o options, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// packageMutants lists the mutants of every non-test .go file in dir.
+// packageMutants lists the mutants of every non-test .go file in dir; a
+// mutant of a package-level var or const learns where the package's
+// functions use the names it declares.
 func packageMutants(root, dir string, ops map[string]bool) ([]mutant, error) {
 	abs := filepath.Join(root, dir)
 	files, err := filepath.Glob(filepath.Join(abs, "*.go"))
@@ -231,6 +233,8 @@ func packageMutants(root, dir string, ops map[string]bool) ([]mutant, error) {
 	}
 	sort.Strings(files)
 	var all []mutant
+	srcs := map[string][]byte{}
+	var rels []string
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
@@ -243,11 +247,38 @@ func packageMutants(root, dir string, ops map[string]bool) ([]mutant, error) {
 		if err != nil {
 			return nil, err
 		}
-		ms, err := generate(filepath.ToSlash(rel), src, ops)
+		rel = filepath.ToSlash(rel)
+		ms, err := generate(rel, src, ops)
 		if err != nil {
 			return nil, err
 		}
+		srcs[rel] = src
+		rels = append(rels, rel)
 		all = append(all, ms...)
+	}
+	names := map[string]bool{}
+	for _, m := range all {
+		for _, n := range m.Names {
+			names[n] = true
+		}
+	}
+	if len(names) == 0 {
+		return all, nil
+	}
+	uses, shared := map[string][]position{}, map[string]bool{}
+	for _, rel := range rels {
+		if err := nameUses(rel, srcs[rel], names, uses, shared); err != nil {
+			return nil, err
+		}
+	}
+	for i, m := range all {
+		for _, n := range m.Names {
+			all[i].AllTests = all[i].AllTests || shared[n]
+			all[i].Uses = append(all[i].Uses, uses[n]...)
+		}
+		if len(m.Names) > 0 && len(all[i].Uses) == 0 {
+			all[i].AllTests = true
+		}
 	}
 	return all, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -172,6 +173,9 @@ func TestTestsFor(t *testing.T) {
 		{"an opening brace belongs to the block it opens", inF(19, 5), nil, false},
 		{"outside every block: the function's tests", inF(21, 7), []string{"TestA", "TestB"}, true},
 		{"package level: every test", mutant{File: "p/a.go", Line: 3, Col: 9}, c.Tests, true},
+		{"a package-level name: the tests of its uses", mutant{File: "p/a.go", Line: 3, Col: 9, Names: []string{"x"}, Uses: []position{{"p/a.go", 13, 3, 10, 1, 30, 2}, {"p/b.go", 2, 1, 1, 1, 5, 2}}}, []string{"TestB", "TestC"}, true},
+		{"a package-level name used by no test", mutant{File: "p/a.go", Line: 3, Col: 9, Names: []string{"x"}, Uses: []position{{"p/a.go", 23, 5, 10, 1, 30, 2}}}, nil, false},
+		{"a package-level name another declaration uses: every test", mutant{File: "p/a.go", Line: 3, Col: 9, Names: []string{"x"}, Uses: []position{{"p/a.go", 23, 5, 10, 1, 30, 2}}, AllTests: true}, c.Tests, true},
 		{"a file no test runs", mutant{File: "p/c.go", Line: 4, Col: 2, FuncLine: 1, FuncCol: 1, FuncEndLine: 9, FuncEndCol: 2}, nil, false},
 	}
 	for _, tc := range tests {
@@ -179,6 +183,61 @@ func TestTestsFor(t *testing.T) {
 		if !slices.Equal(got, tc.want) || covered != tc.covered {
 			t.Errorf("%s: testsFor = %v, %t; want %v, %t", tc.name, got, covered, tc.want, tc.covered)
 		}
+	}
+}
+
+// A mutant of a package-level var or const knows the names it declares and
+// where functions use them.
+func TestPackageLevelUses(t *testing.T) {
+	dir := t.TempDir()
+	src := `package p
+
+const (
+	a = 1 << iota
+	b
+)
+
+var greeting = "hi"
+var shared = "x"
+var both = shared + "!"
+var unused = "u"
+
+func F() string { return greeting }
+
+func G(n int) bool {
+	switch n {
+	case b:
+		return true
+	}
+	return false
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "p.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := packageMutants(dir, ".", map[string]bool{opIntInc: true, opString: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type summary struct {
+		Orig     string
+		Names    []string
+		Uses     []position
+		AllTests bool
+	}
+	var got []summary
+	for _, m := range ms {
+		got = append(got, summary{m.Orig, m.Names, m.Uses, m.AllTests})
+	}
+	want := []summary{
+		{"1", []string{"a", "b"}, []position{{"p.go", 17, 7, 15, 1, 21, 2}}, false},
+		{`"hi"`, []string{"greeting"}, []position{{"p.go", 13, 26, 13, 1, 13, 36}}, false},
+		{`"x"`, []string{"shared"}, nil, true},
+		{`"!"`, []string{"both"}, nil, true},
+		{`"u"`, []string{"unused"}, nil, true},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("mutants\n%+v\nwant\n%+v", got, want)
 	}
 }
 
@@ -300,7 +359,7 @@ func TestCoverageGuidedRun(t *testing.T) {
 		{"Max's a > b", byOrig(9, opGreater), []string{"TestMax"}, nil, killed, true},
 		{"Max's a > b, run with a test of something else", byOrig(9, opGreater), []string{"TestMax"}, []string{"TestGreet"}, survived, true},
 		{"a case expression of Sign", byOrig(18, opLess), []string{"TestSign"}, nil, killed, true},
-		{"the package-level greeting", byOrig(5, opString), cm.Tests, nil, killed, true},
+		{"the package-level greeting, used by Greet", byOrig(5, opString), []string{"TestGreet"}, nil, killed, true},
 		{"Clamp's untried limit", byOrig(36, opIntInc), []string{"TestClamp"}, nil, survived, true},
 		{"Unused", byOrig(31, opString), nil, nil, notCovered, false},
 		{"a mutant that hangs", hang, []string{"TestMax"}, nil, timedOut, true},
