@@ -99,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, p := range splitList(*pkg) {
 		p = filepath.ToSlash(filepath.Clean(p))
-		if !filepath.IsAbs(p) {
+		if !filepath.IsAbs(p) && p != "." && !strings.HasPrefix(p, "../") {
 			p = "./" + p // go test reads "secrets" as a standard-library path
 		}
 		o.pkgs = append(o.pkgs, p)
@@ -113,6 +113,7 @@ type pkgResult struct {
 	timedOut, uncovered                            int
 	survivors                                      []survivor
 	skipped                                        []string
+	interrupted                                    string        // says how far the run got before Ctrl-C
 	tests                                          int           // top-level tests in the coverage map
 	mapTook, mutantsTook                           time.Duration // building the coverage map, running the mutants
 }
@@ -189,6 +190,11 @@ func mutate(o options, stdout, stderr io.Writer) error {
 				tests = slices.Clone(tests)
 				slices.SortStableFunc(tests, func(a, b string) int { return cmp.Compare(cm.Durations[a], cm.Durations[b]) })
 				if res, err = runMutant(o, pkg, m, tests, work, limit); err != nil {
+					if o.ctx != nil && o.ctx.Err() != nil {
+						// Ctrl-C: report what ran so far.
+						r.interrupted = fmt.Sprintf("interrupted: %d of %d sampled mutants of %s ran", i, len(pool), pkg)
+						break
+					}
 					return err
 				}
 			}
@@ -212,9 +218,15 @@ func mutate(o options, stdout, stderr io.Writer) error {
 		}
 		r.mutantsTook = time.Since(start)
 		results = append(results, r)
+		if r.interrupted != "" {
+			break
+		}
 	}
 	if !o.list {
 		report(stdout, results)
+	}
+	if o.ctx != nil && o.ctx.Err() != nil {
+		return errors.New("interrupted; the report above covers the mutants that ran")
 	}
 	return nil
 }
@@ -481,6 +493,9 @@ func report(w io.Writer, results []pkgResult) {
 	fmt.Fprintln(w, "equivalent: the sampled mutants listed in the equivalent file; all listed ones of the packages are shown below")
 	for _, r := range results {
 		fmt.Fprintf(w, "%s: coverage map of %d tests in %s, mutants in %s\n", r.pkg, r.tests, r.mapTook.Round(time.Second), r.mutantsTook.Round(time.Second))
+		if r.interrupted != "" {
+			fmt.Fprintln(w, r.interrupted)
+		}
 	}
 	for _, r := range results {
 		for _, m := range r.survivors {
