@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/launchdeploy/launch/internal/policy"
+	"github.com/launchdeploy/launch/roles"
 	"github.com/launchdeploy/launch/spec"
 	"github.com/launchdeploy/launch/taskdef"
 )
@@ -61,5 +64,47 @@ func TestPlanOfANewFamilyDiffsAgainstTheBase(t *testing.T) {
 		if strings.Contains(l, `"cpu"`) || strings.Contains(l, `"memory"`) || strings.Contains(l, "MODE") || strings.Contains(l, "base\"") {
 			t.Errorf("diff shows a value the spec does not change: %s", l)
 		}
+	}
+}
+
+// How plan shows a role's changes: each change on a line, and one diff per
+// document whose headers say what is compared ("(none)" for what does not
+// exist yet, "(deleted)" for what goes).
+func TestPlanOfARoleNamesEachDocument(t *testing.T) {
+	trust, err := policy.Parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grant := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf"}]}`
+	older := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:CreateLogStream","Resource":"*"}]}`
+	headers := func(diff string) []string {
+		var out []string
+		for _, l := range strings.Split(diff, "\n") {
+			if strings.HasPrefix(l, "--- ") || strings.HasPrefix(l, "+++ ") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+
+	c := roleChange(roles.Plan{Name: "exec", Create: true, Trust: trust, Put: map[string]string{"launch-secrets": grant}})
+	if c.Action != PlanCreate || !cmp.Equal(c.Detail, []string{"put inline policy launch-secrets"}) {
+		t.Errorf("new role: action %q, detail %q", c.Action, c.Detail)
+	}
+	want := []string{"--- (none)", "+++ trust policy", "--- (none)", "+++ inline policy launch-secrets (desired)"}
+	if diff := cmp.Diff(want, headers(c.Diff)); diff != "" {
+		t.Errorf("new role: diff headers (-want +got):\n%s\n%s", diff, c.Diff)
+	}
+
+	c = roleChange(roles.Plan{Name: "exec", ARN: "arn:aws:iam::123456789012:role/exec",
+		Put: map[string]string{"logs": grant}, PutBefore: map[string]string{"logs": older, "launch-secrets-old": grant},
+		Delete: []string{"launch-secrets-old"}})
+	wantDetail := []string{"rewrite inline policy logs", "delete inline policy launch-secrets-old (launch's own; nothing left to grant)"}
+	if c.Action != PlanUpdate || !cmp.Equal(c.Detail, wantDetail) {
+		t.Errorf("existing role: action %q, detail %q; want %q, %q", c.Action, c.Detail, PlanUpdate, wantDetail)
+	}
+	want = []string{"--- inline policy logs (current)", "+++ inline policy logs (desired)", "--- inline policy launch-secrets-old (current)", "+++ (deleted)"}
+	if diff := cmp.Diff(want, headers(c.Diff)); diff != "" {
+		t.Errorf("existing role: diff headers (-want +got):\n%s\n%s", diff, c.Diff)
 	}
 }

@@ -80,3 +80,28 @@ func TestIAMWaiterInterruptedKeepsTheCancellation(t *testing.T) {
 		t.Errorf("Ctrl-C while waiting for IAM: %v does not carry context.Canceled (exit 130)", err)
 	}
 }
+
+// The errors ECS returns while a new or changed role is not yet visible
+// to it are recognised whatever their case or wrapping; other errors,
+// even about permissions, are not.
+func TestIsIAMPropagationKnowsECSMessages(t *testing.T) {
+	tests := map[string]bool{
+		"InvalidParameterException: ECS was unable to assume the role 'arn:aws:iam::123456789012:role/exec' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions": true,
+		"InvalidParameterException: Unable to assume the service linked role. Please verify that the ECS service linked role exists.":                                                                                                    true,
+		"InvalidParameterException: Unable to assume role and validate the specified targetGroupArn":                                                                                                                                     true,
+		"ClientException: Role is not valid":                   true,
+		"MalformedPolicyDocument: Invalid principal in policy": true,
+		"AccessDenied: User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/exec": true,
+		"ClientException: the role arn:aws:iam::123456789012:role/exec does not have a trust relationship with ecs-tasks.amazonaws.com":                              true,
+		"AccessDeniedException: User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ecs:CreateService":                                             false,
+		"ClusterNotFoundException: Cluster not found.": false,
+	}
+	for msg, want := range tests {
+		if got := IsIAMPropagation(fmt.Errorf("create service a: %w", errors.New(msg))); got != want {
+			t.Errorf("IsIAMPropagation(%q) = %t, want %t", msg, got, want)
+		}
+	}
+	if IsIAMPropagation(nil) {
+		t.Error("IsIAMPropagation(nil) = true")
+	}
+}

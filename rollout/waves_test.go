@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/launchdeploy/launch/loggroup"
 	"github.com/launchdeploy/launch/spec"
 )
 
@@ -54,6 +55,29 @@ func TestPlanWavesTakesCountsPercentagesAndSelectors(t *testing.T) {
 			}
 			if !slices.EqualFunc(got, tc.want, slices.Equal) || len(unchanged) != 0 {
 				t.Errorf("waves %q (unchanged %v), want %q", got, unchanged, tc.want)
+			}
+		})
+	}
+}
+
+// What a wave would write for an agent: a log group appears only when it
+// is created or its retention set, never merely because the agent has one.
+func TestAgentChangesListALogGroupOnlyWhenWritten(t *testing.T) {
+	p := &Plan{Spec: &spec.Spec{Cluster: spec.Cluster{Name: "agents"}}}
+	tests := map[string]struct {
+		lg   loggroup.Plan
+		want []string
+	}{
+		"no log group":                {loggroup.Plan{}, []string{"task definition create", "service create"}},
+		"a log group to create":       {loggroup.Plan{Name: "/launch/a", Create: true}, []string{"log group create", "task definition create", "service create"}},
+		"a retention to set":          {loggroup.Plan{Name: "/launch/a", SetRetention: true}, []string{"log group update", "task definition create", "service create"}},
+		"a log group as it should be": {loggroup.Plan{Name: "/launch/a"}, []string{"task definition create", "service create"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ap := AgentPlan{Agent: spec.Agent{Name: "a"}, LogGroup: tc.lg}
+			if got := agentChanges(p, ap); !slices.Equal(got, tc.want) {
+				t.Errorf("agentChanges = %q, want %q", got, tc.want)
 			}
 		})
 	}

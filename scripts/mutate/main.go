@@ -1,19 +1,27 @@
 // Command mutate is launch's mutation tester: it makes small changes to the
 // non-test Go files of the domain packages one at a time (negated
 // conditions, swapped operators, dropped calls, changed literals) and runs
-// the package's unit tests against each, through `go test -overlay`, so the
+// the tests that cover each mutant, through `go test -c -overlay`, so the
 // source tree is never touched. A mutant the tests do not notice points at
 // behaviour no test pins down.
 //
-// Only unit tests count: the emulator variables are removed from the
-// environment, so integration tests skip.
+// Coverage decides which tests run: each package's test binary is built
+// once with -cover and each top-level test is run alone to learn which
+// blocks it runs. A mutant no test runs is "not covered" (a survivor) and
+// is not built; the others run only the tests that cover them.
 //
-//	go run ./scripts/mutate [-pkg ./secrets,./service] [-max 20] [-list]
+// Two lanes: by default only unit tests count (the emulator variables are
+// removed from the environment, so integration tests skip). With -emulator
+// the variables are kept, so integration tests run against the emulator
+// and can kill mutants; mutants then run one at a time.
+//
+//	go run ./scripts/mutate [-pkg ./secrets,./service] [-max 20] [-emulator] [-list]
 package main
 
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +33,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -42,9 +51,13 @@ type options struct {
 	list       bool
 	equivalent string
 	timeout    time.Duration
+	emulator   bool // keep the emulator variables: integration tests run
 	root       string
 	ctx        context.Context // ends on Ctrl-C
 }
+
+// buildTimeout bounds one `go test -c` and the listing of tests.
+const buildTimeout = 10 * time.Minute
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -62,7 +75,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	opsFlag := fs.String("operators", strings.Join(allOperators, ","), "comma-separated operators")
 	list := fs.Bool("list", false, "print the mutants without running them")
 	equiv := fs.String("equivalent", "scripts/mutate/equivalent.txt", "list of equivalent mutants to skip")
-	timeout := fs.Duration("timeout", 0, "time limit of one mutant's test run, a mutant that exceeds it counts as killed (0: 4 times the unmutated run, at least 30s)")
+	timeout := fs.Duration("timeout", 0, "time limit of one mutant's test run, a mutant that exceeds it counts as killed (0: 4 times the unmutated run of the same tests, at least 30s)")
+	emulator := fs.Bool("emulator", false, "keep AWS_ENDPOINT_URL and LAUNCH_REQUIRE_* so integration tests run against the emulator (one mutant at a time)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,7 +87,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	o := options{ctx: ctx, max: *max, seed: *seed, ops: map[string]bool{}, list: *list,
-		equivalent: *equiv, timeout: *timeout, root: root}
+		equivalent: *equiv, timeout: *timeout, emulator: *emulator, root: root}
+	if o.emulator && os.Getenv("AWS_ENDPOINT_URL") == "" {
+		return errors.New("-emulator: AWS_ENDPOINT_URL is not set; start the emulator (make emulator-start) and export the variables it prints")
+	}
 	for _, op := range splitList(*opsFlag) {
 		if !contains(allOperators, op) {
 			return fmt.Errorf("-operators: unknown operator %q (known: %s)", op, strings.Join(allOperators, ", "))
@@ -82,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, p := range splitList(*pkg) {
 		p = filepath.ToSlash(filepath.Clean(p))
-		if !filepath.IsAbs(p) {
+		if !filepath.IsAbs(p) && p != "." && !strings.HasPrefix(p, "../") {
 			p = "./" + p // go test reads "secrets" as a standard-library path
 		}
 		o.pkgs = append(o.pkgs, p)
@@ -93,9 +110,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 type pkgResult struct {
 	pkg                                            string
 	mutants, killed, survived, invalid, equivalent int
-	timedOut                                       int
-	survivors                                      []mutant
+	timedOut, uncovered                            int
+	survivors                                      []survivor
 	skipped                                        []string
+	interrupted                                    string        // says how far the run got before Ctrl-C
+	tests                                          int           // top-level tests in the coverage map
+	mapTook, mutantsTook                           time.Duration // building the coverage map, running the mutants
+}
+
+type survivor struct {
+	mutant
+	uncovered bool // no test runs its position
 }
 
 func mutate(o options, stdout, stderr io.Writer) error {
@@ -107,8 +132,13 @@ func mutate(o options, stdout, stderr io.Writer) error {
 		}
 	}
 	if !o.list {
-		fmt.Fprintln(stdout, "unit tests only: emulator variables are unset, so integration tests skip and kill nothing")
+		fmt.Fprintln(stdout, laneHeader(o))
 	}
+	work, err := os.MkdirTemp("", "mutate-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
 	var results []pkgResult
 	for _, pkg := range o.pkgs {
 		all, err := packageMutants(o.root, pkg, o.ops)
@@ -137,18 +167,36 @@ func mutate(o options, stdout, stderr io.Writer) error {
 			}
 			continue
 		}
-		took, err := baseline(o, pkg)
+		start := time.Now()
+		cm, err := buildCoverMap(o, pkg, work, stderr)
 		if err != nil {
 			return err
 		}
-		po := o
-		if po.timeout == 0 {
-			po.timeout = max(4*took, 30*time.Second)
-		}
+		r.tests, r.mapTook = len(cm.Tests), time.Since(start)
+		start = time.Now()
 		for i, m := range pool {
-			res, err := runMutant(po, pkg, m)
-			if err != nil {
-				return err
+			tests, covered := cm.testsFor(m)
+			res := notCovered
+			if covered {
+				limit := o.timeout
+				if limit == 0 {
+					var took time.Duration
+					for _, t := range tests {
+						took += cm.Durations[t]
+					}
+					limit = max(4*took, 30*time.Second)
+				}
+				// Shortest first: a mutant is most often killed by a quick test.
+				tests = slices.Clone(tests)
+				slices.SortStableFunc(tests, func(a, b string) int { return cmp.Compare(cm.Durations[a], cm.Durations[b]) })
+				if res, err = runMutant(o, pkg, m, tests, work, limit); err != nil {
+					if o.ctx != nil && o.ctx.Err() != nil {
+						// Ctrl-C: report what ran so far.
+						r.interrupted = fmt.Sprintf("interrupted: %d of %d sampled mutants of %s ran", i, len(pool), pkg)
+						break
+					}
+					return err
+				}
 			}
 			r.mutants++
 			switch res {
@@ -157,23 +205,35 @@ func mutate(o options, stdout, stderr io.Writer) error {
 			case timedOut:
 				r.killed++
 				r.timedOut++
-			case survived:
+			case survived, notCovered:
 				r.survived++
-				r.survivors = append(r.survivors, m)
+				r.survivors = append(r.survivors, survivor{m, res == notCovered})
+				if res == notCovered {
+					r.uncovered++
+				}
 			case invalid:
 				r.invalid++
 			}
-			fmt.Fprintf(stderr, "%s [%d/%d] %s: %s\n", pkg, i+1, len(pool), m.ID(), res)
+			fmt.Fprintf(stderr, "%s [%d/%d] %s: %s (%d tests)\n", pkg, i+1, len(pool), m.ID(), res, len(tests))
 		}
+		r.mutantsTook = time.Since(start)
 		results = append(results, r)
+		if r.interrupted != "" {
+			break
+		}
 	}
 	if !o.list {
 		report(stdout, results)
 	}
+	if o.ctx != nil && o.ctx.Err() != nil {
+		return errors.New("interrupted; the report above covers the mutants that ran")
+	}
 	return nil
 }
 
-// packageMutants lists the mutants of every non-test .go file in dir.
+// packageMutants lists the mutants of every non-test .go file in dir; a
+// mutant of a package-level var or const learns where the package's
+// functions use the names it declares.
 func packageMutants(root, dir string, ops map[string]bool) ([]mutant, error) {
 	abs := filepath.Join(root, dir)
 	files, err := filepath.Glob(filepath.Join(abs, "*.go"))
@@ -185,6 +245,8 @@ func packageMutants(root, dir string, ops map[string]bool) ([]mutant, error) {
 	}
 	sort.Strings(files)
 	var all []mutant
+	srcs := map[string][]byte{}
+	var rels []string
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
@@ -197,11 +259,38 @@ func packageMutants(root, dir string, ops map[string]bool) ([]mutant, error) {
 		if err != nil {
 			return nil, err
 		}
-		ms, err := generate(filepath.ToSlash(rel), src, ops)
+		rel = filepath.ToSlash(rel)
+		ms, err := generate(rel, src, ops)
 		if err != nil {
 			return nil, err
 		}
+		srcs[rel] = src
+		rels = append(rels, rel)
 		all = append(all, ms...)
+	}
+	names := map[string]bool{}
+	for _, m := range all {
+		for _, n := range m.Names {
+			names[n] = true
+		}
+	}
+	if len(names) == 0 {
+		return all, nil
+	}
+	uses, shared := map[string][]position{}, map[string]bool{}
+	for _, rel := range rels {
+		if err := nameUses(rel, srcs[rel], names, uses, shared); err != nil {
+			return nil, err
+		}
+	}
+	for i, m := range all {
+		for _, n := range m.Names {
+			all[i].AllTests = all[i].AllTests || shared[n]
+			all[i].Uses = append(all[i].Uses, uses[n]...)
+		}
+		if len(m.Names) > 0 && len(all[i].Uses) == 0 {
+			all[i].AllTests = true
+		}
 	}
 	return all, nil
 }
@@ -224,35 +313,31 @@ func sample(ms []mutant, n int, seed uint64) []mutant {
 type outcome string
 
 const (
-	killed   outcome = "killed"
-	survived outcome = "survived"
-	invalid  outcome = "invalid"
-	timedOut outcome = "timed out"
+	killed     outcome = "killed"
+	survived   outcome = "survived"
+	notCovered outcome = "not covered"
+	invalid    outcome = "invalid"
+	timedOut   outcome = "timed out"
 )
 
-// baseline runs the unmutated tests, which must pass, and returns how long
-// they took.
-func baseline(o options, pkg string) (time.Duration, error) {
-	if o.timeout == 0 {
-		o.timeout = 10 * time.Minute
+func laneHeader(o options) string {
+	if o.emulator {
+		return "lane: emulator: unit and integration tests against the emulator at " + os.Getenv("AWS_ENDPOINT_URL") + ", one mutant at a time"
 	}
-	start := time.Now()
-	out, err := goTest(o, pkg, "")
-	if err != nil {
-		return 0, fmt.Errorf("%s: the unmutated tests must pass first: %v\n%s", pkg, err, out)
-	}
-	return time.Since(start), nil
+	return "lane: unit: unit tests only; emulator variables are unset, so integration tests skip and kill nothing"
 }
 
 // runMutant writes the mutated file to a temporary directory, maps it over
-// the original with an overlay and runs the package's tests.
-func runMutant(o options, pkg string, m mutant) (outcome, error) {
+// the original with an overlay, builds the package's test binary and runs
+// the given tests one at a time, stopping at the first failure; limit
+// bounds them all.
+func runMutant(o options, pkg string, m mutant, tests []string, work string, limit time.Duration) (outcome, error) {
 	path := filepath.Join(o.root, filepath.FromSlash(m.File))
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
 	}
-	dir, err := os.MkdirTemp("", "mutate-")
+	dir, err := os.MkdirTemp(work, "mutant-")
 	if err != nil {
 		return "", err
 	}
@@ -269,42 +354,55 @@ func runMutant(o options, pkg string, m mutant) (outcome, error) {
 	if err := os.WriteFile(overlayPath, overlay, 0o644); err != nil {
 		return "", err
 	}
-	out, err := goTest(o, pkg, overlayPath)
+	bin := filepath.Join(dir, "mutant.test")
+	_, err = o.command(o.ctx, buildTimeout, o.root, "go", "test", "-c", "-vet=off", "-overlay", overlayPath, "-o", bin, pkg)
 	if o.ctx != nil && o.ctx.Err() != nil {
 		return "", errors.New("interrupted")
 	}
-	return classify(out, err), nil
+	if err != nil {
+		return invalid, nil
+	}
+	// One test per run, in the order given, until one fails: the test
+	// binary would run them in source order, whatever their cost.
+	deadline := time.Now().Add(limit)
+	for _, t := range tests {
+		_, err = o.command(o.ctx, time.Until(deadline), filepath.Join(o.root, filepath.FromSlash(pkg)), bin,
+			"-test.run", runPattern([]string{t}), "-test.failfast", "-test.count=1")
+		if o.ctx != nil && o.ctx.Err() != nil {
+			return "", errors.New("interrupted")
+		}
+		if res := classify(err); res != survived {
+			return res, nil
+		}
+	}
+	return survived, nil
 }
 
-func classify(out []byte, err error) outcome {
+func classify(err error) outcome {
 	switch {
 	case err == nil:
 		return survived
 	case errors.Is(err, context.DeadlineExceeded):
 		return timedOut
-	case bytes.Contains(out, []byte("[build failed]")), bytes.Contains(out, []byte("[setup failed]")):
-		return invalid
 	}
 	return killed
 }
 
-// goTest runs the unit tests of pkg, with an overlay if one is given. vet is
-// off: a mutant is judged by the tests alone.
-func goTest(o options, pkg, overlay string) ([]byte, error) {
-	parent := o.ctx
+// command runs name with args in dir, in the lane's environment, and kills
+// it with its children when limit passes (the error is then
+// context.DeadlineExceeded).
+func (o options) command(parent context.Context, limit time.Duration, dir, name string, args ...string) ([]byte, error) {
 	if parent == nil {
 		parent = context.Background()
 	}
-	ctx, cancel := context.WithTimeout(parent, o.timeout)
+	ctx, cancel := context.WithTimeout(parent, limit)
 	defer cancel()
-	args := []string{"test", "-count=1", "-failfast", "-vet=off"}
-	if overlay != "" {
-		args = append(args, "-overlay", overlay)
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = os.Environ()
+	if !o.emulator {
+		cmd.Env = unitEnv(cmd.Env)
 	}
-	args = append(args, pkg)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = o.root
-	cmd.Env = unitEnv(os.Environ())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -317,7 +415,7 @@ func goTest(o options, pkg, overlay string) ([]byte, error) {
 	case err := <-done:
 		return out.Bytes(), err
 	case <-ctx.Done():
-		// Kill go test and the test binary it started.
+		// Kill the command and whatever it started.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
 		if parent.Err() != nil {
@@ -373,29 +471,39 @@ func readEquivalent(path string) (map[string]string, error) {
 
 func report(w io.Writer, results []pkgResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "package\tmutants\tkilled\tsurvived\tinvalid\tequivalent\tscore\t")
+	fmt.Fprintln(tw, "package\tmutants\tkilled\ttimed out\tsurvived\tnot covered\tinvalid\tequivalent\tscore\t")
 	var tot pkgResult
 	tot.pkg = "total"
+	row := func(r pkgResult) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", r.pkg, r.mutants, r.killed, r.timedOut, r.survived, r.uncovered, r.invalid, r.equivalent, score(r))
+	}
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t\n", r.pkg, r.mutants, r.killed, r.survived, r.invalid, r.equivalent, score(r))
+		row(r)
 		tot.mutants += r.mutants
 		tot.killed += r.killed
+		tot.timedOut += r.timedOut
 		tot.survived += r.survived
+		tot.uncovered += r.uncovered
 		tot.invalid += r.invalid
 		tot.equivalent += r.equivalent
 	}
-	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t\n", tot.pkg, tot.mutants, tot.killed, tot.survived, tot.invalid, tot.equivalent, score(tot))
+	row(tot)
 	tw.Flush()
-	fmt.Fprintln(w, "score = killed / (killed + survived); timed-out mutants count as killed, invalid (not compiling) and equivalent ones are not counted")
+	fmt.Fprintln(w, "score = killed / (killed + survived); timed-out mutants count as killed, not-covered ones (no test runs their line) as survived, invalid (not compiling) and equivalent ones are not counted")
 	fmt.Fprintln(w, "equivalent: the sampled mutants listed in the equivalent file; all listed ones of the packages are shown below")
 	for _, r := range results {
-		if r.timedOut > 0 {
-			fmt.Fprintf(w, "%s: %d mutant(s) timed out\n", r.pkg, r.timedOut)
+		fmt.Fprintf(w, "%s: coverage map of %d tests in %s, mutants in %s\n", r.pkg, r.tests, r.mapTook.Round(time.Second), r.mutantsTook.Round(time.Second))
+		if r.interrupted != "" {
+			fmt.Fprintln(w, r.interrupted)
 		}
 	}
 	for _, r := range results {
 		for _, m := range r.survivors {
-			fmt.Fprintf(w, "survived %s:%d:%d %s: %s → %s\n", m.File, m.Line, m.Col, m.Op, short(m.Orig), short(m.Repl))
+			note := ""
+			if m.uncovered {
+				note = "  (not covered)"
+			}
+			fmt.Fprintf(w, "survived %s:%d:%d %s: %s → %s%s\n", m.File, m.Line, m.Col, m.Op, short(m.Orig), short(m.Repl), note)
 		}
 	}
 	for _, r := range results {

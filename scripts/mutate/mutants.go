@@ -37,6 +37,26 @@ type mutant struct {
 	End       int
 	Repl      string
 	Orig      string // the original text, for the report
+
+	// The enclosing top-level function, from its func keyword to its
+	// closing brace; zero for a package-level declaration.
+	FuncLine, FuncCol, FuncEndLine, FuncEndCol int
+	// For a mutant in a package-level var or const: the names its
+	// declaration gives (every name of a const group, which iota may
+	// tie), and where functions of the package use them. AllTests: a
+	// name is also used by another package-level declaration, or not at
+	// all in the package, so the uses do not say which tests matter.
+	Names    []string
+	Uses     []position
+	AllTests bool
+}
+
+// A position is a line and column of a file, in the top-level function
+// that spans the Func fields.
+type position struct {
+	File                                       string
+	Line, Col                                  int
+	FuncLine, FuncCol, FuncEndLine, FuncEndCol int
 }
 
 func (m mutant) ID() string {
@@ -151,6 +171,34 @@ func generate(name string, src []byte, ops map[string]bool) ([]mutant, error) {
 		}
 		return true
 	})
+	for i := range ms {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || ms[i].Start < off(fd.Pos()) || ms[i].Start >= off(fd.End()) {
+				continue
+			}
+			p, e := fset.Position(fd.Pos()), fset.Position(fd.End())
+			ms[i].FuncLine, ms[i].FuncCol, ms[i].FuncEndLine, ms[i].FuncEndCol = p.Line, p.Column, e.Line, e.Column
+		}
+	}
+	for i := range ms {
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || (gd.Tok != token.VAR && gd.Tok != token.CONST) || ms[i].Start < off(gd.Pos()) || ms[i].Start >= off(gd.End()) {
+				continue
+			}
+			for _, sp := range gd.Specs {
+				vs := sp.(*ast.ValueSpec)
+				if gd.Tok == token.CONST || ms[i].Start >= off(vs.Pos()) && ms[i].Start < off(vs.End()) {
+					for _, n := range vs.Names {
+						if n.Name != "_" {
+							ms[i].Names = append(ms[i].Names, n.Name)
+						}
+					}
+				}
+			}
+		}
+	}
 	sort.SliceStable(ms, func(i, j int) bool {
 		if ms[i].Line != ms[j].Line {
 			return ms[i].Line < ms[j].Line
@@ -202,4 +250,47 @@ func returnsIdent(body *ast.BlockStmt, name string) bool {
 		return !found
 	})
 	return found
+}
+
+// nameUses finds, in one file, where the package-level names are used:
+// inside functions (returned by name) or by other package-level
+// declarations (shared[name] set).
+func nameUses(name string, src []byte, names map[string]bool, uses map[string][]position, shared map[string]bool) error {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
+	if err != nil {
+		return err
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Body == nil {
+				continue
+			}
+			fp, fe := fset.Position(d.Pos()), fset.Position(d.End())
+			ast.Inspect(d.Body, func(n ast.Node) bool {
+				if id, ok := n.(*ast.Ident); ok && names[id.Name] {
+					p := fset.Position(id.Pos())
+					uses[id.Name] = append(uses[id.Name], position{name, p.Line, p.Column, fp.Line, fp.Column, fe.Line, fe.Column})
+				}
+				return true
+			})
+		case *ast.GenDecl:
+			for _, sp := range d.Specs {
+				vs, ok := sp.(*ast.ValueSpec)
+				if !ok {
+					continue
+				}
+				for _, v := range vs.Values {
+					ast.Inspect(v, func(n ast.Node) bool {
+						if id, ok := n.(*ast.Ident); ok && names[id.Name] {
+							shared[id.Name] = true
+						}
+						return true
+					})
+				}
+			}
+		}
+	}
+	return nil
 }
