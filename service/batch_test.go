@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -92,5 +93,41 @@ func TestBatchedHonoursTheCallersContext(t *testing.T) {
 	cancel()
 	if _, err := Batched(api).DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("c"), Services: []string{"a"}}); err != context.Canceled {
 		t.Fatalf("err = %v, want context.Canceled for a cancelled caller", err)
+	}
+}
+
+// A read that arrives just as a batch fills joins the next batch: it is
+// never added to a call already full or already sent, so no call names more
+// than DescribeBatch services and no reader is told its service is missing.
+func TestBatchedReadsArrivingAsABatchFillsAreNotLost(t *testing.T) {
+	const readers = 10 * DescribeBatch
+	// More threads than cores, so the OS, not only Go's scheduler,
+	// interleaves the readers.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(16))
+	api := &describing{have: map[string]bool{}}
+	for i := range readers {
+		api.have[fmt.Sprintf("agent-%03d", i)] = true
+	}
+	for round := range 500 {
+		b := Batched(api)
+		var wg sync.WaitGroup
+		for i := range readers {
+			n := fmt.Sprintf("agent-%03d", i)
+			wg.Go(func() {
+				got, err := Read(context.Background(), b, "c", n)
+				if err != nil || got == nil || aws.ToString(got.ServiceName) != n {
+					t.Errorf("round %d: Read(%s) = %v, %v; want the service", round, n, got, err)
+				}
+			})
+		}
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+	}
+	for _, c := range api.calls {
+		if len(c) > DescribeBatch {
+			t.Fatalf("a call with %d names; DescribeServices takes at most %d", len(c), DescribeBatch)
+		}
 	}
 }

@@ -1,0 +1,112 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// A service whose deployment controller reports no rollout state completes
+// when its one deployment runs every task: the outcome says COMPLETED, not
+// an empty state.
+func TestFollowWithoutRolloutStateReportsCompleted(t *testing.T) {
+	out, err, _ := follow(t, []types.Service{svc(tdNew, dep("new", "PRIMARY", tdNew, "", 2, 2))}, time.Second)
+	if want := (Outcome{DeploymentID: "new", RolloutState: "COMPLETED", Running: 2, Desired: 2}); err != nil || out != want {
+		t.Errorf("Follow = %+v, %v; want %+v", out, err, want)
+	}
+}
+
+// cancelledReads is an ECS whose DescribeServices fails once the caller's
+// context is done, as the SDK does.
+type cancelledReads struct{ API }
+
+func (cancelledReads) DescribeServices(ctx context.Context, _ *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	return nil, ctx.Err()
+}
+
+// Interrupted before the first poll answered, Follow says it had not seen
+// the deployment yet.
+func TestFollowInterruptedBeforeTheFirstPoll(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Follow(ctx, cancelledReads{}, FollowOptions{Cluster: "c", Service: "agent", DeploymentID: "new", TaskDefinitionARN: tdNew, Timeout: time.Minute})
+	want := "service agent: stopped following deployment new (last seen: not yet polled); ECS carries on with it — rerun launch to follow it to the end"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+// pagedTasks lists the service's tasks n at a time over several pages and
+// describes any of them, recording each DescribeTasks call's ARNs.
+type pagedTasks struct {
+	API
+	arns      []string
+	page      int
+	listed    []*ecs.ListTasksInput
+	described [][]string
+}
+
+func (p *pagedTasks) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
+	cp := *in
+	p.listed = append(p.listed, &cp)
+	start := 0
+	if in.NextToken != nil {
+		fmt.Sscan(aws.ToString(in.NextToken), &start)
+	}
+	end := min(start+p.page, len(p.arns))
+	out := &ecs.ListTasksOutput{TaskArns: p.arns[start:end]}
+	if end < len(p.arns) {
+		out.NextToken = aws.String(fmt.Sprint(end))
+	}
+	return out, nil
+}
+
+func (p *pagedTasks) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
+	p.described = append(p.described, slices.Clone(in.Tasks))
+	out := &ecs.DescribeTasksOutput{}
+	for _, a := range in.Tasks {
+		out.Tasks = append(out.Tasks, types.Task{TaskArn: aws.String(a)})
+	}
+	return out, nil
+}
+
+// Tasks reads every page of ListTasks and describes the tasks at most 100
+// per DescribeTasks call, ECS's limit, returning each task once.
+func TestTasksReadsEveryPageAndDescribesAtMost100PerCall(t *testing.T) {
+	api := &pagedTasks{page: 60}
+	for i := range 230 {
+		api.arns = append(api.arns, fmt.Sprintf("arn:aws:ecs:eu-west-1:1:task/c/%03d", i))
+	}
+	tasks, err := Tasks(context.Background(), api, "c", "agent", types.DesiredStatusStopped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, task := range tasks {
+		got = append(got, aws.ToString(task.TaskArn))
+	}
+	if !slices.Equal(got, api.arns) {
+		t.Errorf("got %d tasks, want each of the %d listed once, in order", len(got), len(api.arns))
+	}
+	var sizes []int
+	for _, d := range api.described {
+		sizes = append(sizes, len(d))
+	}
+	if !slices.Equal(sizes, []int{100, 100, 30}) {
+		t.Errorf("DescribeTasks call sizes %v, want [100 100 30]", sizes)
+	}
+	if len(api.listed) != 4 {
+		t.Fatalf("%d ListTasks calls for 4 pages", len(api.listed))
+	}
+	for _, in := range api.listed {
+		if aws.ToString(in.Cluster) != "c" || aws.ToString(in.ServiceName) != "agent" || in.DesiredStatus != types.DesiredStatusStopped {
+			t.Errorf("ListTasks input %+v, want cluster c, service agent, STOPPED", in)
+		}
+	}
+}
