@@ -69,8 +69,8 @@ func TestConfusedDeputyOnAnExistingUnconditionalTrustWarns(t *testing.T) {
 	both := EnsureTrusted(NewTrustPolicy([]TrustedService{{Service: ECSTasksService}}), TrustedService{Service: ECSTasksService, Condition: cond})
 	both.Statement = append(both.Statement, NewTrustPolicy([]TrustedService{{Service: ECSTasksService, Condition: cond}}).Statement...)
 	st.Trust = both
-	if p, _ := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService, Condition: cond}}}, st); len(p.Warnings) != 1 {
-		t.Errorf("an unconditioned statement next to a conditioned one: warnings %q", p.Warnings)
+	if p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService, Condition: cond}}}, st); err != nil || len(p.Warnings) != 1 {
+		t.Errorf("an unconditioned statement next to a conditioned one: warnings %q, err %v", p.Warnings, err)
 	}
 }
 
@@ -102,14 +102,16 @@ func TestInstanceRecordIsAddedOnlyWhenMissing(t *testing.T) {
 		t.Fatalf("missing record: AddTags %v", p.AddTags)
 	}
 	st.Tags[k] = v
-	if p, _ := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}, Record: rec}, st); p.Changed() {
-		t.Errorf("record present: plan still changes (%v)", p.AddTags)
+	if p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}, Record: rec}, st); err != nil || p.Changed() {
+		t.Errorf("record present: plan still changes (%v), err %v", p.AddTags, err)
 	}
 	if got := RecordedInstances(st.Tags); len(got) != 2 || got[0] != "eu-west-1/prod" || got[1] != "us-east-1/prod" {
 		t.Errorf("RecordedInstances = %v", got)
 	}
 	// A new role carries the record from CreateRole on: no TagRole later.
-	p, _ = PlanFor(Desired{Name: "r", Tags: map[string]string{"team": "x"}, Record: rec}, &State{Inline: map[string]string{}})
+	if p, err = PlanFor(Desired{Name: "r", Tags: map[string]string{"team": "x"}, Record: rec}, &State{Inline: map[string]string{}}); err != nil {
+		t.Fatal(err)
+	}
 	if p.Tags[k] != v || len(p.AddTags) != 0 || p.TagCount != 3 {
 		t.Errorf("create: tags %v add %v count %d", p.Tags, p.AddTags, p.TagCount)
 	}

@@ -141,12 +141,12 @@ func TestWidenGrant(t *testing.T) {
 		t.Fatalf("differs %v err %v", differs, err)
 	}
 	want := GrantPolicy([]Secret{{ARN: "a"}, {ARN: "b", KMSKeyARN: key}, {ARN: "c"}}, false)
-	if same, _ := policy.Equal(wide, want); !same {
+	if same, err := policy.Equal(wide, want); err != nil || !same {
 		t.Errorf("widened:\n%s\nwant:\n%s", wide, want)
 	}
 	// Only additions: nothing to widen.
-	if _, differs, _ := WidenGrant(GrantPolicy([]Secret{{ARN: "a"}}, false), desired); differs {
-		t.Error("an added secret needs no widening")
+	if _, differs, err := WidenGrant(GrantPolicy([]Secret{{ARN: "a"}}, false), desired); err != nil || differs {
+		t.Errorf("an added secret needs no widening: differs %v, err %v", differs, err)
 	}
 	// A hand-edited grant (a Deny) is not merged: the exact one is written.
 	denied := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"x"}]}`
@@ -154,8 +154,8 @@ func TestWidenGrant(t *testing.T) {
 		t.Error("a Deny statement was merged into an Allow")
 	}
 	// From "*" to a list: keep "*" until the deployments completed.
-	wide, differs, _ = WidenGrant(GrantPolicy(nil, true), desired)
-	if !differs || !strings.Contains(wide, `"Resource": "*"`) {
+	wide, differs, err = WidenGrant(GrantPolicy(nil, true), desired)
+	if err != nil || !differs || !strings.Contains(wide, `"Resource": "*"`) {
 		t.Errorf("widened from *: %s", wide)
 	}
 }

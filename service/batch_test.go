@@ -131,3 +131,41 @@ func TestBatchedReadsArrivingAsABatchFillsAreNotLost(t *testing.T) {
 		}
 	}
 }
+
+// Each caller of a shared call gets the answer it would have had alone:
+// its own service, or its own failure, and nothing about the others.
+func TestBatchedGivesEachCallerOnlyItsOwnAnswer(t *testing.T) {
+	api := &describing{have: map[string]bool{"a": true, "xb": true}}
+	b := Batched(api)
+	names := []string{"a", "b", "xb", "c"}
+	outs := make([]*ecs.DescribeServicesOutput, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Go(func() {
+			var err error
+			if outs[i], err = b.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("c"), Services: []string{n}}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for i, n := range names {
+		var got []string
+		for _, s := range outs[i].Services {
+			got = append(got, "service "+aws.ToString(s.ServiceName))
+		}
+		for _, f := range outs[i].Failures {
+			got = append(got, "failure "+aws.ToString(f.Arn))
+		}
+		want := "service " + n
+		if !api.have[n] {
+			want = "failure arn:aws:ecs:eu-west-1:123456789012:service/c/" + n
+		}
+		if !slices.Equal(got, []string{want}) {
+			t.Errorf("%s: answer %q, want [%s]", n, got, want)
+		}
+	}
+}

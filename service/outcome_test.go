@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -48,6 +49,8 @@ type pagedTasks struct {
 	API
 	arns      []string
 	page      int
+	listErr   error
+	descErr   error
 	listed    []*ecs.ListTasksInput
 	described [][]string
 }
@@ -55,6 +58,9 @@ type pagedTasks struct {
 func (p *pagedTasks) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
 	cp := *in
 	p.listed = append(p.listed, &cp)
+	if p.listErr != nil {
+		return nil, p.listErr
+	}
 	start := 0
 	if in.NextToken != nil {
 		fmt.Sscan(aws.ToString(in.NextToken), &start)
@@ -69,6 +75,9 @@ func (p *pagedTasks) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...f
 
 func (p *pagedTasks) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
 	p.described = append(p.described, slices.Clone(in.Tasks))
+	if p.descErr != nil {
+		return nil, p.descErr
+	}
 	out := &ecs.DescribeTasksOutput{}
 	for _, a := range in.Tasks {
 		out.Tasks = append(out.Tasks, types.Task{TaskArn: aws.String(a)})
@@ -108,5 +117,87 @@ func TestTasksReadsEveryPageAndDescribesAtMost100PerCall(t *testing.T) {
 		if aws.ToString(in.Cluster) != "c" || aws.ToString(in.ServiceName) != "agent" || in.DesiredStatus != types.DesiredStatusStopped {
 			t.Errorf("ListTasks input %+v, want cluster c, service agent, STOPPED", in)
 		}
+	}
+}
+
+// A failed ListTasks or DescribeTasks is an error naming the service, not a
+// service without tasks.
+func TestTasksSurfacesReadErrors(t *testing.T) {
+	denied := errors.New("AccessDeniedException")
+	arns := []string{"arn:aws:ecs:eu-west-1:1:task/c/a"}
+	for want, api := range map[string]*pagedTasks{
+		"list the tasks of service agent: AccessDeniedException":     {arns: arns, page: 10, listErr: denied},
+		"describe the tasks of service agent: AccessDeniedException": {arns: arns, page: 10, descErr: denied},
+	} {
+		tasks, err := Tasks(context.Background(), api, "c", "agent", types.DesiredStatusRunning)
+		if tasks != nil || !errors.Is(err, denied) || err.Error() != want {
+			t.Errorf("Tasks = %v, %v; want %q", tasks, err, want)
+		}
+	}
+}
+
+// listFails is healthECS whose ListTasks fails for one desired status.
+type listFails struct {
+	*healthECS
+	status types.DesiredStatus
+	err    error
+}
+
+func (f listFails) ListTasks(ctx context.Context, in *ecs.ListTasksInput, o ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
+	if in.DesiredStatus == f.status {
+		return nil, f.err
+	}
+	return f.healthECS.ListTasks(ctx, in, o...)
+}
+
+// With health checks, a task read that fails ends the follow with that
+// error at once: it is not a deployment that is merely not healthy yet.
+func TestFollowSurfacesAFailedHealthRead(t *testing.T) {
+	throttled := errors.New("ThrottlingException")
+	failing := dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateInProgress, 1, 1)
+	failing.FailedTasks = 1
+	for _, st := range []types.DesiredStatus{types.DesiredStatusRunning, types.DesiredStatusStopped} {
+		f := &healthECS{polls: []types.Service{svc(tdNew, failing)}, running: [][]types.Task{{task("t1", "new", types.HealthStatusHealthy)}}}
+		_, err := Follow(context.Background(), listFails{f, st, throttled}, FollowOptions{
+			Cluster: "c", Service: "agent", DeploymentID: "new", TaskDefinitionARN: tdNew, HealthChecks: []HealthCheck{agentCheck},
+			Timeout: time.Second, MinInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond})
+		if !errors.Is(err, throttled) || err.Error() != "list the tasks of service agent: ThrottlingException" || f.n != 1 {
+			t.Errorf("%s tasks unreadable: err %v after %d polls, want the read error after the first", st, err, f.n)
+		}
+	}
+}
+
+// Status gets the one-line status on every poll, not only on changes.
+func TestFollowReportsTheStatusOnEveryPoll(t *testing.T) {
+	inProgress := svc(tdNew, dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateInProgress, 0, 1))
+	var status []string
+	_, err := Follow(context.Background(), &scripted{polls: []types.Service{inProgress, inProgress,
+		svc(tdNew, dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateCompleted, 1, 1))}},
+		FollowOptions{Cluster: "c", Service: "agent", DeploymentID: "new", TaskDefinitionARN: tdNew,
+			Timeout: time.Second, MinInterval: time.Millisecond, MaxInterval: time.Millisecond,
+			Status: func(l string) { status = append(status, l) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"agent: deployment new IN_PROGRESS, running 0/1, pending 1 (0s elapsed)",
+		"agent: deployment new IN_PROGRESS, running 0/1, pending 1 (0s elapsed)",
+		"agent: deployment new COMPLETED, running 1/1, pending 0 (0s elapsed)",
+	}
+	if !slices.Equal(status, want) {
+		t.Errorf("status lines %q, want %q", status, want)
+	}
+}
+
+// Any positive poll interval is used as given; only zero or less means
+// the default (250ms): five polls 1ns apart finish well within 200ms.
+func TestFollowUsesAnyPositiveInterval(t *testing.T) {
+	inProgress := svc(tdNew, dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateInProgress, 0, 1))
+	api := &scripted{polls: []types.Service{inProgress, inProgress, inProgress, inProgress,
+		svc(tdNew, dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateCompleted, 1, 1))}}
+	_, err := Follow(context.Background(), api, FollowOptions{Cluster: "c", Service: "agent", DeploymentID: "new", TaskDefinitionARN: tdNew,
+		Timeout: 200 * time.Millisecond, MinInterval: 1, MaxInterval: 1})
+	if err != nil || api.n != 5 {
+		t.Errorf("Follow after %d polls: %v; want completed on the fifth", api.n, err)
 	}
 }
