@@ -91,13 +91,14 @@ func TestGrantAllowsEmptyUnion(t *testing.T) {
 func TestGrantForSkipsReferencesItCannotName(t *testing.T) {
 	refs := []Reference{
 		{Kind: KindSecret, Ref: "missing", Problem: "not found"},
-		{Kind: KindSecret, Ref: "unresolved"},
+		{Kind: KindSecret, Ref: "deleted", ARN: "arn-deleted", KMSKeyARN: "key-of-deleted", Problem: "scheduled for deletion"},
+		{Kind: KindSecret, Ref: "unresolved", KMSKeyARN: "key-of-unresolved"},
 		{Kind: KindSecret, Ref: "db", ARN: "arn-db", KMSKeyARN: "key"},
 	}
 	if got, want := GrantFor(refs, false), (Grant{ActionGetSecretValue: {"arn-db"}, ActionDecrypt: {"key"}}); !reflect.DeepEqual(got, want) {
 		t.Errorf("GrantFor = %v, want %v", got, want)
 	}
-	if got := GrantFor(refs[:2], false); !got.Empty() {
+	if got := GrantFor(refs[:3], false); !got.Empty() {
 		t.Errorf("GrantFor of unusable references = %v, want empty", got)
 	}
 }
