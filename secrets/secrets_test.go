@@ -91,8 +91,13 @@ func TestKeyARN(t *testing.T) {
 			t.Errorf("keyARN(%s) = %q, %v; want %q", id, got, err, want)
 		}
 	}
-	if _, err := keyARN(ctx, nil, arnCreds, "alias/mine"); err == nil {
-		t.Error("a customer alias without a KMS client must be an error, not a silent skip")
+	if _, err := keyARN(ctx, nil, arnCreds, "alias/mine"); err == nil || err.Error() != "KMS key alias/mine is an alias and no KMS client was given to resolve it" {
+		t.Errorf("a customer alias without a KMS client: err = %v, want an error, not a silent skip", err)
+	}
+	// A key ID is completed from the secret's ARN: one that does not parse
+	// is an error, not a made-up key ARN.
+	if got, err := keyARN(ctx, nil, "agent/creds", "1111-2222"); got != "" || err == nil || !strings.HasPrefix(err.Error(), `secret ARN "agent/creds" does not parse: `) {
+		t.Errorf("keyARN with a secret ARN that does not parse = %q, %v", got, err)
 	}
 }
 
