@@ -201,3 +201,21 @@ func TestFollowUsesAnyPositiveInterval(t *testing.T) {
 		t.Errorf("Follow after %d polls: %v; want completed on the fifth", api.n, err)
 	}
 }
+
+// When this run's deployment is gone and the PRIMARY one runs the same
+// revision (a concurrent run, or forceNewDeployment, replaced it), Follow
+// follows that one to its end; a deployment of ours that is still listed
+// is followed even if the PRIMARY runs our revision too.
+func TestFollowTakesOverAReplacementOnTheSameRevision(t *testing.T) {
+	out, err, _ := follow(t, []types.Service{svc(tdNew, dep("other", "PRIMARY", tdNew, types.DeploymentRolloutStateCompleted, 1, 1))}, time.Second)
+	if want := (Outcome{DeploymentID: "other", RolloutState: "COMPLETED", Running: 1, Desired: 1}); err != nil || out != want {
+		t.Errorf("ours replaced: Follow = %+v, %v; want %+v", out, err, want)
+	}
+	out, err, _ = follow(t, []types.Service{svc(tdNew,
+		dep("other", "PRIMARY", tdNew, types.DeploymentRolloutStateCompleted, 1, 1),
+		dep("new", "ACTIVE", tdNew, types.DeploymentRolloutStateFailed, 0, 1))}, time.Second)
+	var re *RolloutError
+	if !errors.As(err, &re) || re.DeploymentID != "new" || re.RolloutState != "FAILED" {
+		t.Errorf("ours still listed, FAILED: Follow = %+v, %v; want its failure", out, err)
+	}
+}

@@ -3,7 +3,7 @@ package service
 import (
 	"context"
 	"errors"
-	"strings"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,7 +74,8 @@ func (draining) DescribeServices(context.Context, *ecs.DescribeServicesInput, ..
 
 func TestReadDrainingServiceSaysToWait(t *testing.T) {
 	_, err := Read(context.Background(), draining{}, "c", "agent")
-	if !errors.Is(err, ErrDraining) || !strings.Contains(err.Error(), "wait until ECS marks it INACTIVE") {
+	want := "service agent in cluster c: is DRAINING after a delete; wait until ECS marks it INACTIVE (usually a few minutes) and rerun"
+	if !errors.Is(err, ErrDraining) || err.Error() != want {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -86,6 +87,9 @@ func TestPlanForRedeploysAFailedPrimaryOnTheSameRevision(t *testing.T) {
 	p := PlanFor(desired(), cur)
 	if p.Update == nil || !p.Update.ForceNewDeployment || p.Update.TaskDefinition != nil {
 		t.Fatalf("a FAILED deployment of our revision must be retried with forceNewDeployment: %+v", p.Update)
+	}
+	if want := []string{"deployment: FAILED on agent:2 → a new deployment"}; !slices.Equal(p.Changes, want) {
+		t.Errorf("changes %q, want %q", p.Changes, want)
 	}
 	cur.Deployments[0].RolloutState = types.DeploymentRolloutStateCompleted
 	if PlanFor(desired(), cur).Changed() {
