@@ -58,6 +58,21 @@ func TestResolveForms(t *testing.T) {
 	}
 }
 
+// A single missing secret is a *ResolveError too, whose message is that
+// secret's problem alone.
+func TestResolveReportsASingleProblem(t *testing.T) {
+	sm := fakeSM{secrets: []smtypes.SecretListEntry{entry("agent/creds", arnCreds, "")}}
+	ok, err := Resolve(context.Background(), sm, nil, []string{"agent/creds", "missing"})
+	var re *ResolveError
+	want := `secret "missing" not found (tried DescribeSecret with SecretId "missing"); create it, or fix the name or ARN under secrets:`
+	if !errors.As(err, &re) || err.Error() != want {
+		t.Fatalf("err = %v, want a ResolveError saying %q", err, want)
+	}
+	if len(ok) != 1 || ok["agent/creds"].ARN != arnCreds {
+		t.Errorf("resolved %v, want agent/creds beside the error", ok)
+	}
+}
+
 func TestResolveReportsEveryProblem(t *testing.T) {
 	deleted := entry("old", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:old-QwErTy", "")
 	deleted.DeletedDate = aws.Time(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
