@@ -193,6 +193,10 @@ func TestEnsureTrustedCoversEveryRegion(t *testing.T) {
 			trusted: in("us-west-2"),
 		},
 		"account-only condition (toolkit shape) is not rewritten": {doc: toolkitTaskRoleTrust, trusted: in("us-west-2")},
+		"a wanted condition naming two regions is not merged into one statement": {doc: docsTaskRoleTrust,
+			trusted: TrustedService{Service: ECSTasksService, Condition: map[string]any{
+				"ArnLike":      map[string]any{"aws:SourceArn": []any{"arn:aws:ecs:eu-west-1:111122223333:*", "arn:aws:ecs:us-east-1:111122223333:*"}},
+				"StringEquals": map[string]any{"aws:SourceAccount": "111122223333"}}}},
 		"docs shape with one more StringEquals key is not rewritten": {
 			doc: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole",
 				"Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:ecs:us-west-2:111122223333:*"},"StringEquals":{"aws:SourceAccount":"111122223333","aws:PrincipalTag/team":"data"}}}]}`,

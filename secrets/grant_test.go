@@ -214,7 +214,9 @@ func TestLooksFullARN(t *testing.T) {
 		arnCreds: true,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-XyZ123":     true,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent/creds":   false,
+		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf":      true, // a one-character name
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:-AbCdEf":       false,
+		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:AbCdEf":        false,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-XyZ12!":     false,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db_XyZ123":     false,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-XyZ123:key": false,
