@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -166,6 +167,76 @@ func TestBatchedGivesEachCallerOnlyItsOwnAnswer(t *testing.T) {
 		}
 		if !slices.Equal(got, []string{want}) {
 			t.Errorf("%s: answer %q, want [%s]", n, got, want)
+		}
+	}
+}
+
+// A batcher serves poll after poll: a read made after an earlier batch was
+// sent starts a new call and gets its own answer.
+func TestBatchedReadsOneAfterAnother(t *testing.T) {
+	api := &describing{have: map[string]bool{"a": true, "b": true}}
+	b := Batched(api)
+	for i, n := range []string{"a", "b", "a", "missing"} {
+		got, err := Read(context.Background(), b, "c", n)
+		if found := got != nil; err != nil || found != api.have[n] || (found && aws.ToString(got.ServiceName) != n) {
+			t.Errorf("read %d of %s: %v, %v; want found=%v", i, n, got, err, api.have[n])
+		}
+	}
+	if want := [][]string{{"a"}, {"b"}, {"a"}, {"missing"}}; !slices.EqualFunc(api.calls, want, slices.Equal) {
+		t.Errorf("calls %v, want %v", api.calls, want)
+	}
+}
+
+// failingDescribe fails every DescribeServices call with err.
+type failingDescribe struct {
+	API
+	err error
+}
+
+func (f failingDescribe) DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	return nil, f.err
+}
+
+// When the shared call fails, every reader gets the failure, as it would
+// have alone: an error, or for a missing cluster no service.
+func TestBatchedSharesAFailedCall(t *testing.T) {
+	throttled := errors.New("ThrottlingException")
+	noCluster := &types.ClusterNotFoundException{Message: aws.String("Cluster not found.")}
+	for _, callErr := range []error{throttled, noCluster} {
+		b := Batched(failingDescribe{err: callErr})
+		var wg sync.WaitGroup
+		for _, n := range []string{"a", "b", "a"} {
+			wg.Go(func() {
+				got, err := Read(context.Background(), b, "c", n)
+				if callErr == throttled && (got != nil || !errors.Is(err, throttled) || err.Error() != "describe service "+n+": ThrottlingException") {
+					t.Errorf("%s: Read = %v, %v; want the call's error", n, got, err)
+				}
+				if callErr == noCluster && (got != nil || err != nil) {
+					t.Errorf("%s: Read = %v, %v; want no service and no error for a missing cluster", n, got, err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+}
+
+// Two readers of the same service at once share the call, which names it
+// once.
+func TestBatchedNamesAServiceOnce(t *testing.T) {
+	api := &describing{have: map[string]bool{"a": true}}
+	b := Batched(api)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if got, err := Read(context.Background(), b, "c", "a"); err != nil || got == nil {
+				t.Errorf("Read = %v, %v", got, err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, c := range api.calls {
+		if !slices.Equal(c, []string{"a"}) {
+			t.Errorf("call %v, want [a]", c)
 		}
 	}
 }
