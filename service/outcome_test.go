@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,5 +218,65 @@ func TestFollowTakesOverAReplacementOnTheSameRevision(t *testing.T) {
 	var re *RolloutError
 	if !errors.As(err, &re) || re.DeploymentID != "new" || re.RolloutState != "FAILED" {
 		t.Errorf("ours still listed, FAILED: Follow = %+v, %v; want its failure", out, err)
+	}
+}
+
+// runningLists is healthECS counting the ListTasks calls for RUNNING tasks
+// (the health check's; a timeout's diagnostics list the STOPPED ones).
+type runningLists struct {
+	*healthECS
+	n *int
+}
+
+func (f runningLists) ListTasks(ctx context.Context, in *ecs.ListTasksInput, o ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
+	if in.DesiredStatus == types.DesiredStatusRunning {
+		*f.n++
+	}
+	return f.healthECS.ListTasks(ctx, in, o...)
+}
+
+// With health checks, a deployment with no task started yet reads no tasks
+// and is not done; one scaled to zero is done without reading any.
+func TestFollowHealthWithNoTaskStarted(t *testing.T) {
+	opts := FollowOptions{Cluster: "c", Service: "agent", DeploymentID: "new", TaskDefinitionARN: tdNew, HealthChecks: []HealthCheck{agentCheck},
+		Timeout: 100 * time.Millisecond, MinInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond}
+	var lists int
+	starting := &healthECS{polls: []types.Service{svc(tdNew, dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateInProgress, 0, 1))},
+		running: [][]types.Task{{task("t1", "new", types.HealthStatusHealthy)}}}
+	_, err := Follow(context.Background(), runningLists{starting, &lists}, opts)
+	var te *TimeoutError
+	if !errors.As(err, &te) || lists != 0 {
+		t.Errorf("nothing started: err %v after %d ListTasks calls for running tasks, want a timeout and no call", err, lists)
+	}
+	zero := &healthECS{polls: []types.Service{svc(tdNew, dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateCompleted, 0, 0))},
+		running: [][]types.Task{nil}}
+	out, err := Follow(context.Background(), runningLists{zero, &lists}, opts)
+	if want := (Outcome{DeploymentID: "new", RolloutState: "COMPLETED"}); err != nil || out != want || lists != 0 {
+		t.Errorf("scaled to zero: Follow = %+v, %v after %d ListTasks calls; want %+v and no call", out, err, lists, want)
+	}
+}
+
+// Healthy means every desired task runs HEALTHY and no other task of the
+// deployment runs: 2 of 2 HEALTHY with a third still UNKNOWN is not done.
+func TestFollowHealthCountsEveryRunningTask(t *testing.T) {
+	d := dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateCompleted, 2, 2)
+	f := &healthECS{polls: []types.Service{svc(tdNew, d)}, running: [][]types.Task{
+		{task("t1", "new", types.HealthStatusHealthy), task("t2", "new", types.HealthStatusHealthy), task("t3", "new", types.HealthStatusUnknown)},
+		{task("t1", "new", types.HealthStatusHealthy)},
+		{task("t1", "new", types.HealthStatusHealthy), task("t2", "new", types.HealthStatusHealthy)},
+	}}
+	out, err, lines := followHealth(t, f, []HealthCheck{agentCheck})
+	if err != nil || f.n != 3 || out.Running != 2 {
+		t.Fatalf("Follow = %+v, %v after %d polls; want done on the third poll, when exactly the 2 desired tasks run HEALTHY", out, err, f.n)
+	}
+	want := []string{"agent: 2/2 task(s) HEALTHY", "agent: 1/2 task(s) HEALTHY", "agent: 2/2 task(s) HEALTHY"}
+	var health []string
+	for _, l := range lines {
+		if strings.Contains(l, "HEALTHY") {
+			health = append(health, l)
+		}
+	}
+	if !slices.Equal(health, want) {
+		t.Errorf("health lines %q, want %q", health, want)
 	}
 }
