@@ -280,3 +280,46 @@ func TestFollowHealthCountsEveryRunningTask(t *testing.T) {
 		t.Errorf("health lines %q, want %q", health, want)
 	}
 }
+
+// The messages a person reads when a rollout did not complete: what
+// happened, ECS's reason, the revision the service runs after a rollback,
+// and the diagnostics below.
+func TestRolloutAndTimeoutMessages(t *testing.T) {
+	diag := Diagnostics{Events: []string{"e1"}, StoppedTasks: []string{"task t1 (agent:2) stopped: exit 1"}}
+	tests := map[string]struct {
+		err  error
+		want string
+	}{
+		"rolled back": {&RolloutError{Service: "agent", DeploymentID: "ecs-svc/2", RolledBack: true, RunningTaskDf: tdOld,
+			Reason: "ECS deployment circuit breaker: tasks failed to start.", Diagnostics: diag},
+			"service agent: deployment ecs-svc/2 was rolled back (the service now runs agent:1): ECS deployment circuit breaker: tasks failed to start.\n" +
+				"  last service events:\n    e1\n  newest stopped tasks:\n    task t1 (agent:2) stopped: exit 1"},
+		"failed, no reason, no diagnostics": {&RolloutError{Service: "agent", DeploymentID: "ecs-svc/2"},
+			"service agent: deployment ecs-svc/2 failed"},
+		"timed out": {&TimeoutError{Service: "agent", DeploymentID: "ecs-svc/2", After: 90 * time.Second, Last: "deployment ecs-svc/2 IN_PROGRESS, running 0/1, pending 1", Diagnostics: diag},
+			"service agent: deployment ecs-svc/2 did not complete within 1m30s (last seen: deployment ecs-svc/2 IN_PROGRESS, running 0/1, pending 1); " +
+				"it is still running on ECS — rerun launch to follow it, or raise waitTimeout\n" +
+				"  last service events:\n    e1\n  newest stopped tasks:\n    task t1 (agent:2) stopped: exit 1"},
+		"timed out, no diagnostics": {&TimeoutError{Service: "agent", DeploymentID: "ecs-svc/2", After: time.Minute, Last: "not yet polled"},
+			"service agent: deployment ecs-svc/2 did not complete within 1m0s (last seen: not yet polled); it is still running on ECS — rerun launch to follow it, or raise waitTimeout"},
+	}
+	for name, tc := range tests {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", name, got, tc.want)
+		}
+	}
+}
+
+// A rollback seen while this run's deployment is still listed and not yet
+// FAILED (the PRIMARY is another deployment, on another revision) ends the
+// follow at once as a rollback, with the revision the service runs.
+func TestFollowSeesARollbackBeforeItsDeploymentFails(t *testing.T) {
+	_, err, _ := follow(t, []types.Service{svc(tdOld,
+		dep("rb", "PRIMARY", tdOld, types.DeploymentRolloutStateInProgress, 0, 1),
+		dep("new", "ACTIVE", tdNew, types.DeploymentRolloutStateInProgress, 0, 1))}, time.Second)
+	var re *RolloutError
+	if !errors.As(err, &re) || !re.RolledBack || re.RunningTaskDf != tdOld ||
+		!strings.HasPrefix(err.Error(), "service agent: deployment new was rolled back (the service now runs agent:1)\n") {
+		t.Errorf("err = %v, want a rollback to agent:1", err)
+	}
+}
