@@ -102,7 +102,7 @@ func TestCreateRaceWhoseUpdateFails(t *testing.T) {
 	cur.Status = aws.String("ACTIVE")
 	boom := errors.New("AccessDeniedException")
 	_, err := Apply(context.Background(), &racedUpdateFails{raced: raced{existing: cur}, err: boom}, PlanFor(desired(), nil))
-	if !errors.Is(err, boom) {
+	if !errors.Is(err, boom) || err.Error() != "update service agent in cluster c: AccessDeniedException" {
 		t.Errorf("Apply err = %v, want the UpdateService error", err)
 	}
 }
