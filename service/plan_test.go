@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -94,5 +95,46 @@ func TestPlanForRedeploysAFailedPrimaryOnTheSameRevision(t *testing.T) {
 	cur.Deployments[0].RolloutState = types.DeploymentRolloutStateCompleted
 	if PlanFor(desired(), cur).Changed() {
 		t.Error("a COMPLETED deployment of our revision must be left alone")
+	}
+}
+
+// Which deployment-configuration differences are a change: each percent and
+// each circuit-breaker setting; a service without a configuration, or
+// without a circuit breaker (ECS's defaults), differs from launch's.
+func TestDeploymentDifferencesThatCountAsAChange(t *testing.T) {
+	cfg := func(minimum, maximum int32, cb *types.DeploymentCircuitBreaker) *types.DeploymentConfiguration {
+		return &types.DeploymentConfiguration{MinimumHealthyPercent: aws.Int32(minimum), MaximumPercent: aws.Int32(maximum), DeploymentCircuitBreaker: cb}
+	}
+	tests := map[string]struct {
+		have  *types.DeploymentConfiguration
+		shown string // "": no change
+	}{
+		"the same":                    {cfg(0, 100, &types.DeploymentCircuitBreaker{Enable: true, Rollback: true}), ""},
+		"another minimum":             {cfg(50, 100, &types.DeploymentCircuitBreaker{Enable: true, Rollback: true}), "minimumHealthyPercent=50 maximumPercent=100 circuitBreaker=true rollback=true"},
+		"another maximum":             {cfg(0, 200, &types.DeploymentCircuitBreaker{Enable: true, Rollback: true}), "minimumHealthyPercent=0 maximumPercent=200 circuitBreaker=true rollback=true"},
+		"circuit breaker off":         {cfg(0, 100, &types.DeploymentCircuitBreaker{Enable: false, Rollback: true}), "minimumHealthyPercent=0 maximumPercent=100 circuitBreaker=false rollback=true"},
+		"rollback off":                {cfg(0, 100, &types.DeploymentCircuitBreaker{Enable: true, Rollback: false}), "minimumHealthyPercent=0 maximumPercent=100 circuitBreaker=true rollback=false"},
+		"no circuit breaker":          {cfg(0, 100, nil), "minimumHealthyPercent=0 maximumPercent=100 circuitBreaker=false rollback=false"},
+		"no deployment configuration": {nil, "default"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cur := current()
+			cur.DeploymentConfiguration = tc.have
+			p := PlanFor(desired(), cur)
+			if tc.shown == "" {
+				if p.Changed() {
+					t.Errorf("not a change, but the plan has %q", p.Changes)
+				}
+				return
+			}
+			if p.Update == nil || !reflect.DeepEqual(p.Update.DeploymentConfiguration, deploymentConfig(desired())) {
+				t.Fatalf("want an update carrying the desired configuration, got %+v", p.Update)
+			}
+			want := "deploymentConfiguration: " + tc.shown + " → minimumHealthyPercent=0 maximumPercent=100 circuitBreaker=true rollback=true"
+			if !slices.Equal(p.Changes, []string{want}) {
+				t.Errorf("changes = %q, want [%q]", p.Changes, want)
+			}
+		})
 	}
 }
