@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -182,5 +184,43 @@ func TestApplyCreateRaceWithAnUnreadableRole(t *testing.T) {
 	}
 	if res.Action != "unchanged" || res.ARN != "" {
 		t.Errorf("result %+v, want nothing done", res)
+	}
+}
+
+// staleIAM is roleIAM whose GetRolePolicy still answers for a policy the
+// list no longer shows (deleted between the two reads), counting the
+// reads of each policy.
+type staleIAM struct {
+	roleIAM
+	deleted map[string]string
+	mu      sync.Mutex
+	reads   map[string]int
+}
+
+func (f *staleIAM) GetRolePolicy(ctx context.Context, in *iam.GetRolePolicyInput, o ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error) {
+	f.mu.Lock()
+	f.reads[aws.ToString(in.PolicyName)]++
+	f.mu.Unlock()
+	if doc, ok := f.deleted[aws.ToString(in.PolicyName)]; ok {
+		return &iam.GetRolePolicyOutput{PolicyDocument: aws.String(doc)}, nil
+	}
+	return f.roleIAM.GetRolePolicy(ctx, in, o...)
+}
+
+// The inline policies are the ones the list shows, each read once however
+// often launch names it; a known policy the list no longer shows is gone.
+func TestReadTrustsTheListOfInlinePolicies(t *testing.T) {
+	doc := `{"Version":"2012-10-17","Statement":[]}`
+	api := &staleIAM{roleIAM: roleIAM{trust: NewTrustPolicy(nil).JSON(), inline: map[string]string{"mine": doc, "theirs": doc}},
+		deleted: map[string]string{"gone": doc}, reads: map[string]int{}}
+	st, err := Read(context.Background(), api, "r", "mine", "", "gone", "mine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(st.Inline, map[string]string{"mine": doc, "theirs": doc}) {
+		t.Errorf("inline policies %v, want mine and theirs", st.Inline)
+	}
+	if want := map[string]int{"mine": 1, "gone": 1, "theirs": 1}; !maps.Equal(api.reads, want) {
+		t.Errorf("GetRolePolicy reads %v, want %v", api.reads, want)
 	}
 }
