@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
 
 // Each quota the plan would exceed is its own error, naming the role, the
@@ -89,5 +90,113 @@ func TestApplyTrustOnlyChange(t *testing.T) {
 	api = &trustIAM{err: errors.New("MalformedPolicyDocument")}
 	if _, err := Apply(context.Background(), api, p); err == nil || err.Error() != "update trust policy of role r: MalformedPolicyDocument" {
 		t.Errorf("a refused trust update: err = %v", err)
+	}
+}
+
+// writesIAM records every write to an existing role, in order; fail makes
+// the named operation fail with err, gone makes DeleteRolePolicy of that
+// policy answer NoSuchEntity.
+type writesIAM struct {
+	API
+	writes []string
+	fail   string
+	err    error
+	gone   string
+}
+
+func (f *writesIAM) write(op, what string) error {
+	f.writes = append(f.writes, op+" "+what)
+	if op == f.fail {
+		return f.err
+	}
+	return nil
+}
+
+func (f *writesIAM) TagRole(_ context.Context, in *iam.TagRoleInput, _ ...func(*iam.Options)) (*iam.TagRoleOutput, error) {
+	var tags []string
+	for _, t := range in.Tags {
+		tags = append(tags, aws.ToString(t.Key)+"="+aws.ToString(t.Value))
+	}
+	return &iam.TagRoleOutput{}, f.write("TagRole", aws.ToString(in.RoleName)+" "+strings.Join(tags, ","))
+}
+
+func (f *writesIAM) AttachRolePolicy(_ context.Context, in *iam.AttachRolePolicyInput, _ ...func(*iam.Options)) (*iam.AttachRolePolicyOutput, error) {
+	return &iam.AttachRolePolicyOutput{}, f.write("AttachRolePolicy", aws.ToString(in.RoleName)+" "+aws.ToString(in.PolicyArn))
+}
+
+func (f *writesIAM) PutRolePolicy(_ context.Context, in *iam.PutRolePolicyInput, _ ...func(*iam.Options)) (*iam.PutRolePolicyOutput, error) {
+	return &iam.PutRolePolicyOutput{}, f.write("PutRolePolicy", aws.ToString(in.RoleName)+" "+aws.ToString(in.PolicyName)+" "+aws.ToString(in.PolicyDocument))
+}
+
+func (f *writesIAM) DeleteRolePolicy(_ context.Context, in *iam.DeleteRolePolicyInput, _ ...func(*iam.Options)) (*iam.DeleteRolePolicyOutput, error) {
+	if err := f.write("DeleteRolePolicy", aws.ToString(in.RoleName)+" "+aws.ToString(in.PolicyName)); err != nil {
+		return nil, err
+	}
+	if aws.ToString(in.PolicyName) == f.gone {
+		return nil, &types.NoSuchEntityException{Message: aws.String("The role policy with name " + f.gone + " cannot be found.")}
+	}
+	return &iam.DeleteRolePolicyOutput{}, nil
+}
+
+// An existing role gets exactly the writes its plan lists, in an order a
+// rerun converges from: tags, attachments, inline policies by name, then
+// deletions (a policy already deleted counts as deleted).
+func TestApplyWritesToAnExistingRole(t *testing.T) {
+	doc := func(action string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"` + action + `","Resource":"*"}]}`
+	}
+	st := &State{Exists: true, ARN: "arn:aws:iam::123456789012:role/r", Trust: NewTrustPolicy([]TrustedService{{Service: ECSTasksService}}),
+		Attached: []string{"arn:aws:iam::aws:policy/Kept"},
+		Inline:   map[string]string{"old-a": doc("s3:GetObject"), "old-b": doc("s3:GetObject"), "same": doc("sqs:SendMessage")},
+		Tags:     map[string]string{OwnerTagKey: OwnerTagValue, "launch:instance:eu-west-1/a": "1"}}
+	p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}},
+		ManagedPolicies: []string{"arn:aws:iam::aws:policy/Kept", "arn:aws:iam::aws:policy/Z", "arn:aws:iam::aws:policy/A"},
+		InlinePolicies:  map[string]string{"z": doc("ssm:GetParameters"), "b": doc("kms:Decrypt"), "same": doc("sqs:SendMessage")},
+		RemoveInline:    []string{"old-b", "old-a"},
+		Record:          map[string]string{"launch:instance:eu-west-1/a": "1", "launch:instance:us-east-1/b": "1", "launch:instance:eu-west-1/c": "1"}}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &writesIAM{gone: "old-a"}
+	res, err := Apply(context.Background(), api, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"TagRole r launch:instance:eu-west-1/c=1,launch:instance:us-east-1/b=1",
+		"AttachRolePolicy r arn:aws:iam::aws:policy/Z",
+		"AttachRolePolicy r arn:aws:iam::aws:policy/A",
+		"PutRolePolicy r b " + doc("kms:Decrypt"),
+		"PutRolePolicy r z " + doc("ssm:GetParameters"),
+		"DeleteRolePolicy r old-b",
+		"DeleteRolePolicy r old-a",
+	}
+	if !slices.Equal(api.writes, want) {
+		t.Errorf("writes:\n%s\nwant:\n%s", strings.Join(api.writes, "\n"), strings.Join(want, "\n"))
+	}
+	wantRes := Result{Name: "r", ARN: st.ARN, Action: "updated", Changed: true,
+		Tagged:  []string{"launch:instance:eu-west-1/c", "launch:instance:us-east-1/b"},
+		Attach:  []string{"arn:aws:iam::aws:policy/Z", "arn:aws:iam::aws:policy/A"},
+		Put:     []string{"b", "z"},
+		Deleted: []string{"old-b", "old-a"}}
+	if !reflect.DeepEqual(res, wantRes) {
+		t.Errorf("result %+v\nwant %+v", res, wantRes)
+	}
+
+	// Each refused write stops Apply with an error naming it.
+	denied := errors.New("AccessDenied")
+	for op, msg := range map[string]string{
+		"TagRole":          "tag role r with its deployment instance: AccessDenied",
+		"AttachRolePolicy": "attach arn:aws:iam::aws:policy/Z to role r: AccessDenied",
+		"PutRolePolicy":    "put inline policy b on role r: AccessDenied",
+		"DeleteRolePolicy": "delete inline policy old-b of role r: AccessDenied",
+	} {
+		api := &writesIAM{fail: op, err: denied}
+		if _, err := Apply(context.Background(), api, p); !errors.Is(err, denied) || err.Error() != msg {
+			t.Errorf("%s refused: err = %v, want %q", op, err, msg)
+		}
+		if last := api.writes[len(api.writes)-1]; !strings.HasPrefix(last, op+" ") {
+			t.Errorf("%s refused: writes went on to %q", op, last)
+		}
 	}
 }
