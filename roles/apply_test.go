@@ -200,3 +200,41 @@ func TestApplyWritesToAnExistingRole(t *testing.T) {
 		}
 	}
 }
+
+// Any one write makes a plan a change; none makes it unchanged.
+func TestPlanChangedByEachWriteAlone(t *testing.T) {
+	one := map[string]string{"x": "y"}
+	for name, p := range map[string]Plan{
+		"create":       {Create: true},
+		"trust":        {UpdateTrust: true},
+		"attach":       {Attach: []string{"arn:aws:iam::aws:policy/A"}},
+		"put":          {Put: one},
+		"delete":       {Delete: []string{"x"}},
+		"instance tag": {AddTags: one},
+	} {
+		if !p.Changed() {
+			t.Errorf("%s alone: not a change", name)
+		}
+	}
+	if (Plan{Put: map[string]string{}, PutBefore: one, Tags: one, Record: one}).Changed() {
+		t.Error("a plan without writes is a change")
+	}
+}
+
+// RecordedInstances lists the instances recorded on a role, sorted, and
+// nothing else.
+func TestRecordedInstancesSorted(t *testing.T) {
+	tags := map[string]string{OwnerTagKey: OwnerTagValue, "team": "data"}
+	var want []string
+	for _, region := range []string{"us-west-2", "eu-west-1", "ap-south-1", "us-east-1", "eu-central-1", "sa-east-1"} {
+		for _, cluster := range []string{"prod", "dev"} {
+			k, v := InstanceTag("123456789012", region, cluster)
+			tags[k] = v
+			want = append(want, region+"/"+cluster)
+		}
+	}
+	slices.Sort(want)
+	if got := RecordedInstances(tags); !slices.Equal(got, want) {
+		t.Errorf("RecordedInstances = %v\nwant %v", got, want)
+	}
+}

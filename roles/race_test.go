@@ -62,8 +62,12 @@ func TestConfusedDeputyOnAnExistingUnconditionalTrustWarns(t *testing.T) {
 	if p.UpdateTrust {
 		t.Error("an existing statement must not be rewritten")
 	}
-	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "without any condition") || !strings.Contains(p.Warnings[0], "cannot restrict") {
-		t.Errorf("warnings = %q", p.Warnings)
+	want := "role r: a statement trusts ecs-tasks.amazonaws.com without any condition, so tasks of any account and region may assume the role: " +
+		"the confused-deputy condition launch would add cannot restrict that; launch never rewrites a statement it did not write: " +
+		"change that statement yourself (the condition AWS recommends is ArnLike aws:SourceArn arn:<partition>:ecs:<region>:<account>:* per region, " +
+		"StringEquals aws:SourceAccount), or set confusedDeputyProtection: false"
+	if len(p.Warnings) != 1 || p.Warnings[0] != want {
+		t.Errorf("warnings = %q\nwant [%q]", p.Warnings, want)
 	}
 	// Both a conditioned and an unconditioned statement: still not restricted.
 	both := EnsureTrusted(NewTrustPolicy([]TrustedService{{Service: ECSTasksService}}), TrustedService{Service: ECSTasksService, Condition: cond})
