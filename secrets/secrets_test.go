@@ -169,9 +169,12 @@ func TestWidenGrant(t *testing.T) {
 		t.Errorf("an added secret needs no widening: differs %v, err %v", differs, err)
 	}
 	// A hand-edited grant (a Deny) is not merged: the exact one is written.
-	denied := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"x"}]}`
-	if _, _, err := WidenGrant(denied, desired); err == nil {
-		t.Error("a Deny statement was merged into an Allow")
+	denied := `{"Version":"2012-10-17","Statement":[{"Sid":"ByHand","Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"x"}]}`
+	if _, _, err := WidenGrant(denied, desired); err == nil || err.Error() != "current grant: statement ByHand is not one launch writes" {
+		t.Errorf("a Deny statement was merged into an Allow: err = %v", err)
+	}
+	if _, _, err := WidenGrant(desired, denied); err == nil || err.Error() != "desired grant: statement ByHand is not one launch writes" {
+		t.Errorf("a desired grant launch does not write: err = %v", err)
 	}
 	// From "*" to a list: keep "*" until the deployments completed.
 	wide, differs, err = WidenGrant(GrantPolicy(nil, true), desired)

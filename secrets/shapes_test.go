@@ -85,3 +85,23 @@ func TestMatchesPartialARN(t *testing.T) {
 		}
 	}
 }
+
+// A reference's JSON form, and its kind as plan prints it and preflight
+// reads it: "secret", "parameter" or "s3 object".
+func TestReferenceJSON(t *testing.T) {
+	refs := []Reference{
+		{Kind: KindSecret, Ref: "db", ARN: "arn:aws:secretsmanager:eu-west-1:1:secret:db-AbCdEf", Region: "eu-west-1", Where: []string{"container web secrets[DB]"}, KMSKeyARN: "arn:aws:kms:eu-west-1:1:key/k"},
+		{Kind: KindParameter, Ref: "flag", Where: []string{"container web secrets[FLAG]"}, Unchecked: "AccessDenied"},
+		{Kind: KindS3Object, Ref: "b/k.env", Where: []string{"container web environmentFiles[0]"}, Problem: "p"},
+	}
+	got, err := json.Marshal(refs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"kind":"secret","ref":"db","arn":"arn:aws:secretsmanager:eu-west-1:1:secret:db-AbCdEf","region":"eu-west-1","where":["container web secrets[DB]"],"kmsKeyArn":"arn:aws:kms:eu-west-1:1:key/k"},` +
+		`{"kind":"parameter","ref":"flag","where":["container web secrets[FLAG]"],"unchecked":"AccessDenied"},` +
+		`{"kind":"s3 object","ref":"b/k.env","where":["container web environmentFiles[0]"],"problem":"p"}]`
+	if string(got) != want {
+		t.Errorf("JSON:\n%s\nwant\n%s", got, want)
+	}
+}
