@@ -42,6 +42,8 @@ func TestReferenceForms(t *testing.T) {
 			Reference{Kind: KindParameter, Ref: "flag", ARN: "arn:aws:ssm:us-east-2:1:parameter/flag", Region: "us-east-2"}},
 		"parameter ARN with a path": {valueFromRef("arn:aws:ssm:us-east-2:1:parameter/web/token", loc),
 			Reference{Kind: KindParameter, Ref: "/web/token", ARN: "arn:aws:ssm:us-east-2:1:parameter/web/token", Region: "us-east-2"}},
+		"valueFrom that starts like an ARN but is not one": {valueFromRef("arn:aws:ssm", loc),
+			Reference{Kind: KindSecret, Ref: "arn:aws:ssm", Problem: `valueFrom "arn:aws:ssm" is not a valid ARN`}},
 		"empty valueFrom": {valueFromRef("", loc),
 			Reference{Kind: KindParameter, Ref: "", Problem: "valueFrom is empty"}},
 		"secret ARN without a name": {secretRef("arn:aws:secretsmanager:eu-west-1:1:secret:", loc),
