@@ -218,6 +218,7 @@ func TestLooksFullARN(t *testing.T) {
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:-AbCdEf":       false,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:AbCdEf":        false,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-XyZ12!":     false,
+		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-!XyZ12":     false,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db_XyZ123":     false,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-XyZ123:key": false,
 		"agent/creds-AbCdEf": false,
