@@ -323,3 +323,30 @@ func TestFollowSeesARollbackBeforeItsDeploymentFails(t *testing.T) {
 		t.Errorf("err = %v, want a rollback to agent:1", err)
 	}
 }
+
+// cancelOnList is healthECS that is interrupted (Ctrl-C) while it lists
+// the deployment's tasks.
+type cancelOnList struct {
+	*healthECS
+	cancel context.CancelFunc
+}
+
+func (f cancelOnList) ListTasks(ctx context.Context, _ *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
+	f.cancel()
+	return nil, ctx.Err()
+}
+
+// Interrupted while reading the tasks' health, Follow says it stopped
+// following and what it last saw, not that a read failed.
+func TestFollowInterruptedDuringTheHealthRead(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := &healthECS{polls: []types.Service{completedSvc()}, running: [][]types.Task{{task("t1", "new", types.HealthStatusHealthy)}}}
+	_, err := Follow(ctx, cancelOnList{f, cancel}, FollowOptions{Cluster: "c", Service: "agent", DeploymentID: "new", TaskDefinitionARN: tdNew,
+		HealthChecks: []HealthCheck{agentCheck}, Timeout: time.Minute})
+	var ie *InterruptedError
+	want := "service agent: stopped following deployment new (last seen: deployment new COMPLETED, running 1/1, pending 0); ECS carries on with it — rerun launch to follow it to the end"
+	if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
