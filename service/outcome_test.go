@@ -350,3 +350,21 @@ func TestFollowInterruptedDuringTheHealthRead(t *testing.T) {
 		t.Errorf("err = %v, want %q", err, want)
 	}
 }
+
+// A service deleted while launch follows it, and a deployment gone while
+// the service runs another revision, end the follow saying so.
+func TestFollowServiceOrDeploymentGone(t *testing.T) {
+	deleted := svc(tdNew, dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateInProgress, 0, 1))
+	deleted.Status = aws.String("INACTIVE")
+	_, err, _ := follow(t, []types.Service{deleted}, time.Second)
+	if want := "service agent disappeared from cluster c while launch was following its deployment"; err == nil || err.Error() != want {
+		t.Errorf("deleted: err = %v, want %q", err, want)
+	}
+
+	_, err, _ = follow(t, []types.Service{svc(tdOld, dep("other", "PRIMARY", tdOld, types.DeploymentRolloutStateCompleted, 1, 1))}, time.Second)
+	var re *RolloutError
+	if !errors.As(err, &re) || !re.RolledBack || re.RunningTaskDf != tdOld || re.DeploymentID != "new" ||
+		!strings.HasPrefix(err.Error(), "service agent: deployment new was rolled back (the service now runs agent:1): the deployment is gone and the service runs another revision\n") {
+		t.Errorf("gone: err = %v", err)
+	}
+}
