@@ -2,6 +2,7 @@ package roles
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -160,4 +161,42 @@ func TestRoleAppearingDuringCreateGetsTheRecord(t *testing.T) {
 	if len(f.tagged) != 1 || f.tagged[0] != k+"="+v {
 		t.Errorf("tagged %v", f.tagged)
 	}
+}
+
+// A role that appeared while launch created it: launch converges on it.
+// Its trust is updated only when it lacks the service; one that does not
+// parse, or an update IAM refuses, is an error naming the role.
+func TestCreateRaceConvergesOnTheRolesTrust(t *testing.T) {
+	p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}}, &State{Inline: map[string]string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusting := NewTrustPolicy([]TrustedService{{Service: ECSTasksService}}).JSON()
+	f := &raceIAM{existing: trusting}
+	res, err := Apply(context.Background(), f, p)
+	if err != nil || f.updated != "" || res.Action != "created" || res.ARN != "arn:aws:iam::1:role/r" {
+		t.Errorf("trust already there: Apply = %+v, %v, trust written %q; want created with the role's ARN and no trust write", res, err, f.updated)
+	}
+
+	f = &raceIAM{existing: `{"Version":"2012-10-17","Statement":"not a statement"}`}
+	if _, err := Apply(context.Background(), f, p); err == nil ||
+		!strings.HasPrefix(err.Error(), "role r appeared while launch was creating it, and its trust policy does not parse: ") || f.updated != "" {
+		t.Errorf("unparsable trust: err = %v, trust written %q", err, f.updated)
+	}
+
+	denied := errors.New("AccessDenied")
+	f2 := &raceRefusesTrust{raceIAM{existing: `{"Version":"2012-10-17","Statement":[]}`}, denied}
+	if _, err := Apply(context.Background(), f2, p); !errors.Is(err, denied) || err.Error() != "update trust policy of role r: AccessDenied" {
+		t.Errorf("trust update refused: err = %v", err)
+	}
+}
+
+// raceRefusesTrust is raceIAM whose UpdateAssumeRolePolicy fails.
+type raceRefusesTrust struct {
+	raceIAM
+	err error
+}
+
+func (f *raceRefusesTrust) UpdateAssumeRolePolicy(context.Context, *iam.UpdateAssumeRolePolicyInput, ...func(*iam.Options)) (*iam.UpdateAssumeRolePolicyOutput, error) {
+	return nil, f.err
 }
