@@ -229,3 +229,23 @@ func TestLooksFullARN(t *testing.T) {
 		}
 	}
 }
+
+// A reference to a secret of the spec, by the spec's reference or by its
+// full ARN, costs no call; a spec secret that did not resolve (no ARN) is
+// looked up like any other.
+func TestResolveReferencesReusesTheSpecsSecrets(t *testing.T) {
+	calls := 0
+	sm := countingSM{fakeSM{secrets: []smtypes.SecretListEntry{entry("agent/creds", arnCreds, "")}}, &calls}
+	known := []Secret{
+		{Ref: "db", ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf", KMSKeyARN: "key-of-db"},
+		{Ref: "agent/creds"}, // did not resolve when the spec was read
+	}
+	refs := []Reference{{Kind: KindSecret, Ref: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"}, {Kind: KindSecret, Ref: "agent/creds"}}
+	got, err := ResolveReferences(context.Background(), sm, nil, refs, known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].ARN != known[0].ARN || got[0].KMSKeyARN != "key-of-db" || got[1].ARN != arnCreds || calls != 1 {
+		t.Errorf("got %+v after %d DescribeSecret calls; want db from the spec, agent/creds looked up (1 call)", got, calls)
+	}
+}
