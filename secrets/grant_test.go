@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -132,14 +133,15 @@ func (f failingSM) DescribeSecret(context.Context, *secretsmanager.DescribeSecre
 	return nil, f.err
 }
 
-// countingSM counts DescribeSecret calls.
+// countingSM counts DescribeSecret calls, which ResolveReferences makes
+// concurrently.
 type countingSM struct {
 	fakeSM
-	calls *int
+	calls *atomic.Int32
 }
 
 func (c countingSM) DescribeSecret(ctx context.Context, in *secretsmanager.DescribeSecretInput, o ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
-	*c.calls++
+	c.calls.Add(1)
 	return c.fakeSM.DescribeSecret(ctx, in, o...)
 }
 
@@ -147,7 +149,7 @@ func TestResolveReferences(t *testing.T) {
 	ctx := context.Background()
 	deleted := entry("old", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:old-QwErTy", "")
 	deleted.DeletedDate = aws.Time(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	calls := 0
+	var calls atomic.Int32
 	sm := countingSM{fakeSM{secrets: []smtypes.SecretListEntry{entry("agent/creds", arnCreds, "arn:aws:kms:eu-west-1:123456789012:key/k1"), deleted}}, &calls}
 	known := []Secret{{Ref: "spec-db", ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:spec-db-AbCdEf", KMSKeyARN: "key-of-db"}}
 	refs := []Reference{
@@ -162,8 +164,8 @@ func TestResolveReferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls != 3 {
-		t.Errorf("%d DescribeSecret calls, want 3 (not for the known secret, the parameter or the reference with a problem)", calls)
+	if n := calls.Load(); n != 3 {
+		t.Errorf("%d DescribeSecret calls, want 3 (not for the known secret, the parameter or the reference with a problem)", n)
 	}
 	if got[0].ARN != arnCreds || got[0].KMSKeyARN != "arn:aws:kms:eu-west-1:123456789012:key/k1" || got[0].Problem != "" {
 		t.Errorf("resolved: %+v", got[0])
@@ -234,7 +236,7 @@ func TestLooksFullARN(t *testing.T) {
 // full ARN, costs no call; a spec secret that did not resolve (no ARN) is
 // looked up like any other.
 func TestResolveReferencesReusesTheSpecsSecrets(t *testing.T) {
-	calls := 0
+	var calls atomic.Int32
 	sm := countingSM{fakeSM{secrets: []smtypes.SecretListEntry{entry("agent/creds", arnCreds, "")}}, &calls}
 	known := []Secret{
 		{Ref: "db", ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf", KMSKeyARN: "key-of-db"},
@@ -245,7 +247,7 @@ func TestResolveReferencesReusesTheSpecsSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got[0].ARN != known[0].ARN || got[0].KMSKeyARN != "key-of-db" || got[1].ARN != arnCreds || calls != 1 {
-		t.Errorf("got %+v after %d DescribeSecret calls; want db from the spec, agent/creds looked up (1 call)", got, calls)
+	if got[0].ARN != known[0].ARN || got[0].KMSKeyARN != "key-of-db" || got[1].ARN != arnCreds || calls.Load() != 1 {
+		t.Errorf("got %+v after %d DescribeSecret calls; want db from the spec, agent/creds looked up (1 call)", got, calls.Load())
 	}
 }
