@@ -224,3 +224,24 @@ func TestReadTrustsTheListOfInlinePolicies(t *testing.T) {
 		t.Errorf("GetRolePolicy reads %v, want %v", api.reads, want)
 	}
 }
+
+// A trust policy that does not parse is an error naming the role, not a
+// role without trust (a plan from it would rewrite the trust).
+func TestReadRefusesATrustThatDoesNotParse(t *testing.T) {
+	st, err := Read(context.Background(), roleIAM{trust: `{"Version":"2012-10-17","Statement":"not a statement"}`}, "r")
+	if st != nil || err == nil || !strings.HasPrefix(err.Error(), "read role r: trust policy: ") {
+		t.Errorf("Read = %+v, %v", st, err)
+	}
+}
+
+// A role to create starts from an empty trust, whatever the state holds.
+func TestPlanForCreateStartsFromAnEmptyTrust(t *testing.T) {
+	stale := NewTrustPolicy([]TrustedService{{Service: "ec2.amazonaws.com"}})
+	p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}}, &State{Trust: stale, Inline: map[string]string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Create || p.Trust.Canonical() != NewTrustPolicy([]TrustedService{{Service: ECSTasksService}}).Canonical() {
+		t.Errorf("create: trust %s", p.Trust.JSON())
+	}
+}

@@ -79,6 +79,22 @@ func TestEnsureTrusted(t *testing.T) {
 			want: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"},
 				{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
 		},
+		"sts:* counts as trust": {
+			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:*"}]}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			same:    true,
+		},
+		"* counts as trust": {
+			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":["sts:TagSession","*"]}]}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			same:    true,
+		},
+		"another action naming the service does not count as trust": {
+			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:TagSession"}]}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			want: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:TagSession"},
+				{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
+		},
 		"a Deny naming the service does not count as trust": {
 			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
 			trusted: TrustedService{Service: ECSTasksService},
@@ -331,5 +347,25 @@ func TestTrustConflictWithAnotherWantedCondition(t *testing.T) {
 				t.Errorf("under the wanted condition itself: TrustConflict = %q, want none", got)
 			}
 		})
+	}
+}
+
+// Trusts: an Allow of sts:AssumeRole (or sts:*, or *) naming the service;
+// not a Deny, another action, or a statement for another principal.
+func TestTrusts(t *testing.T) {
+	stmt := func(s string) *policy.Document {
+		return mustParse(t, `{"Version":"2012-10-17","Statement":[`+s+`]}`)
+	}
+	for doc, want := range map[string]bool{
+		`{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","ecs-tasks.amazonaws.com"]},"Action":"sts:AssumeRole"}`: true,
+		`{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:*"}`:                                true,
+		`{"Effect":"Deny","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}`:                        false,
+		`{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:TagSession"}`:                       false,
+		`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}`:                    false,
+		`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}`:                             false,
+	} {
+		if got := Trusts(stmt(doc), ECSTasksService); got != want {
+			t.Errorf("Trusts(%s) = %v, want %v", doc, got, want)
+		}
 	}
 }

@@ -196,7 +196,8 @@ func TestResolveReferencesWhenAWSDoesNotAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got[0].ARN != arnCreds || got[0].Problem != "" || !strings.Contains(got[0].Unchecked, "granted as written") || !strings.Contains(got[0].Unchecked, "AccessDeniedException") {
+	if got[0].ARN != arnCreds || got[0].Problem != "" ||
+		got[0].Unchecked != `DescribeSecret failed (describe secret "`+arnCreds+`": AccessDeniedException: not authorized); granted as written, without any customer-managed key` {
 		t.Errorf("full ARN: %+v", got[0])
 	}
 	for _, r := range got[1:] {
@@ -249,5 +250,16 @@ func TestResolveReferencesReusesTheSpecsSecrets(t *testing.T) {
 	}
 	if got[0].ARN != known[0].ARN || got[0].KMSKeyARN != "key-of-db" || got[1].ARN != arnCreds || calls.Load() != 1 {
 		t.Errorf("got %+v after %d DescribeSecret calls; want db from the spec, agent/creds looked up (1 call)", got, calls.Load())
+	}
+}
+
+// The grant of launch versions before per-instance grants has this name on
+// every execution role they touched: launch must keep finding it by it.
+func TestLegacyGrantName(t *testing.T) {
+	if PolicyName != "launch-secrets-access" {
+		t.Errorf("PolicyName = %q, the name older launch versions wrote is launch-secrets-access", PolicyName)
+	}
+	if name := InstancePolicyName("eu-west-1", "prod"); name == PolicyName || name != "launch-secrets-eu-west-1-prod" {
+		t.Errorf("InstancePolicyName = %q", name)
 	}
 }

@@ -368,3 +368,16 @@ func TestFollowServiceOrDeploymentGone(t *testing.T) {
 		t.Errorf("gone: err = %v", err)
 	}
 }
+
+// Follow backs off from MinInterval to MaxInterval, which keeps a fleet's
+// polls within ECS's rate: 300ms of a deployment that does not complete
+// take about 25 polls at 1ms growing to 20ms, not the ~300 of 1ms polls.
+func TestFollowBacksOffToMaxInterval(t *testing.T) {
+	api := &scripted{polls: []types.Service{svc(tdNew, dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateInProgress, 0, 1))}}
+	_, err := Follow(context.Background(), api, FollowOptions{Cluster: "c", Service: "agent", DeploymentID: "new", TaskDefinitionARN: tdNew,
+		Timeout: 300 * time.Millisecond, MinInterval: time.Millisecond, MaxInterval: 20 * time.Millisecond})
+	var te *TimeoutError
+	if !errors.As(err, &te) || api.n < 5 || api.n > 60 {
+		t.Errorf("%d polls in 300ms, then %v; want about 25 and a timeout", api.n, err)
+	}
+}
