@@ -129,6 +129,10 @@ func TestInstanceTagFitsIAM(t *testing.T) {
 	if len(k) > 128 || k == k2 || !strings.HasPrefix(k, InstanceTagPrefix+"ap-southeast-2/") {
 		t.Errorf("long cluster: key %q (%d chars), other %q", k, len(k), k2)
 	}
+	// The key is stable across versions: roles already carry it.
+	if k != "launch:instance:ap-southeast-2/fe4b22c44a1ee659d3196864" {
+		t.Errorf("long cluster: key %q changed", k)
+	}
 }
 
 func TestTooManyTagsIsAQuotaError(t *testing.T) {

@@ -245,3 +245,12 @@ func TestPlanForCreateStartsFromAnEmptyTrust(t *testing.T) {
 		t.Errorf("create: trust %s", p.Trust.JSON())
 	}
 }
+
+// A role GetRole returns without a trust document reads as a role with an
+// empty trust, not as an error.
+func TestReadARoleWithoutATrustDocument(t *testing.T) {
+	st, err := Read(context.Background(), roleIAM{}, "r")
+	if err != nil || !st.Exists || st.Trust == nil || len(st.Trust.Statement) != 0 {
+		t.Errorf("Read = %+v, %v; want an existing role with an empty trust", st, err)
+	}
+}

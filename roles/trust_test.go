@@ -95,6 +95,11 @@ func TestEnsureTrusted(t *testing.T) {
 			want: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:TagSession"},
 				{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
 		},
+		"joins a statement with a Sid, keeping it": {
+			in:      `{"Version":"2012-10-17","Statement":[{"Sid":"Compute","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			want:    `{"Version":"2012-10-17","Statement":[{"Sid":"Compute","Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","ecs-tasks.amazonaws.com"]},"Action":"sts:AssumeRole"}]}`,
+		},
 		"a Deny naming the service does not count as trust": {
 			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
 			trusted: TrustedService{Service: ECSTasksService},
