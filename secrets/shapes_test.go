@@ -7,7 +7,8 @@ import (
 )
 
 // Policy writes one statement per action, in a fixed order, each with its
-// own Sid: IAM shows these names, and ParseGrant reads them back.
+// own Sid (IAM shows these names, and ParseGrant reads them back) and the
+// action spelled as IAM knows it.
 func TestPolicyStatementsAndSids(t *testing.T) {
 	g := Grant{ActionGetBucketLocation: {"arn:aws:s3:::b"}, ActionGetObject: {"arn:aws:s3:::b/k"}, ActionGetParameters: {"p"},
 		ActionDecrypt: {"k"}, ActionGetSecretValue: {"s"}}
@@ -19,11 +20,11 @@ func TestPolicyStatementsAndSids(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []struct{ Sid, Effect, Action string }{
-		{"ReadAgentSecrets", "Allow", ActionGetSecretValue},
-		{"DecryptAgentSecrets", "Allow", ActionDecrypt},
-		{"ReadAgentParameters", "Allow", ActionGetParameters},
-		{"ReadAgentEnvironmentFiles", "Allow", ActionGetObject},
-		{"LocateAgentEnvironmentFileBuckets", "Allow", ActionGetBucketLocation},
+		{"ReadAgentSecrets", "Allow", "secretsmanager:GetSecretValue"},
+		{"DecryptAgentSecrets", "Allow", "kms:Decrypt"},
+		{"ReadAgentParameters", "Allow", "ssm:GetParameters"},
+		{"ReadAgentEnvironmentFiles", "Allow", "s3:GetObject"},
+		{"LocateAgentEnvironmentFileBuckets", "Allow", "s3:GetBucketLocation"},
 	}
 	if doc.Version != "2012-10-17" || !reflect.DeepEqual(doc.Statement, want) {
 		t.Errorf("policy %s\nwant statements %v", g.Policy(), want)
