@@ -130,7 +130,7 @@ func (f roleIAM) GetRolePolicy(_ context.Context, in *iam.GetRolePolicyInput, _ 
 func TestReadReturnsEveryInlinePolicy(t *testing.T) {
 	mine := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
 	theirs := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameters","Resource":"*"}]}`
-	api := roleIAM{trust: NewTrustPolicy(nil).JSON(), attached: []string{"arn:b", "arn:a"},
+	api := roleIAM{trust: NewTrustPolicy([]TrustedService{{Service: ECSTasksService}}).JSON(), attached: []string{"arn:b", "arn:a"},
 		inline: map[string]string{"launch-secrets-eu-west-1-prod": mine, "added-by-hand": theirs}, tags: map[string]string{"team": "data"}}
 	st, err := Read(context.Background(), api, "r", "launch-secrets-eu-west-1-prod", "launch-gone")
 	if err != nil {
@@ -142,4 +142,6 @@ func TestReadReturnsEveryInlinePolicy(t *testing.T) {
 	if len(st.Inline) != 2 || st.Inline["launch-secrets-eu-west-1-prod"] != mine || st.Inline["added-by-hand"] != theirs {
 		t.Errorf("inline policies %v, want both, decoded", st.Inline)
 	}
+	equalDocs(t, st.Trust, api.trust)
+
 }

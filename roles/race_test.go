@@ -2,6 +2,7 @@ package roles
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -62,15 +63,19 @@ func TestConfusedDeputyOnAnExistingUnconditionalTrustWarns(t *testing.T) {
 	if p.UpdateTrust {
 		t.Error("an existing statement must not be rewritten")
 	}
-	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "without any condition") || !strings.Contains(p.Warnings[0], "cannot restrict") {
-		t.Errorf("warnings = %q", p.Warnings)
+	want := "role r: a statement trusts ecs-tasks.amazonaws.com without any condition, so tasks of any account and region may assume the role: " +
+		"the confused-deputy condition launch would add cannot restrict that; launch never rewrites a statement it did not write: " +
+		"change that statement yourself (the condition AWS recommends is ArnLike aws:SourceArn arn:<partition>:ecs:<region>:<account>:* per region, " +
+		"StringEquals aws:SourceAccount), or set confusedDeputyProtection: false"
+	if len(p.Warnings) != 1 || p.Warnings[0] != want {
+		t.Errorf("warnings = %q\nwant [%q]", p.Warnings, want)
 	}
 	// Both a conditioned and an unconditioned statement: still not restricted.
 	both := EnsureTrusted(NewTrustPolicy([]TrustedService{{Service: ECSTasksService}}), TrustedService{Service: ECSTasksService, Condition: cond})
 	both.Statement = append(both.Statement, NewTrustPolicy([]TrustedService{{Service: ECSTasksService, Condition: cond}}).Statement...)
 	st.Trust = both
-	if p, _ := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService, Condition: cond}}}, st); len(p.Warnings) != 1 {
-		t.Errorf("an unconditioned statement next to a conditioned one: warnings %q", p.Warnings)
+	if p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService, Condition: cond}}}, st); err != nil || len(p.Warnings) != 1 {
+		t.Errorf("an unconditioned statement next to a conditioned one: warnings %q, err %v", p.Warnings, err)
 	}
 }
 
@@ -102,14 +107,16 @@ func TestInstanceRecordIsAddedOnlyWhenMissing(t *testing.T) {
 		t.Fatalf("missing record: AddTags %v", p.AddTags)
 	}
 	st.Tags[k] = v
-	if p, _ := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}, Record: rec}, st); p.Changed() {
-		t.Errorf("record present: plan still changes (%v)", p.AddTags)
+	if p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}, Record: rec}, st); err != nil || p.Changed() {
+		t.Errorf("record present: plan still changes (%v), err %v", p.AddTags, err)
 	}
 	if got := RecordedInstances(st.Tags); len(got) != 2 || got[0] != "eu-west-1/prod" || got[1] != "us-east-1/prod" {
 		t.Errorf("RecordedInstances = %v", got)
 	}
 	// A new role carries the record from CreateRole on: no TagRole later.
-	p, _ = PlanFor(Desired{Name: "r", Tags: map[string]string{"team": "x"}, Record: rec}, &State{Inline: map[string]string{}})
+	if p, err = PlanFor(Desired{Name: "r", Tags: map[string]string{"team": "x"}, Record: rec}, &State{Inline: map[string]string{}}); err != nil {
+		t.Fatal(err)
+	}
 	if p.Tags[k] != v || len(p.AddTags) != 0 || p.TagCount != 3 {
 		t.Errorf("create: tags %v add %v count %d", p.Tags, p.AddTags, p.TagCount)
 	}
@@ -121,6 +128,10 @@ func TestInstanceTagFitsIAM(t *testing.T) {
 	k2, _ := InstanceTag("1", "ap-southeast-2", long[:254]+"d")
 	if len(k) > 128 || k == k2 || !strings.HasPrefix(k, InstanceTagPrefix+"ap-southeast-2/") {
 		t.Errorf("long cluster: key %q (%d chars), other %q", k, len(k), k2)
+	}
+	// The key is stable across versions: roles already carry it.
+	if k != "launch:instance:ap-southeast-2/fe4b22c44a1ee659d3196864" {
+		t.Errorf("long cluster: key %q changed", k)
 	}
 }
 
@@ -154,4 +165,42 @@ func TestRoleAppearingDuringCreateGetsTheRecord(t *testing.T) {
 	if len(f.tagged) != 1 || f.tagged[0] != k+"="+v {
 		t.Errorf("tagged %v", f.tagged)
 	}
+}
+
+// A role that appeared while launch created it: launch converges on it.
+// Its trust is updated only when it lacks the service; one that does not
+// parse, or an update IAM refuses, is an error naming the role.
+func TestCreateRaceConvergesOnTheRolesTrust(t *testing.T) {
+	p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}}, &State{Inline: map[string]string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusting := NewTrustPolicy([]TrustedService{{Service: ECSTasksService}}).JSON()
+	f := &raceIAM{existing: trusting}
+	res, err := Apply(context.Background(), f, p)
+	if err != nil || f.updated != "" || res.Action != "created" || res.ARN != "arn:aws:iam::1:role/r" {
+		t.Errorf("trust already there: Apply = %+v, %v, trust written %q; want created with the role's ARN and no trust write", res, err, f.updated)
+	}
+
+	f = &raceIAM{existing: `{"Version":"2012-10-17","Statement":"not a statement"}`}
+	if _, err := Apply(context.Background(), f, p); err == nil ||
+		!strings.HasPrefix(err.Error(), "role r appeared while launch was creating it, and its trust policy does not parse: ") || f.updated != "" {
+		t.Errorf("unparsable trust: err = %v, trust written %q", err, f.updated)
+	}
+
+	denied := errors.New("AccessDenied")
+	f2 := &raceRefusesTrust{raceIAM{existing: `{"Version":"2012-10-17","Statement":[]}`}, denied}
+	if _, err := Apply(context.Background(), f2, p); !errors.Is(err, denied) || err.Error() != "update trust policy of role r: AccessDenied" {
+		t.Errorf("trust update refused: err = %v", err)
+	}
+}
+
+// raceRefusesTrust is raceIAM whose UpdateAssumeRolePolicy fails.
+type raceRefusesTrust struct {
+	raceIAM
+	err error
+}
+
+func (f *raceRefusesTrust) UpdateAssumeRolePolicy(context.Context, *iam.UpdateAssumeRolePolicyInput, ...func(*iam.Options)) (*iam.UpdateAssumeRolePolicyOutput, error) {
+	return nil, f.err
 }

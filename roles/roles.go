@@ -255,7 +255,8 @@ func (p Plan) QuotaErrors() []error {
 			"remove tags of instances destroyed without --roles, or use another role name", p.Name, strings.Join(slices.Sorted(maps.Keys(p.AddTags)), ", "), p.TagCount, MaxRoleTags))
 	}
 	if p.ManagedCount > MaxManagedPolicies {
-		errs = append(errs, &QuotaError{Role: p.Name, What: "the number of attached managed policies", Size: p.ManagedCount, Limit: MaxManagedPolicies})
+		errs = append(errs, fmt.Errorf("role %s: %d managed policies would be attached, over IAM's limit of %d; "+
+			"detach those the role no longer needs, or merge some into one policy", p.Name, p.ManagedCount, MaxManagedPolicies))
 	}
 	return errs
 }

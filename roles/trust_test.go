@@ -1,6 +1,7 @@
 package roles
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -66,6 +67,39 @@ func TestEnsureTrusted(t *testing.T) {
 			want: `{"Version":"2012-10-17","Statement":[{"Sid":"Ops","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}},
 				{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
 		},
+		"does not join a statement that also trusts an account; keeps it": {
+			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com","AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			want: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com","AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"},
+				{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
+		},
+		"does not join an unconditioned account statement": {
+			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			want: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"},
+				{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
+		},
+		"sts:* counts as trust": {
+			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:*"}]}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			same:    true,
+		},
+		"* counts as trust": {
+			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":["sts:TagSession","*"]}]}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			same:    true,
+		},
+		"another action naming the service does not count as trust": {
+			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:TagSession"}]}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			want: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:TagSession"},
+				{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
+		},
+		"joins a statement with a Sid, keeping it": {
+			in:      `{"Version":"2012-10-17","Statement":[{"Sid":"Compute","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			want:    `{"Version":"2012-10-17","Statement":[{"Sid":"Compute","Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","ecs-tasks.amazonaws.com"]},"Action":"sts:AssumeRole"}]}`,
+		},
 		"a Deny naming the service does not count as trust": {
 			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
 			trusted: TrustedService{Service: ECSTasksService},
@@ -76,6 +110,11 @@ func TestEnsureTrusted(t *testing.T) {
 			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":["123456789012"]},"ArnLike":{"aws:SourceArn":"arn:aws:ecs:eu-west-1:123456789012:*"}}}]}`,
 			trusted: TrustedService{Service: ECSTasksService, Condition: cond},
 			want:    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ecs.amazonaws.com","ecs-tasks.amazonaws.com"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":"arn:aws:ecs:eu-west-1:123456789012:*"}}}]}`,
+		},
+		"a service statement listing no service yet takes it as one value": {
+			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":[]},"Action":"sts:AssumeRole"}]}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			want:    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
 		},
 		"URL-encoded document as GetRole returns it": {
 			in:      url.QueryEscape(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
@@ -175,6 +214,20 @@ func TestEnsureTrustedCoversEveryRegion(t *testing.T) {
 			trusted: in("us-west-2"),
 		},
 		"account-only condition (toolkit shape) is not rewritten": {doc: toolkitTaskRoleTrust, trusted: in("us-west-2")},
+		"a wanted condition naming two regions is not merged into one statement": {doc: docsTaskRoleTrust,
+			trusted: TrustedService{Service: ECSTasksService, Condition: map[string]any{
+				"ArnLike":      map[string]any{"aws:SourceArn": []any{"arn:aws:ecs:eu-west-1:111122223333:*", "arn:aws:ecs:us-east-1:111122223333:*"}},
+				"StringEquals": map[string]any{"aws:SourceAccount": "111122223333"}}}},
+		"docs shape with one more StringEquals key is not rewritten": {
+			doc: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole",
+				"Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:ecs:us-west-2:111122223333:*"},"StringEquals":{"aws:SourceAccount":"111122223333","aws:PrincipalTag/team":"data"}}}]}`,
+			trusted: in("eu-west-1"),
+		},
+		"docs shape with one more ArnLike key is not rewritten": {
+			doc: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole",
+				"Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:ecs:us-west-2:111122223333:*","aws:PrincipalArn":"arn:aws:iam::111122223333:role/*"},"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}`,
+			trusted: in("eu-west-1"),
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -234,6 +287,7 @@ func TestTrustConflictSaysWhatIsTrue(t *testing.T) {
 		"no condition":                   {`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}}`, "without any condition"},
 		"account-only condition":         {toolkitTaskRoleTrust, `condition launch does not manage ({"StringEquals":{"aws:SourceAccount":"111122223333"}})`},
 		"docs shape, other account":      {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:ecs:us-east-1:999999999999:*"},"StringEquals":{"aws:SourceAccount":"999999999999"}}}]}`, "only if that condition allows them"},
+		"docs shape with one more key":   {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:ecs:us-east-1:111122223333:*"},"StringEquals":{"aws:PrincipalTag/team":"data","aws:SourceAccount":"111122223333"}}}]}`, `does not manage ({"ArnLike":{"aws:SourceArn":"arn:aws:ecs:us-east-1:111122223333:*"},"StringEquals":{"aws:PrincipalTag/team":"data","aws:SourceAccount":"111122223333"}})`},
 		"docs shape covering the region": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":["arn:aws:ecs:us-west-2:111122223333:*","arn:aws:ecs:us-east-1:111122223333:*"]},"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}`, ""},
 	}
 	for name, tc := range tests {
@@ -261,6 +315,62 @@ func TestGlobMatch(t *testing.T) {
 	} {
 		if got := globMatch(tc.p, tc.s); got != tc.ok {
 			t.Errorf("globMatch(%q, %q) = %v", tc.p, tc.s, got)
+		}
+	}
+}
+
+// A wanted condition of another shape than the confused-deputy one is
+// compared as it is: a statement under another condition is a conflict,
+// one under the same condition is not.
+func TestTrustConflictWithAnotherWantedCondition(t *testing.T) {
+	stmt := func(cond string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":` + cond + `}]}`
+	}
+	tests := map[string]struct{ want, other string }{
+		"one operator": {
+			`{"Bool":{"aws:SecureTransport":"true"}}`,
+			`{"StringEquals":{"aws:SourceAccount":"111122223333"}}`},
+		"two other operators": {
+			`{"Bool":{"aws:SecureTransport":"true"},"StringEquals":{"aws:SourceAccount":"111122223333"}}`,
+			`{"StringEquals":{"aws:SourceAccount":"111122223333"},"StringLike":{"aws:SourceArn":"arn:aws:ecs:*"}}`},
+		"the deputy operators naming two accounts": {
+			`{"ArnLike":{"aws:SourceArn":"arn:aws:ecs:*"},"StringEquals":{"aws:SourceAccount":["111122223333","444455556666"]}}`,
+			`{"ArnLike":{"aws:SourceArn":"arn:aws:ecs:*"},"StringEquals":{"aws:SourceAccount":["111122223333","777788889999"]}}`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var cond map[string]any
+			if err := json.Unmarshal([]byte(tc.want), &cond); err != nil {
+				t.Fatal(err)
+			}
+			want := TrustedService{Service: ECSTasksService, Condition: cond}
+			got := TrustConflict(mustParse(t, stmt(tc.other)), want)
+			if !strings.Contains(got, "under a condition launch does not manage ("+tc.other+")") {
+				t.Errorf("TrustConflict = %q, want it to name %s", got, tc.other)
+			}
+			if got := TrustConflict(mustParse(t, stmt(tc.want)), want); got != "" {
+				t.Errorf("under the wanted condition itself: TrustConflict = %q, want none", got)
+			}
+		})
+	}
+}
+
+// Trusts: an Allow of sts:AssumeRole (or sts:*, or *) naming the service;
+// not a Deny, another action, or a statement for another principal.
+func TestTrusts(t *testing.T) {
+	stmt := func(s string) *policy.Document {
+		return mustParse(t, `{"Version":"2012-10-17","Statement":[`+s+`]}`)
+	}
+	for doc, want := range map[string]bool{
+		`{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","ecs-tasks.amazonaws.com"]},"Action":"sts:AssumeRole"}`: true,
+		`{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:*"}`:                                true,
+		`{"Effect":"Deny","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}`:                        false,
+		`{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:TagSession"}`:                       false,
+		`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}`:                    false,
+		`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}`:                             false,
+	} {
+		if got := Trusts(stmt(doc), ECSTasksService); got != want {
+			t.Errorf("Trusts(%s) = %v, want %v", doc, got, want)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,13 +92,14 @@ func TestGrantAllowsEmptyUnion(t *testing.T) {
 func TestGrantForSkipsReferencesItCannotName(t *testing.T) {
 	refs := []Reference{
 		{Kind: KindSecret, Ref: "missing", Problem: "not found"},
-		{Kind: KindSecret, Ref: "unresolved"},
+		{Kind: KindSecret, Ref: "deleted", ARN: "arn-deleted", KMSKeyARN: "key-of-deleted", Problem: "scheduled for deletion"},
+		{Kind: KindSecret, Ref: "unresolved", KMSKeyARN: "key-of-unresolved"},
 		{Kind: KindSecret, Ref: "db", ARN: "arn-db", KMSKeyARN: "key"},
 	}
 	if got, want := GrantFor(refs, false), (Grant{ActionGetSecretValue: {"arn-db"}, ActionDecrypt: {"key"}}); !reflect.DeepEqual(got, want) {
 		t.Errorf("GrantFor = %v, want %v", got, want)
 	}
-	if got := GrantFor(refs[:2], false); !got.Empty() {
+	if got := GrantFor(refs[:3], false); !got.Empty() {
 		t.Errorf("GrantFor of unusable references = %v, want empty", got)
 	}
 }
@@ -131,14 +133,15 @@ func (f failingSM) DescribeSecret(context.Context, *secretsmanager.DescribeSecre
 	return nil, f.err
 }
 
-// countingSM counts DescribeSecret calls.
+// countingSM counts DescribeSecret calls, which ResolveReferences makes
+// concurrently.
 type countingSM struct {
 	fakeSM
-	calls *int
+	calls *atomic.Int32
 }
 
 func (c countingSM) DescribeSecret(ctx context.Context, in *secretsmanager.DescribeSecretInput, o ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
-	*c.calls++
+	c.calls.Add(1)
 	return c.fakeSM.DescribeSecret(ctx, in, o...)
 }
 
@@ -146,7 +149,7 @@ func TestResolveReferences(t *testing.T) {
 	ctx := context.Background()
 	deleted := entry("old", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:old-QwErTy", "")
 	deleted.DeletedDate = aws.Time(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	calls := 0
+	var calls atomic.Int32
 	sm := countingSM{fakeSM{secrets: []smtypes.SecretListEntry{entry("agent/creds", arnCreds, "arn:aws:kms:eu-west-1:123456789012:key/k1"), deleted}}, &calls}
 	known := []Secret{{Ref: "spec-db", ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:spec-db-AbCdEf", KMSKeyARN: "key-of-db"}}
 	refs := []Reference{
@@ -161,8 +164,8 @@ func TestResolveReferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls != 3 {
-		t.Errorf("%d DescribeSecret calls, want 3 (not for the known secret, the parameter or the reference with a problem)", calls)
+	if n := calls.Load(); n != 3 {
+		t.Errorf("%d DescribeSecret calls, want 3 (not for the known secret, the parameter or the reference with a problem)", n)
 	}
 	if got[0].ARN != arnCreds || got[0].KMSKeyARN != "arn:aws:kms:eu-west-1:123456789012:key/k1" || got[0].Problem != "" {
 		t.Errorf("resolved: %+v", got[0])
@@ -193,7 +196,8 @@ func TestResolveReferencesWhenAWSDoesNotAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got[0].ARN != arnCreds || got[0].Problem != "" || !strings.Contains(got[0].Unchecked, "granted as written") || !strings.Contains(got[0].Unchecked, "AccessDeniedException") {
+	if got[0].ARN != arnCreds || got[0].Problem != "" ||
+		got[0].Unchecked != `DescribeSecret failed (describe secret "`+arnCreds+`": AccessDeniedException: not authorized); granted as written, without any customer-managed key` {
 		t.Errorf("full ARN: %+v", got[0])
 	}
 	for _, r := range got[1:] {
@@ -213,8 +217,11 @@ func TestLooksFullARN(t *testing.T) {
 		arnCreds: true,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-XyZ123":     true,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:agent/creds":   false,
+		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf":      true, // a one-character name
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:-AbCdEf":       false,
+		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:AbCdEf":        false,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-XyZ12!":     false,
+		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-!XyZ12":     false,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db_XyZ123":     false,
 		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-XyZ123:key": false,
 		"agent/creds-AbCdEf": false,
@@ -223,5 +230,36 @@ func TestLooksFullARN(t *testing.T) {
 		if got := looksFullARN(ref); got != want {
 			t.Errorf("looksFullARN(%s) = %v, want %v", ref, got, want)
 		}
+	}
+}
+
+// A reference to a secret of the spec, by the spec's reference or by its
+// full ARN, costs no call; a spec secret that did not resolve (no ARN) is
+// looked up like any other.
+func TestResolveReferencesReusesTheSpecsSecrets(t *testing.T) {
+	var calls atomic.Int32
+	sm := countingSM{fakeSM{secrets: []smtypes.SecretListEntry{entry("agent/creds", arnCreds, "")}}, &calls}
+	known := []Secret{
+		{Ref: "db", ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf", KMSKeyARN: "key-of-db"},
+		{Ref: "agent/creds"}, // did not resolve when the spec was read
+	}
+	refs := []Reference{{Kind: KindSecret, Ref: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"}, {Kind: KindSecret, Ref: "agent/creds"}}
+	got, err := ResolveReferences(context.Background(), sm, nil, refs, known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].ARN != known[0].ARN || got[0].KMSKeyARN != "key-of-db" || got[1].ARN != arnCreds || calls.Load() != 1 {
+		t.Errorf("got %+v after %d DescribeSecret calls; want db from the spec, agent/creds looked up (1 call)", got, calls.Load())
+	}
+}
+
+// The grant of launch versions before per-instance grants has this name on
+// every execution role they touched: launch must keep finding it by it.
+func TestLegacyGrantName(t *testing.T) {
+	if PolicyName != "launch-secrets-access" {
+		t.Errorf("PolicyName = %q, the name older launch versions wrote is launch-secrets-access", PolicyName)
+	}
+	if name := InstancePolicyName("eu-west-1", "prod"); name == PolicyName || name != "launch-secrets-eu-west-1-prod" {
+		t.Errorf("InstancePolicyName = %q", name)
 	}
 }

@@ -112,9 +112,10 @@ func TestAliasLookupFailureIsAnError(t *testing.T) {
 	if !errors.Is(err, denied) {
 		t.Fatalf("Resolve = %v, %v; want the DescribeKey error", got, err)
 	}
-	for _, want := range []string{`secret "agent/creds"`, "alias/mine"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
+	if want := `secret "agent/creds": resolve KMS key alias alias/mine: ` + denied.Error(); err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if got != nil {
+		t.Errorf("Resolve returned %v beside the error", got)
 	}
 }

@@ -52,9 +52,6 @@ type Reference struct {
 // Bucket is the S3 bucket of a KindS3Object reference.
 func (r Reference) Bucket() string { b, _, _ := strings.Cut(r.Ref, "/"); return b }
 
-// Key is the S3 object key of a KindS3Object reference.
-func (r Reference) Key() string { _, k, _ := strings.Cut(r.Ref, "/"); return k }
-
 // Location says where launch found the values it checks: partition, region
 // and account of the task, for names that are not ARNs.
 type Location struct{ Partition, Region, Account string }

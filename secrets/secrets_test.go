@@ -58,6 +58,21 @@ func TestResolveForms(t *testing.T) {
 	}
 }
 
+// A single missing secret is a *ResolveError too, whose message is that
+// secret's problem alone.
+func TestResolveReportsASingleProblem(t *testing.T) {
+	sm := fakeSM{secrets: []smtypes.SecretListEntry{entry("agent/creds", arnCreds, "")}}
+	ok, err := Resolve(context.Background(), sm, nil, []string{"agent/creds", "missing"})
+	var re *ResolveError
+	want := `secret "missing" not found (tried DescribeSecret with SecretId "missing"); create it, or fix the name or ARN under secrets:`
+	if !errors.As(err, &re) || err.Error() != want {
+		t.Fatalf("err = %v, want a ResolveError saying %q", err, want)
+	}
+	if len(ok) != 1 || ok["agent/creds"].ARN != arnCreds {
+		t.Errorf("resolved %v, want agent/creds beside the error", ok)
+	}
+}
+
 func TestResolveReportsEveryProblem(t *testing.T) {
 	deleted := entry("old", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:old-QwErTy", "")
 	deleted.DeletedDate = aws.Time(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
@@ -91,8 +106,13 @@ func TestKeyARN(t *testing.T) {
 			t.Errorf("keyARN(%s) = %q, %v; want %q", id, got, err, want)
 		}
 	}
-	if _, err := keyARN(ctx, nil, arnCreds, "alias/mine"); err == nil {
-		t.Error("a customer alias without a KMS client must be an error, not a silent skip")
+	if _, err := keyARN(ctx, nil, arnCreds, "alias/mine"); err == nil || err.Error() != "KMS key alias/mine is an alias and no KMS client was given to resolve it" {
+		t.Errorf("a customer alias without a KMS client: err = %v, want an error, not a silent skip", err)
+	}
+	// A key ID is completed from the secret's ARN: one that does not parse
+	// is an error, not a made-up key ARN.
+	if got, err := keyARN(ctx, nil, "agent/creds", "1111-2222"); got != "" || err == nil || !strings.HasPrefix(err.Error(), `secret ARN "agent/creds" does not parse: `) {
+		t.Errorf("keyARN with a secret ARN that does not parse = %q, %v", got, err)
 	}
 }
 
@@ -141,21 +161,24 @@ func TestWidenGrant(t *testing.T) {
 		t.Fatalf("differs %v err %v", differs, err)
 	}
 	want := GrantPolicy([]Secret{{ARN: "a"}, {ARN: "b", KMSKeyARN: key}, {ARN: "c"}}, false)
-	if same, _ := policy.Equal(wide, want); !same {
+	if same, err := policy.Equal(wide, want); err != nil || !same {
 		t.Errorf("widened:\n%s\nwant:\n%s", wide, want)
 	}
 	// Only additions: nothing to widen.
-	if _, differs, _ := WidenGrant(GrantPolicy([]Secret{{ARN: "a"}}, false), desired); differs {
-		t.Error("an added secret needs no widening")
+	if _, differs, err := WidenGrant(GrantPolicy([]Secret{{ARN: "a"}}, false), desired); err != nil || differs {
+		t.Errorf("an added secret needs no widening: differs %v, err %v", differs, err)
 	}
 	// A hand-edited grant (a Deny) is not merged: the exact one is written.
-	denied := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"x"}]}`
-	if _, _, err := WidenGrant(denied, desired); err == nil {
-		t.Error("a Deny statement was merged into an Allow")
+	denied := `{"Version":"2012-10-17","Statement":[{"Sid":"ByHand","Effect":"Deny","Action":"secretsmanager:GetSecretValue","Resource":"x"}]}`
+	if _, _, err := WidenGrant(denied, desired); err == nil || err.Error() != "current grant: statement ByHand is not one launch writes" {
+		t.Errorf("a Deny statement was merged into an Allow: err = %v", err)
+	}
+	if _, _, err := WidenGrant(desired, denied); err == nil || err.Error() != "desired grant: statement ByHand is not one launch writes" {
+		t.Errorf("a desired grant launch does not write: err = %v", err)
 	}
 	// From "*" to a list: keep "*" until the deployments completed.
-	wide, differs, _ = WidenGrant(GrantPolicy(nil, true), desired)
-	if !differs || !strings.Contains(wide, `"Resource": "*"`) {
+	wide, differs, err = WidenGrant(GrantPolicy(nil, true), desired)
+	if err != nil || !differs || !strings.Contains(wide, `"Resource": "*"`) {
 		t.Errorf("widened from *: %s", wide)
 	}
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -60,5 +61,58 @@ func TestCreateServiceRaceConvergesOnTheExistingService(t *testing.T) {
 	st, err = Apply(context.Background(), api, PlanFor(d, nil))
 	if err != nil || !st.Raced || st.Action != "updated" || len(api.updates) != 1 || aws.ToString(api.updates[0].TaskDefinition) != tdNew {
 		t.Errorf("Apply = %+v, %v with updates %v; want one UpdateService to %s", st, err, api.updates, tdNew)
+	}
+}
+
+// racedUnreadable is a raced ECS whose service then cannot be read: an
+// error, or (Status INACTIVE) no service after all.
+type racedUnreadable struct {
+	raced
+	err error
+}
+
+func (r *racedUnreadable) DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput, o ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	return r.raced.DescribeServices(ctx, in, o...)
+}
+
+// When CreateService says the service exists but it cannot be read, or is
+// gone again, Apply fails saying so, with ECS's refusal, and writes nothing.
+func TestCreateRaceWhoseServiceCannotBeRead(t *testing.T) {
+	throttled := errors.New("ThrottlingException")
+	api := &racedUnreadable{raced: raced{existing: current()}, err: throttled}
+	_, err := Apply(context.Background(), api, PlanFor(desired(), nil))
+	want := "create service agent in cluster c: it exists already (InvalidParameterException: Creation of service was not idempotent.); read it: describe service agent: ThrottlingException"
+	if !errors.Is(err, throttled) || err.Error() != want || len(api.updates) != 0 {
+		t.Errorf("unreadable: err = %v, %d updates; want %q", err, len(api.updates), want)
+	}
+
+	gone := current()
+	gone.Status = aws.String("INACTIVE")
+	api = &racedUnreadable{raced: raced{existing: gone}}
+	_, err = Apply(context.Background(), api, PlanFor(desired(), nil))
+	var ip *types.InvalidParameterException
+	want = "create service agent in cluster c: InvalidParameterException: Creation of service was not idempotent."
+	if !errors.As(err, &ip) || err.Error() != want || len(api.updates) != 0 {
+		t.Errorf("gone again: err = %v, %d updates; want %q", err, len(api.updates), want)
+	}
+}
+
+// invalidCreate refuses CreateService with another InvalidParameterException.
+type invalidCreate struct{ raced }
+
+func (r *invalidCreate) CreateService(context.Context, *ecs.CreateServiceInput, ...func(*ecs.Options)) (*ecs.CreateServiceOutput, error) {
+	return nil, &types.InvalidParameterException{Message: aws.String("subnet-0abc does not exist")}
+}
+
+// Another InvalidParameterException is the create's failure, not a race:
+// no read, no update.
+func TestCreateRefusedForAnotherReason(t *testing.T) {
+	api := &invalidCreate{raced{existing: current()}}
+	st, err := Apply(context.Background(), api, PlanFor(desired(), nil))
+	if err == nil || err.Error() != "create service agent in cluster c: InvalidParameterException: subnet-0abc does not exist" || st.Raced || len(api.updates) != 0 {
+		t.Errorf("Apply = %+v, %v with %d updates", st, err, len(api.updates))
 	}
 }

@@ -86,6 +86,7 @@ func TestHealthChecksListsEssentialContainersWithACheck(t *testing.T) {
 	td := &ecs.RegisterTaskDefinitionInput{ContainerDefinitions: []types.ContainerDefinition{
 		{Name: aws.String("agent"), HealthCheck: &types.HealthCheck{Command: agentCheck.Command}},
 		{Name: aws.String("plain")},
+		{Name: aws.String("no-command"), HealthCheck: &types.HealthCheck{Command: []string{}}},
 		{Name: aws.String("helper"), Essential: aws.Bool(false), HealthCheck: &types.HealthCheck{Command: []string{"CMD", "true"}}},
 		{Name: aws.String("explicit"), Essential: aws.Bool(true), HealthCheck: &types.HealthCheck{Command: []string{"CMD", "true"}}},
 	}}

@@ -3,7 +3,8 @@ package service
 import (
 	"context"
 	"errors"
-	"strings"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,7 +75,8 @@ func (draining) DescribeServices(context.Context, *ecs.DescribeServicesInput, ..
 
 func TestReadDrainingServiceSaysToWait(t *testing.T) {
 	_, err := Read(context.Background(), draining{}, "c", "agent")
-	if !errors.Is(err, ErrDraining) || !strings.Contains(err.Error(), "wait until ECS marks it INACTIVE") {
+	want := "service agent in cluster c: is DRAINING after a delete; wait until ECS marks it INACTIVE (usually a few minutes) and rerun"
+	if !errors.Is(err, ErrDraining) || err.Error() != want {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -87,8 +89,52 @@ func TestPlanForRedeploysAFailedPrimaryOnTheSameRevision(t *testing.T) {
 	if p.Update == nil || !p.Update.ForceNewDeployment || p.Update.TaskDefinition != nil {
 		t.Fatalf("a FAILED deployment of our revision must be retried with forceNewDeployment: %+v", p.Update)
 	}
+	if want := []string{"deployment: FAILED on agent:2 → a new deployment"}; !slices.Equal(p.Changes, want) {
+		t.Errorf("changes %q, want %q", p.Changes, want)
+	}
 	cur.Deployments[0].RolloutState = types.DeploymentRolloutStateCompleted
 	if PlanFor(desired(), cur).Changed() {
 		t.Error("a COMPLETED deployment of our revision must be left alone")
+	}
+}
+
+// Which deployment-configuration differences are a change: each percent and
+// each circuit-breaker setting; a service without a configuration, or
+// without a circuit breaker (ECS's defaults), differs from launch's.
+func TestDeploymentDifferencesThatCountAsAChange(t *testing.T) {
+	cfg := func(minimum, maximum int32, cb *types.DeploymentCircuitBreaker) *types.DeploymentConfiguration {
+		return &types.DeploymentConfiguration{MinimumHealthyPercent: aws.Int32(minimum), MaximumPercent: aws.Int32(maximum), DeploymentCircuitBreaker: cb}
+	}
+	tests := map[string]struct {
+		have  *types.DeploymentConfiguration
+		shown string // "": no change
+	}{
+		"the same":                    {cfg(0, 100, &types.DeploymentCircuitBreaker{Enable: true, Rollback: true}), ""},
+		"another minimum":             {cfg(50, 100, &types.DeploymentCircuitBreaker{Enable: true, Rollback: true}), "minimumHealthyPercent=50 maximumPercent=100 circuitBreaker=true rollback=true"},
+		"another maximum":             {cfg(0, 200, &types.DeploymentCircuitBreaker{Enable: true, Rollback: true}), "minimumHealthyPercent=0 maximumPercent=200 circuitBreaker=true rollback=true"},
+		"circuit breaker off":         {cfg(0, 100, &types.DeploymentCircuitBreaker{Enable: false, Rollback: true}), "minimumHealthyPercent=0 maximumPercent=100 circuitBreaker=false rollback=true"},
+		"rollback off":                {cfg(0, 100, &types.DeploymentCircuitBreaker{Enable: true, Rollback: false}), "minimumHealthyPercent=0 maximumPercent=100 circuitBreaker=true rollback=false"},
+		"no circuit breaker":          {cfg(0, 100, nil), "minimumHealthyPercent=0 maximumPercent=100 circuitBreaker=false rollback=false"},
+		"no deployment configuration": {nil, "default"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cur := current()
+			cur.DeploymentConfiguration = tc.have
+			p := PlanFor(desired(), cur)
+			if tc.shown == "" {
+				if p.Changed() {
+					t.Errorf("not a change, but the plan has %q", p.Changes)
+				}
+				return
+			}
+			if p.Update == nil || !reflect.DeepEqual(p.Update.DeploymentConfiguration, deploymentConfig(desired())) {
+				t.Fatalf("want an update carrying the desired configuration, got %+v", p.Update)
+			}
+			want := "deploymentConfiguration: " + tc.shown + " → minimumHealthyPercent=0 maximumPercent=100 circuitBreaker=true rollback=true"
+			if !slices.Equal(p.Changes, []string{want}) {
+				t.Errorf("changes = %q, want [%q]", p.Changes, want)
+			}
+		})
 	}
 }

@@ -59,12 +59,32 @@ func TestAlreadyCompleted(t *testing.T) {
 	if _, ok := AlreadyCompleted(&starting, tdNew); ok {
 		t.Error("a deployment with 1/2 tasks running counts as completed")
 	}
+	// Completed means on our revision, the deployment's and the service's,
+	// with every desired task running and none pending.
+	lagging := svc(tdOld, dep("d1", "PRIMARY", tdNew, types.DeploymentRolloutStateCompleted, 1, 1))
+	if _, ok := AlreadyCompleted(&lagging, tdNew); ok {
+		t.Error("a service whose taskDefinition is another revision counts as completed")
+	}
+	other := svc(tdNew, dep("d1", "PRIMARY", tdOld, types.DeploymentRolloutStateCompleted, 1, 1))
+	if _, ok := AlreadyCompleted(&other, tdNew); ok {
+		t.Error("a PRIMARY deployment of another revision counts as completed")
+	}
+	pending := dep("d1", "PRIMARY", tdNew, types.DeploymentRolloutStateCompleted, 1, 1)
+	pending.PendingCount = 1
+	replacing := svc(tdNew, pending)
+	if _, ok := AlreadyCompleted(&replacing, tdNew); ok {
+		t.Error("a deployment with a task pending counts as completed")
+	}
 }
 
 func TestDescribeDeployment(t *testing.T) {
 	d := dep("ecs-svc/1", "PRIMARY", tdNew, "", 0, 2)
 	d.FailedTasks = 3
 	if got, want := describeDep(&d), "deployment ecs-svc/1 PRIMARY, running 0/2, pending 2, failed 3"; got != want {
+		t.Errorf("describeDep = %q, want %q", got, want)
+	}
+	d.FailedTasks = 1
+	if got, want := describeDep(&d), "deployment ecs-svc/1 PRIMARY, running 0/2, pending 2, failed 1"; got != want {
 		t.Errorf("describeDep = %q, want %q", got, want)
 	}
 	d.RolloutState, d.FailedTasks = types.DeploymentRolloutStateInProgress, 0
@@ -102,7 +122,7 @@ func TestCreateRaceWhoseUpdateFails(t *testing.T) {
 	cur.Status = aws.String("ACTIVE")
 	boom := errors.New("AccessDeniedException")
 	_, err := Apply(context.Background(), &racedUpdateFails{raced: raced{existing: cur}, err: boom}, PlanFor(desired(), nil))
-	if !errors.Is(err, boom) {
+	if !errors.Is(err, boom) || err.Error() != "update service agent in cluster c: AccessDeniedException" {
 		t.Errorf("Apply err = %v, want the UpdateService error", err)
 	}
 }

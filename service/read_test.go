@@ -223,6 +223,10 @@ func TestRunningTaskDefinitionAndInProgress(t *testing.T) {
 	if d := InProgress(svc); d != nil {
 		t.Errorf("InProgress of a COMPLETED deployment = %+v, want nil", d)
 	}
+	svc.Deployments[1].TaskDefinition = nil
+	if got := RunningTaskDefinition(svc); got != tdOld {
+		t.Errorf("a PRIMARY deployment without a task definition: RunningTaskDefinition = %s, want the service's %s", got, tdOld)
+	}
 	svc.Deployments = nil
 	if got := RunningTaskDefinition(svc); got != tdOld {
 		t.Errorf("without deployments RunningTaskDefinition = %s, want the service's %s", got, tdOld)

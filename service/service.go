@@ -56,10 +56,6 @@ func TagValue(s *types.Service, key string) string {
 	return ""
 }
 
-// ErrClusterMissing is returned when the cluster does not exist and the spec
-// does not allow launch to create it.
-var ErrClusterMissing = errors.New("cluster does not exist")
-
 // ErrDraining is returned for a service that was deleted and is still
 // stopping its tasks.
 var ErrDraining = errors.New("is DRAINING after a delete")

@@ -108,6 +108,11 @@ func TestApplyUnchangedSendsNothing(t *testing.T) {
 	if want := (Started{ServiceARN: svcARN, Action: "unchanged", DeploymentID: "ecs-svc/9"}); st != want {
 		t.Errorf("Apply = %+v, want %+v", st, want)
 	}
+	// A service without a PRIMARY deployment has none to follow.
+	cur.Deployments = []types.Deployment{{Id: aws.String("ecs-svc/8"), Status: aws.String("ACTIVE"), TaskDefinition: aws.String(tdNew)}}
+	if st, err := Apply(context.Background(), api, PlanFor(desired(), cur)); err != nil || st.DeploymentID != "" {
+		t.Errorf("no PRIMARY: Apply = %+v, %v; want no deployment ID", st, err)
+	}
 }
 
 // CreateService carries everything the service needs on Fargate, the
