@@ -111,6 +111,7 @@ func TestValidationRules(t *testing.T) {
 		"max percent low":             {agent: "service: {maximumPercent: 99}", path: "agents[0].service.maximumPercent", want: "maximumPercent 99 is outside 100–200"},
 		"max percent high":            {agent: "service: {maximumPercent: 201}", path: "agents[0].service.maximumPercent", want: "outside 100–200"},
 		"deployment stuck":            {agent: "service: {desiredCount: 3, minimumHealthyPercent: 100, maximumPercent: 133}", path: "agents[0].service.maximumPercent", want: "keeps 3 task(s) running and maximumPercent 133 allows 3"},
+		"deployment stuck at scale":   {agent: "service: {desiredCount: 100, minimumHealthyPercent: 100, maximumPercent: 100}", path: "agents[0].service.maximumPercent", want: "keeps 100 task(s) running and maximumPercent 100 allows 100"},
 		"wait timeout":                {agent: "waitTimeout: 0s", path: "agents[0].waitTimeout", want: "is not positive"},
 		"image grammar":               {top: map[string]string{"agents": "[{name: a, image: 'MyOrg/Agent::latest', network: {subnets: [subnet-1]}}]"}, path: "agents[0].image", want: `"MyOrg/Agent::latest" is not a valid image reference (invalid reference format)`},
 		"image uppercase":             {top: map[string]string{"agents": "[{name: a, image: Busybox, network: {subnets: [subnet-1]}}]"}, path: "agents[0].image", want: "repository name must be lowercase"},

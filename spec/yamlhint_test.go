@@ -95,6 +95,10 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    network:\n      subnets: [\"${SUBNET_1}\"]\n        assignPublicIp: false\n",
 			"t.yaml:11:9: invalid YAML: did not find expected key; assignPublicIp: is indented more than subnets: on line 10, which has its value on that line and so cannot hold keys; start assignPublicIp: at column 7, like subnets:",
 		},
+		"key after a quoted value holding a #": {
+			head + "    environment:\n      MOTD: \"build # 7\"\n        LEVEL: debug\n",
+			"t.yaml:11:9: invalid YAML: did not find expected key; LEVEL: is indented more than MOTD: on line 10, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like MOTD:",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -129,5 +130,28 @@ func TestJSONOutputTypes(t *testing.T) {
 	}
 	if s := mustJSON(t, (*ecs.RegisterTaskDefinitionInput)(nil)); s != "null\n" {
 		t.Errorf("JSON(nil) = %q", s)
+	}
+}
+
+// JSON refuses a value it cannot render as the AWS CLI would, naming the
+// member that holds it, instead of printing a document with a hole.
+func TestJSONRefusesWhatItCannotRender(t *testing.T) {
+	type options struct{ Opts map[int]string }
+	for name, tc := range map[string]struct {
+		v    any
+		want string
+	}{
+		"map with number keys":      {map[int]string{1: "a"}, "render json: unsupported map key type int"},
+		"in a member":               {&options{Opts: map[int]string{1: "a"}}, "render json: opts: unsupported map key type int"},
+		"in a list in a member":     {struct{ Items []options }{[]options{{Opts: map[int]string{}}}}, "render json: items: opts: unsupported map key type int"},
+		"in a map value":            {map[string]any{"k": []any{1, make(chan int)}}, "render json: unsupported type chan int"},
+		"a number JSON cannot hold": {struct{ Weight float64 }{math.NaN()}, "render json: weight: json: unsupported value: NaN"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, err := taskdef.JSON(tc.v)
+			if err == nil || err.Error() != tc.want || b != nil {
+				t.Errorf("JSON = %q, %v; want no output and %q", b, err, tc.want)
+			}
+		})
 	}
 }
