@@ -87,6 +87,15 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 			[]string{"memory: the containers' memory (memory, else memoryReservation) add up to 2560 MiB, more than the task's 2048 MiB"}},
 		"cpu sum exceeds the task's": {func(in *ecs.RegisterTaskDefinitionInput) { in.ContainerDefinitions[1].Cpu = 512 },
 			[]string{"cpu: the containers' cpu add up to 1280 units, more than the task's 1024"}},
+		"sums beside another container's problem": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[0].Links = []string{"log_router"}
+			in.ContainerDefinitions[1].Cpu = 512
+			in.ContainerDefinitions[1].MemoryReservation = aws.Int32(1024)
+		}, []string{
+			"containerDefinitions[0].links: Fargate does not support links",
+			"cpu: the containers' cpu add up to 1280 units, more than the task's 1024",
+			"memory: the containers' memory (memory, else memoryReservation) add up to 2560 MiB, more than the task's 2048 MiB",
+		}},
 		"reservation above hard limit": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[0].MemoryReservation = aws.Int32(1600)
 		},
