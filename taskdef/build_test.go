@@ -148,6 +148,21 @@ func TestBuildFromBase(t *testing.T) {
 	}
 }
 
+// An input that names only the family changes nothing of the base but
+// what Fargate needs: the image, the roles, the sizes, the platform, the
+// variables and the log configuration stay the base's.
+func TestBuildWithOnlyAFamilyKeepsTheBase(t *testing.T) {
+	got, err := taskdef.Merge(taskdef.Input{Family: "streaming-agent", Base: decodeFixture(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixtureInput()
+	want.RequiresCompatibilities = []types.Compatibility{types.CompatibilityFargate}
+	if d := cmp.Diff(want, got, allExported); d != "" {
+		t.Errorf("Build (-want +got):\n%s", d)
+	}
+}
+
 func TestBuildMovesVariablesBetweenLists(t *testing.T) {
 	base := &ecs.RegisterTaskDefinitionInput{ContainerDefinitions: []types.ContainerDefinition{{
 		Name:        aws.String("agent"),

@@ -58,7 +58,10 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 		"links and privileged": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[0].Links = []string{"log_router"}
 			in.ContainerDefinitions[1].Privileged = aws.Bool(true)
-		}, []string{"containerDefinitions[0].links: Fargate does not support links", "containerDefinitions[1].privileged: Fargate does not support privileged"}},
+		}, []string{
+			"containerDefinitions[0].links: Fargate does not support links; remove links: containers in one awsvpc task reach each other on localhost",
+			"containerDefinitions[1].privileged: Fargate does not support privileged; remove privileged (or set it to false)",
+		}},
 		"hostPort differs": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[0].PortMappings[0].HostPort = aws.Int32(80)
 		},

@@ -117,6 +117,29 @@ func TestCanonicalEquivalences(t *testing.T) {
 		"essential absent vs true": {
 			a: func(d *ecs.RegisterTaskDefinitionInput) { agent(d).Essential = nil },
 		},
+		"the order of keyed lists": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) {
+				c := agent(d)
+				c.SystemControls = []types.SystemControl{{Namespace: aws.String("net.core.somaxconn"), Value: aws.String("1024")}, {Namespace: aws.String("net.ipv4.tcp_keepalive_time"), Value: aws.String("60")}}
+				c.Ulimits = []types.Ulimit{{Name: types.UlimitNameCore, SoftLimit: 0, HardLimit: 0}, {Name: types.UlimitNameNofile, SoftLimit: 65536, HardLimit: 65536}}
+				c.ResourceRequirements = []types.ResourceRequirement{{Type: types.ResourceTypeGpu, Value: aws.String("1")}, {Type: types.ResourceTypeInferenceAccelerator, Value: aws.String("device_1")}}
+				c.DependsOn = []types.ContainerDependency{{ContainerName: aws.String("a"), Condition: types.ContainerConditionStart}, {ContainerName: aws.String("log-router"), Condition: types.ContainerConditionStart}}
+				c.LogConfiguration.SecretOptions = []types.Secret{{Name: aws.String("a"), ValueFrom: aws.String("x")}, {Name: aws.String("b"), ValueFrom: aws.String("y")}}
+				d.InferenceAccelerators = []types.InferenceAccelerator{{DeviceName: aws.String("device_1"), DeviceType: aws.String("eia2.medium")}, {DeviceName: aws.String("device_2"), DeviceType: aws.String("eia2.medium")}}
+			},
+			b: func(d *ecs.RegisterTaskDefinitionInput) {
+				c := agent(d)
+				c.SystemControls = []types.SystemControl{{Namespace: aws.String("net.ipv4.tcp_keepalive_time"), Value: aws.String("60")}, {Namespace: aws.String("net.core.somaxconn"), Value: aws.String("1024")}}
+				c.Ulimits = []types.Ulimit{{Name: types.UlimitNameNofile, SoftLimit: 65536, HardLimit: 65536}, {Name: types.UlimitNameCore, SoftLimit: 0, HardLimit: 0}}
+				c.ResourceRequirements = []types.ResourceRequirement{{Type: types.ResourceTypeInferenceAccelerator, Value: aws.String("device_1")}, {Type: types.ResourceTypeGpu, Value: aws.String("1")}}
+				c.DependsOn = []types.ContainerDependency{{ContainerName: aws.String("log-router"), Condition: types.ContainerConditionStart}, {ContainerName: aws.String("a"), Condition: types.ContainerConditionStart}}
+				c.LogConfiguration.SecretOptions = []types.Secret{{Name: aws.String("b"), ValueFrom: aws.String("y")}, {Name: aws.String("a"), ValueFrom: aws.String("x")}}
+				d.InferenceAccelerators = []types.InferenceAccelerator{{DeviceName: aws.String("device_2"), DeviceType: aws.String("eia2.medium")}, {DeviceName: aws.String("device_1"), DeviceType: aws.String("eia2.medium")}}
+				c.Environment[0], c.Environment[1] = c.Environment[1], c.Environment[0]
+				c.Secrets[0], c.Secrets[1] = c.Secrets[1], c.Secrets[0]
+				d.Tags[0], d.Tags[1] = d.Tags[1], d.Tags[0]
+			},
+		},
 		"compatibilities duplicated": {
 			a: func(d *ecs.RegisterTaskDefinitionInput) {
 				d.RequiresCompatibilities = []types.Compatibility{"FARGATE", "FARGATE"}
