@@ -76,6 +76,9 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 			"containerDefinitions[2].name: the container has no name",
 			`containerDefinitions[3].name: "a.b" is not a valid container name`,
 		}},
+		"container depends on itself": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[1].DependsOn = []types.ContainerDependency{{ContainerName: aws.String("log_router"), Condition: types.ContainerConditionStart}}
+		}, []string{`containerDefinitions[1].dependsOn[0].containerName: container "log_router" depends on itself; remove this dependency`}},
 		"no essential container": {func(in *ecs.RegisterTaskDefinitionInput) { in.ContainerDefinitions[0].Essential = aws.Bool(false) },
 			[]string{"containerDefinitions: no container is essential"}},
 		"bad image": {func(in *ecs.RegisterTaskDefinitionInput) {
