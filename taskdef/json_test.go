@@ -155,3 +155,34 @@ func TestJSONRefusesWhatItCannotRender(t *testing.T) {
 		})
 	}
 }
+
+// Strings are escaped as encoding/json does, except for HTML characters:
+// control characters (an ANSI colour code in a command), quotes and
+// backslashes stay readable JSON, and invalid UTF-8 becomes U+FFFD.
+func TestJSONStrings(t *testing.T) {
+	in := &types.ContainerDefinition{Command: []string{
+		"printf 'a\tb\r\n'", "\x1b[31mred\x1b[0m \x01", `say "hi" \ bye`, "caf\xe9 <ok> & done", "crème",
+	}}
+	got := mustJSON(t, in)
+	want := `{
+    "command": [
+        "printf 'a\tb\r\n'",
+        "\u001b[31mred\u001b[0m \u0001",
+        "say \"hi\" \\ bye",
+        "caf\ufffd <ok> & done",
+        "crème"
+    ]
+}
+`
+	if got != want {
+		t.Errorf("JSON =\n%s\nwant\n%s", got, want)
+	}
+	var back types.ContainerDefinition
+	if err := json.Unmarshal([]byte(got), &back); err != nil {
+		t.Fatal(err)
+	}
+	in.Command[3] = "caf\ufffd <ok> & done"
+	if d := cmp.Diff(in.Command, back.Command); d != "" {
+		t.Errorf("read back (-want +got):\n%s", d)
+	}
+}
