@@ -314,3 +314,38 @@ func TestBuildDropsReservedTagsOfTheBase(t *testing.T) {
 		t.Errorf("tags (-want +got):\n%s", d)
 	}
 }
+
+// A spec with only environment variables, or only one secret, still sets
+// them on the agent's container of a real base that has neither.
+func TestBuildVariablesWithoutTheOtherKind(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env, secrets map[string]string
+		wantEnv      []types.KeyValuePair
+		wantSecrets  []types.Secret
+	}{
+		"environment only": {
+			env:     map[string]string{"LOG_LEVEL": "debug", "MATILLION_REGION": "eu1"},
+			wantEnv: []types.KeyValuePair{{Name: aws.String("LOG_LEVEL"), Value: aws.String("debug")}, {Name: aws.String("MATILLION_REGION"), Value: aws.String("eu1")}},
+		},
+		"one secret only": {
+			secrets:     map[string]string{"OAUTH_CLIENT_SECRET": credsARN + ":client_secret::"},
+			wantSecrets: []types.Secret{{Name: aws.String("OAUTH_CLIENT_SECRET"), ValueFrom: aws.String(credsARN + ":client_secret::")}},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			in := baseInput(realBase(t, "fargate-webserver-256.json"), "")
+			in.Environment, in.Secrets = tc.env, tc.secrets
+			got, err := taskdef.Build(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := got.ContainerDefinitions[0]
+			if d := cmp.Diff(tc.wantEnv, c.Environment, allExported); d != "" {
+				t.Errorf("environment (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tc.wantSecrets, c.Secrets, allExported); d != "" {
+				t.Errorf("secrets (-want +got):\n%s", d)
+			}
+		})
+	}
+}

@@ -285,3 +285,38 @@ func TestFromDescribedCopiesEveryRegisterMember(t *testing.T) {
 		t.Error("FromDescribed(nil) is not nil")
 	}
 }
+
+// In bridge mode a port mapping without hostPort gets a dynamic host port:
+// the canonical form (what plan's diff shows of such a registered revision)
+// does not pin it to the container port, as it does in awsvpc mode.
+func TestCanonicalHostPortsByNetworkMode(t *testing.T) {
+	bridge, err := taskdef.DecodeBase(readFixture(t, "realworld/samples-nginx-ec2-bridge.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsvpc := taskdef.CloneInput(bridge)
+	awsvpc.NetworkMode = types.NetworkModeAwsvpc
+	for mode, want := range map[*ecs.RegisterTaskDefinitionInput]string{
+		bridge: `"portMappings": [
+                {
+                    "containerPort": 80,
+                    "protocol": "tcp"
+                }
+            ]`,
+		awsvpc: `"portMappings": [
+                {
+                    "containerPort": 80,
+                    "hostPort": 80,
+                    "protocol": "tcp"
+                }
+            ]`,
+	} {
+		b, err := taskdef.Canonical(mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("networkMode %s: canonical form lacks\n%s\nin\n%s", mode.NetworkMode, want, b)
+		}
+	}
+}
