@@ -62,6 +62,20 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 			"containerDefinitions[0].links: Fargate does not support links; remove links: containers in one awsvpc task reach each other on localhost",
 			"containerDefinitions[1].privileged: Fargate does not support privileged; remove privileged (or set it to false)",
 		}},
+		"docker networking options": {func(in *ecs.RegisterTaskDefinitionInput) {
+			c := &in.ContainerDefinitions[0]
+			c.DisableNetworking = aws.Bool(true)
+			c.DnsSearchDomains = []string{"corp.example"}
+			c.DnsServers = []string{"10.0.0.2"}
+			c.DockerSecurityOptions = []string{"no-new-privileges"}
+			c.ExtraHosts = []types.HostEntry{{Hostname: aws.String("db"), IpAddress: aws.String("10.0.0.5")}}
+		}, []string{
+			"containerDefinitions[0].disableNetworking: Fargate does not support disableNetworking; remove it",
+			"containerDefinitions[0].dnsSearchDomains: Fargate does not support dnsSearchDomains; remove it",
+			"containerDefinitions[0].dnsServers: Fargate does not support dnsServers; remove it",
+			"containerDefinitions[0].dockerSecurityOptions: Fargate does not support dockerSecurityOptions; remove it",
+			"containerDefinitions[0].extraHosts: Fargate does not support extraHosts; remove it",
+		}},
 		"hostPort differs": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[0].PortMappings[0].HostPort = aws.Int32(80)
 		},

@@ -320,3 +320,52 @@ func TestCanonicalHostPortsByNetworkMode(t *testing.T) {
 		}
 	}
 }
+
+// plan --json and the report print the action as these words.
+func TestActionsAsPrinted(t *testing.T) {
+	if taskdef.ActionRegister != "register" || taskdef.ActionReuse != "reuse" {
+		t.Errorf("actions print as %q and %q, want register and reuse", taskdef.ActionRegister, taskdef.ActionReuse)
+	}
+}
+
+// Nothing registered, or nothing desired, is never equivalent.
+func TestEquivalentWithoutARevision(t *testing.T) {
+	desired := desiredFromBase(t)
+	for name, tc := range map[string]struct {
+		desired *ecs.RegisterTaskDefinitionInput
+		current *taskdef.Current
+	}{
+		"no revision":            {desired, nil},
+		"a revision without one": {desired, &taskdef.Current{}},
+		"nothing desired":        {nil, current(desired)},
+	} {
+		if same, err := taskdef.Equivalent(tc.desired, tc.current); same || err != nil {
+			t.Errorf("%s: Equivalent = %t, %v; want false, nil", name, same, err)
+		}
+	}
+}
+
+// A health check that leaves its timings out is written with the values
+// ECS stores (interval 30, timeout 5, retries 3), so it compares equal to
+// the registered revision that shows them.
+func TestCanonicalHealthCheckDefaults(t *testing.T) {
+	in := &ecs.RegisterTaskDefinitionInput{ContainerDefinitions: []types.ContainerDefinition{{
+		Name: aws.String("a"), HealthCheck: &types.HealthCheck{Command: []string{"CMD-SHELL", "curl -f http://localhost/ || exit 1"}},
+	}}}
+	b, err := taskdef.Canonical(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"healthCheck": {
+                "command": [
+                    "CMD-SHELL",
+                    "curl -f http://localhost/ || exit 1"
+                ],
+                "interval": 30,
+                "retries": 3,
+                "timeout": 5
+            }`
+	if !strings.Contains(string(b), want) {
+		t.Errorf("canonical form lacks\n%s\nin\n%s", want, b)
+	}
+}
