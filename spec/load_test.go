@@ -273,3 +273,29 @@ func indent(s, prefix string) string {
 	}
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix) + "\n"
 }
+
+// The YAML core schema's tags, and the non-specific "!", are read as the
+// plain values they tag (unlike other tags, see testdata/invalid/72-*).
+func TestCoreTagsReadAsPlainValues(t *testing.T) {
+	s := mustParse(t, minimal+`
+tags:
+  build: !!str 0042
+  batch: ! 0042
+agents:
+  - name: a
+    image: i
+    cpu: !!int 2048
+    memory: !!int 8192
+    network: {subnets: !!seq [subnet-1], assignPublicIp: !!bool true}
+    service: !!map {desiredCount: 2}
+    waitTimeout: !!str 20m
+    container: !!null
+`)
+	if want := map[string]string{"build": "0042", "batch": "0042"}; !cmp.Equal(s.Tags, want) {
+		t.Errorf("tags = %v, want %v", s.Tags, want)
+	}
+	a := s.Agents[0]
+	if a.CPU != 2048 || a.Memory != 8192 || !a.Network.AssignPublicIP || a.Service.DesiredCount != 2 || a.WaitTimeout.Duration != 20*time.Minute || a.Container != "a" {
+		t.Errorf("agent = %+v", a)
+	}
+}

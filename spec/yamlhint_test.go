@@ -95,6 +95,22 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    network:\n      subnets: [\"${SUBNET_1}\"]\n        assignPublicIp: false\n",
 			"t.yaml:11:9: invalid YAML: did not find expected key; assignPublicIp: is indented more than subnets: on line 10, which has its value on that line and so cannot hold keys; start assignPublicIp: at column 7, like subnets:",
 		},
+		"key after a quoted value holding a #": {
+			head + "    environment:\n      MOTD: \"build # 7\"\n        LEVEL: debug\n",
+			"t.yaml:11:9: invalid YAML: did not find expected key; LEVEL: is indented more than MOTD: on line 10, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like MOTD:",
+		},
+		"key after a flow mapping with a # in a quoted value": {
+			"cluster:\n  name: c\ntags: {ticket: \"OPS #1234\", team: data}\ntaskRole:\n  name: t\nexecutionRole:\n  name: e\nagents:\n  - name: agent\n    image: x\n      cpu: 1024\n",
+			"t.yaml:11:7: invalid YAML: mapping values are not allowed in this context; cpu: is indented more than image: on line 10, which has its value on that line and so cannot hold keys; start cpu: at column 5, like image:",
+		},
+		"quoted keys": {
+			head + "    \"image\": x\n      \"cpu\": 1024\n",
+			"t.yaml:10:7: invalid YAML: mapping values are not allowed in this context; cpu: is indented more than image: on line 9, which has its value on that line and so cannot hold keys; start cpu: at column 5, like image:",
+		},
+		"key after a single-quoted value over two lines": {
+			head + "    environment:\n      MOTD: 'first line,\n        second line' # a greeting\n        LEVEL: debug\n",
+			"t.yaml:12:9: invalid YAML: did not find expected key; LEVEL: is indented more than MOTD: on line 10, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like MOTD:",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",

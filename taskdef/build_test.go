@@ -148,6 +148,21 @@ func TestBuildFromBase(t *testing.T) {
 	}
 }
 
+// An input that names only the family changes nothing of the base but
+// what Fargate needs: the image, the roles, the sizes, the platform, the
+// variables and the log configuration stay the base's.
+func TestBuildWithOnlyAFamilyKeepsTheBase(t *testing.T) {
+	got, err := taskdef.Merge(taskdef.Input{Family: "streaming-agent", Base: decodeFixture(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixtureInput()
+	want.RequiresCompatibilities = []types.Compatibility{types.CompatibilityFargate}
+	if d := cmp.Diff(want, got, allExported); d != "" {
+		t.Errorf("Build (-want +got):\n%s", d)
+	}
+}
+
 func TestBuildMovesVariablesBetweenLists(t *testing.T) {
 	base := &ecs.RegisterTaskDefinitionInput{ContainerDefinitions: []types.ContainerDefinition{{
 		Name:        aws.String("agent"),
@@ -288,11 +303,49 @@ func TestBuildDropsReservedTagsOfTheBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := map[string]bool{}
-	for _, tag := range got.Tags {
-		keys[aws.ToString(tag.Key)] = true
+	// The base's own tag first and unchanged, then the spec's in key order;
+	// never the aws: one.
+	want := []types.Tag{
+		{Key: aws.String("owner"), Value: aws.String("platform")},
+		{Key: aws.String("managed-by"), Value: aws.String("launch")},
+		{Key: aws.String("team"), Value: aws.String("streaming")},
 	}
-	if keys["aws:cloudformation:stack-name"] || !keys["owner"] || !keys["team"] {
-		t.Errorf("tags %v: want the base's own and the spec's, never aws:", keys)
+	if d := cmp.Diff(want, got.Tags, allExported); d != "" {
+		t.Errorf("tags (-want +got):\n%s", d)
+	}
+}
+
+// A spec with only environment variables, or only one secret, still sets
+// them on the agent's container of a real base that has neither.
+func TestBuildVariablesWithoutTheOtherKind(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env, secrets map[string]string
+		wantEnv      []types.KeyValuePair
+		wantSecrets  []types.Secret
+	}{
+		"environment only": {
+			env:     map[string]string{"LOG_LEVEL": "debug", "MATILLION_REGION": "eu1"},
+			wantEnv: []types.KeyValuePair{{Name: aws.String("LOG_LEVEL"), Value: aws.String("debug")}, {Name: aws.String("MATILLION_REGION"), Value: aws.String("eu1")}},
+		},
+		"one secret only": {
+			secrets:     map[string]string{"OAUTH_CLIENT_SECRET": credsARN + ":client_secret::"},
+			wantSecrets: []types.Secret{{Name: aws.String("OAUTH_CLIENT_SECRET"), ValueFrom: aws.String(credsARN + ":client_secret::")}},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			in := baseInput(realBase(t, "fargate-webserver-256.json"), "")
+			in.Environment, in.Secrets = tc.env, tc.secrets
+			got, err := taskdef.Build(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := got.ContainerDefinitions[0]
+			if d := cmp.Diff(tc.wantEnv, c.Environment, allExported); d != "" {
+				t.Errorf("environment (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tc.wantSecrets, c.Secrets, allExported); d != "" {
+				t.Errorf("secrets (-want +got):\n%s", d)
+			}
+		})
 	}
 }

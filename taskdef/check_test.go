@@ -58,7 +58,24 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 		"links and privileged": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[0].Links = []string{"log_router"}
 			in.ContainerDefinitions[1].Privileged = aws.Bool(true)
-		}, []string{"containerDefinitions[0].links: Fargate does not support links", "containerDefinitions[1].privileged: Fargate does not support privileged"}},
+		}, []string{
+			"containerDefinitions[0].links: Fargate does not support links; remove links: containers in one awsvpc task reach each other on localhost",
+			"containerDefinitions[1].privileged: Fargate does not support privileged; remove privileged (or set it to false)",
+		}},
+		"docker networking options": {func(in *ecs.RegisterTaskDefinitionInput) {
+			c := &in.ContainerDefinitions[0]
+			c.DisableNetworking = aws.Bool(true)
+			c.DnsSearchDomains = []string{"corp.example"}
+			c.DnsServers = []string{"10.0.0.2"}
+			c.DockerSecurityOptions = []string{"no-new-privileges"}
+			c.ExtraHosts = []types.HostEntry{{Hostname: aws.String("db"), IpAddress: aws.String("10.0.0.5")}}
+		}, []string{
+			"containerDefinitions[0].disableNetworking: Fargate does not support disableNetworking; remove it",
+			"containerDefinitions[0].dnsSearchDomains: Fargate does not support dnsSearchDomains; remove it",
+			"containerDefinitions[0].dnsServers: Fargate does not support dnsServers; remove it",
+			"containerDefinitions[0].dockerSecurityOptions: Fargate does not support dockerSecurityOptions; remove it",
+			"containerDefinitions[0].extraHosts: Fargate does not support extraHosts; remove it",
+		}},
 		"hostPort differs": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[0].PortMappings[0].HostPort = aws.Int32(80)
 		},
@@ -73,6 +90,9 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 			"containerDefinitions[2].name: the container has no name",
 			`containerDefinitions[3].name: "a.b" is not a valid container name`,
 		}},
+		"container depends on itself": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[1].DependsOn = []types.ContainerDependency{{ContainerName: aws.String("log_router"), Condition: types.ContainerConditionStart}}
+		}, []string{`containerDefinitions[1].dependsOn[0].containerName: container "log_router" depends on itself; remove this dependency`}},
 		"no essential container": {func(in *ecs.RegisterTaskDefinitionInput) { in.ContainerDefinitions[0].Essential = aws.Bool(false) },
 			[]string{"containerDefinitions: no container is essential"}},
 		"bad image": {func(in *ecs.RegisterTaskDefinitionInput) {
@@ -87,6 +107,15 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 			[]string{"memory: the containers' memory (memory, else memoryReservation) add up to 2560 MiB, more than the task's 2048 MiB"}},
 		"cpu sum exceeds the task's": {func(in *ecs.RegisterTaskDefinitionInput) { in.ContainerDefinitions[1].Cpu = 512 },
 			[]string{"cpu: the containers' cpu add up to 1280 units, more than the task's 1024"}},
+		"sums beside another container's problem": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[0].Links = []string{"log_router"}
+			in.ContainerDefinitions[1].Cpu = 512
+			in.ContainerDefinitions[1].MemoryReservation = aws.Int32(1024)
+		}, []string{
+			"containerDefinitions[0].links: Fargate does not support links",
+			"cpu: the containers' cpu add up to 1280 units, more than the task's 1024",
+			"memory: the containers' memory (memory, else memoryReservation) add up to 2560 MiB, more than the task's 2048 MiB",
+		}},
 		"reservation above hard limit": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[0].MemoryReservation = aws.Int32(1600)
 		},

@@ -197,15 +197,21 @@ func TestDecodeBaseErrors(t *testing.T) {
 }
 
 // TestDecodeBaseAcceptsBOMAndResponseMetadata: a file saved with a UTF-8
-// byte order mark, and boto3's describe_task_definition output (which adds
-// ResponseMetadata beside taskDefinition and tags), decode like the plain
-// describe output.
+// byte order mark, boto3's describe_task_definition output (which adds
+// ResponseMetadata beside taskDefinition and tags), and the describe output
+// of a revision deregistered or being deleted (which adds deregisteredAt and
+// deleteRequestedAt) decode like the plain describe output.
 func TestDecodeBaseAcceptsBOMAndResponseMetadata(t *testing.T) {
 	plain := readFixture(t, "describe-two-containers.json")
 	bom := append([]byte("\xef\xbb\xbf"), plain...)
 	withMeta := bytes.Replace(plain, []byte("{"), []byte(`{"ResponseMetadata": {"RequestId": "0f2e", "HTTPStatusCode": 200, "HTTPHeaders": {"content-type": "application/x-amz-json-1.1"}, "RetryAttempts": 0},`), 1)
+	deregistered := bytes.Replace(plain, []byte(`"status": "ACTIVE",`), []byte(`"status": "INACTIVE", "deregisteredAt": "2026-04-01T09:00:00.000000+00:00",`), 1)
+	deleting := bytes.Replace(plain, []byte(`"status": "ACTIVE",`), []byte(`"status": "DELETE_IN_PROGRESS", "deregisteredAt": "2026-04-01T09:00:00.000000+00:00", "deleteRequestedAt": "2026-04-02T09:00:00.000000+00:00",`), 1)
 	bareWithMeta := []byte(`{"family": "a", "containerDefinitions": [{"name": "a", "image": "x"}], "ResponseMetadata": {"RequestId": "1"}}`)
-	for name, data := range map[string][]byte{"BOM": bom, "boto3 ResponseMetadata": withMeta} {
+	for name, data := range map[string][]byte{"BOM": bom, "boto3 ResponseMetadata": withMeta, "deregistered revision": deregistered, "revision being deleted": deleting} {
+		if bytes.Equal(data, plain) {
+			t.Fatalf("%s: the fixture did not change", name)
+		}
 		t.Run(name, func(t *testing.T) {
 			got, err := taskdef.DecodeBase(data)
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/launchdeploy/launch/taskdef"
@@ -153,5 +154,69 @@ func TestDeployTwiceRegistersOnce(t *testing.T) {
 	}
 	if registrations != 1 {
 		t.Errorf("%d registrations over two identical runs, want 1", registrations)
+	}
+}
+
+// Describe reads the revision a service runs, with its tags (the plan
+// compares them); a failed call names the revision.
+func TestDescribe(t *testing.T) {
+	f := &fakeECS{}
+	f.addRevision("streaming-agent", 1, types.TaskDefinitionStatusActive)
+	f.addRevision("streaming-agent", 2, types.TaskDefinitionStatusInactive)
+	arn := tdARN("streaming-agent", 2)
+	got, err := taskdef.Describe(context.Background(), f, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := aws.ToString(got.Definition.TaskDefinitionArn); a != arn || len(got.Tags) != 1 || aws.ToString(got.Tags[0].Value) != "2" {
+		t.Errorf("Describe = %s with tags %v, want %s with its own tags", a, got.Tags, arn)
+	}
+
+	f.describeErr = &types.AccessDeniedException{Message: aws.String("not authorized")}
+	_, err = taskdef.Describe(context.Background(), f, arn)
+	if want := "describe task definition " + arn + ": AccessDeniedException: not authorized"; err == nil || err.Error() != want || !errors.Is(err, f.describeErr) {
+		t.Errorf("Describe error = %v, want %q", err, want)
+	}
+}
+
+// emptyReplies answers every call with an output that holds no task
+// definition, as no ECS does but a broken proxy might.
+type emptyReplies struct{ fakeECS }
+
+func (emptyReplies) DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error) {
+	return &ecs.DescribeTaskDefinitionOutput{}, nil
+}
+
+func (emptyReplies) RegisterTaskDefinition(context.Context, *ecs.RegisterTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error) {
+	return &ecs.RegisterTaskDefinitionOutput{}, nil
+}
+
+// A reply without a task definition is an error, not a nil revision that
+// panics later.
+func TestEmptyRepliesAreErrors(t *testing.T) {
+	api := &emptyReplies{}
+	arn := tdARN("streaming-agent", 2)
+	if got, err := taskdef.Describe(context.Background(), api, arn); err == nil || err.Error() != "describe task definition "+arn+": response has no task definition" {
+		t.Errorf("Describe = %v, %v", got, err)
+	}
+	if got, err := taskdef.Register(context.Background(), api, desiredFromBase(t)); err == nil || err.Error() != "register task definition streaming-agent: response has no task definition" {
+		t.Errorf("Register = %v, %v", got, err)
+	}
+}
+
+// Family tells which family a service's task definition ARN names: the plan
+// compares it with the agent's name.
+func TestFamily(t *testing.T) {
+	for arn, want := range map[string]string{
+		tdARN("streaming-agent", 12):                                        "streaming-agent",
+		"arn:aws-cn:ecs:cn-north-1:123456789012:task-definition/agent_v2:3": "agent_v2",
+		"": "",
+		"arn:aws:ecs:eu-west-1:123456789012:service/streaming/streaming-agent": "",
+		"arn:aws:ecs:eu-west-1:123456789012:task-definition/streaming-agent":   "",
+		"arn:aws:ecs:eu-west-1:123456789012:task-definition/streaming-agent:x": "",
+	} {
+		if got := taskdef.Family(arn); got != want {
+			t.Errorf("Family(%q) = %q, want %q", arn, got, want)
+		}
 	}
 }

@@ -14,7 +14,8 @@ type Input struct {
 	// ContainerName is the container to patch. "" means Family if the base has
 	// a container of that name, else the base's only container.
 	ContainerName string
-	Image         string
+	// Image replaces that container's image; "" keeps the base's.
+	Image string
 	// CPU and Memory are the task-level sizes the spec sets explicitly; 0
 	// keeps the base's value (else Defaults').
 	CPU, Memory int

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -129,5 +130,59 @@ func TestJSONOutputTypes(t *testing.T) {
 	}
 	if s := mustJSON(t, (*ecs.RegisterTaskDefinitionInput)(nil)); s != "null\n" {
 		t.Errorf("JSON(nil) = %q", s)
+	}
+}
+
+// JSON refuses a value it cannot render as the AWS CLI would, naming the
+// member that holds it, instead of printing a document with a hole.
+func TestJSONRefusesWhatItCannotRender(t *testing.T) {
+	type options struct{ Opts map[int]string }
+	for name, tc := range map[string]struct {
+		v    any
+		want string
+	}{
+		"map with number keys":      {map[int]string{1: "a"}, "render json: unsupported map key type int"},
+		"in a member":               {&options{Opts: map[int]string{1: "a"}}, "render json: opts: unsupported map key type int"},
+		"in a list in a member":     {struct{ Items []options }{[]options{{Opts: map[int]string{}}}}, "render json: items: opts: unsupported map key type int"},
+		"in a map value":            {map[string]any{"k": []any{1, make(chan int)}}, "render json: unsupported type chan int"},
+		"a number JSON cannot hold": {struct{ Weight float64 }{math.NaN()}, "render json: weight: json: unsupported value: NaN"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, err := taskdef.JSON(tc.v)
+			if err == nil || err.Error() != tc.want || b != nil {
+				t.Errorf("JSON = %q, %v; want no output and %q", b, err, tc.want)
+			}
+		})
+	}
+}
+
+// Strings are escaped as encoding/json does, except for HTML characters:
+// control characters (an ANSI colour code in a command), quotes and
+// backslashes stay readable JSON, and invalid UTF-8 becomes U+FFFD.
+func TestJSONStrings(t *testing.T) {
+	in := &types.ContainerDefinition{Command: []string{
+		"printf 'a\tb\r\n'", "\x1b[31mred\x1b[0m \x01", `say "hi" \ bye`, "caf\xe9 <ok> & done", "crème",
+	}}
+	got := mustJSON(t, in)
+	want := `{
+    "command": [
+        "printf 'a\tb\r\n'",
+        "\u001b[31mred\u001b[0m \u0001",
+        "say \"hi\" \\ bye",
+        "caf\ufffd <ok> & done",
+        "crème"
+    ]
+}
+`
+	if got != want {
+		t.Errorf("JSON =\n%s\nwant\n%s", got, want)
+	}
+	var back types.ContainerDefinition
+	if err := json.Unmarshal([]byte(got), &back); err != nil {
+		t.Fatal(err)
+	}
+	in.Command[3] = "caf\ufffd <ok> & done"
+	if d := cmp.Diff(in.Command, back.Command); d != "" {
+		t.Errorf("read back (-want +got):\n%s", d)
 	}
 }

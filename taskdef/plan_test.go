@@ -117,6 +117,29 @@ func TestCanonicalEquivalences(t *testing.T) {
 		"essential absent vs true": {
 			a: func(d *ecs.RegisterTaskDefinitionInput) { agent(d).Essential = nil },
 		},
+		"the order of keyed lists": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) {
+				c := agent(d)
+				c.SystemControls = []types.SystemControl{{Namespace: aws.String("net.core.somaxconn"), Value: aws.String("1024")}, {Namespace: aws.String("net.ipv4.tcp_keepalive_time"), Value: aws.String("60")}}
+				c.Ulimits = []types.Ulimit{{Name: types.UlimitNameCore, SoftLimit: 0, HardLimit: 0}, {Name: types.UlimitNameNofile, SoftLimit: 65536, HardLimit: 65536}}
+				c.ResourceRequirements = []types.ResourceRequirement{{Type: types.ResourceTypeGpu, Value: aws.String("1")}, {Type: types.ResourceTypeInferenceAccelerator, Value: aws.String("device_1")}}
+				c.DependsOn = []types.ContainerDependency{{ContainerName: aws.String("a"), Condition: types.ContainerConditionStart}, {ContainerName: aws.String("log-router"), Condition: types.ContainerConditionStart}}
+				c.LogConfiguration.SecretOptions = []types.Secret{{Name: aws.String("a"), ValueFrom: aws.String("x")}, {Name: aws.String("b"), ValueFrom: aws.String("y")}}
+				d.InferenceAccelerators = []types.InferenceAccelerator{{DeviceName: aws.String("device_1"), DeviceType: aws.String("eia2.medium")}, {DeviceName: aws.String("device_2"), DeviceType: aws.String("eia2.medium")}}
+			},
+			b: func(d *ecs.RegisterTaskDefinitionInput) {
+				c := agent(d)
+				c.SystemControls = []types.SystemControl{{Namespace: aws.String("net.ipv4.tcp_keepalive_time"), Value: aws.String("60")}, {Namespace: aws.String("net.core.somaxconn"), Value: aws.String("1024")}}
+				c.Ulimits = []types.Ulimit{{Name: types.UlimitNameNofile, SoftLimit: 65536, HardLimit: 65536}, {Name: types.UlimitNameCore, SoftLimit: 0, HardLimit: 0}}
+				c.ResourceRequirements = []types.ResourceRequirement{{Type: types.ResourceTypeInferenceAccelerator, Value: aws.String("device_1")}, {Type: types.ResourceTypeGpu, Value: aws.String("1")}}
+				c.DependsOn = []types.ContainerDependency{{ContainerName: aws.String("log-router"), Condition: types.ContainerConditionStart}, {ContainerName: aws.String("a"), Condition: types.ContainerConditionStart}}
+				c.LogConfiguration.SecretOptions = []types.Secret{{Name: aws.String("b"), ValueFrom: aws.String("y")}, {Name: aws.String("a"), ValueFrom: aws.String("x")}}
+				d.InferenceAccelerators = []types.InferenceAccelerator{{DeviceName: aws.String("device_2"), DeviceType: aws.String("eia2.medium")}, {DeviceName: aws.String("device_1"), DeviceType: aws.String("eia2.medium")}}
+				c.Environment[0], c.Environment[1] = c.Environment[1], c.Environment[0]
+				c.Secrets[0], c.Secrets[1] = c.Secrets[1], c.Secrets[0]
+				d.Tags[0], d.Tags[1] = d.Tags[1], d.Tags[0]
+			},
+		},
 		"compatibilities duplicated": {
 			a: func(d *ecs.RegisterTaskDefinitionInput) {
 				d.RequiresCompatibilities = []types.Compatibility{"FARGATE", "FARGATE"}
@@ -260,5 +283,89 @@ func TestFromDescribedCopiesEveryRegisterMember(t *testing.T) {
 	}
 	if taskdef.FromDescribed(nil, nil) != nil {
 		t.Error("FromDescribed(nil) is not nil")
+	}
+}
+
+// In bridge mode a port mapping without hostPort gets a dynamic host port:
+// the canonical form (what plan's diff shows of such a registered revision)
+// does not pin it to the container port, as it does in awsvpc mode.
+func TestCanonicalHostPortsByNetworkMode(t *testing.T) {
+	bridge, err := taskdef.DecodeBase(readFixture(t, "realworld/samples-nginx-ec2-bridge.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsvpc := taskdef.CloneInput(bridge)
+	awsvpc.NetworkMode = types.NetworkModeAwsvpc
+	for mode, want := range map[*ecs.RegisterTaskDefinitionInput]string{
+		bridge: `"portMappings": [
+                {
+                    "containerPort": 80,
+                    "protocol": "tcp"
+                }
+            ]`,
+		awsvpc: `"portMappings": [
+                {
+                    "containerPort": 80,
+                    "hostPort": 80,
+                    "protocol": "tcp"
+                }
+            ]`,
+	} {
+		b, err := taskdef.Canonical(mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("networkMode %s: canonical form lacks\n%s\nin\n%s", mode.NetworkMode, want, b)
+		}
+	}
+}
+
+// plan --json and the report print the action as these words.
+func TestActionsAsPrinted(t *testing.T) {
+	if taskdef.ActionRegister != "register" || taskdef.ActionReuse != "reuse" {
+		t.Errorf("actions print as %q and %q, want register and reuse", taskdef.ActionRegister, taskdef.ActionReuse)
+	}
+}
+
+// Nothing registered, or nothing desired, is never equivalent.
+func TestEquivalentWithoutARevision(t *testing.T) {
+	desired := desiredFromBase(t)
+	for name, tc := range map[string]struct {
+		desired *ecs.RegisterTaskDefinitionInput
+		current *taskdef.Current
+	}{
+		"no revision":            {desired, nil},
+		"a revision without one": {desired, &taskdef.Current{}},
+		"nothing desired":        {nil, current(desired)},
+	} {
+		if same, err := taskdef.Equivalent(tc.desired, tc.current); same || err != nil {
+			t.Errorf("%s: Equivalent = %t, %v; want false, nil", name, same, err)
+		}
+	}
+}
+
+// A health check that leaves its timings out is written with the values
+// ECS stores (interval 30, timeout 5, retries 3), so it compares equal to
+// the registered revision that shows them.
+func TestCanonicalHealthCheckDefaults(t *testing.T) {
+	in := &ecs.RegisterTaskDefinitionInput{ContainerDefinitions: []types.ContainerDefinition{{
+		Name: aws.String("a"), HealthCheck: &types.HealthCheck{Command: []string{"CMD-SHELL", "curl -f http://localhost/ || exit 1"}},
+	}}}
+	b, err := taskdef.Canonical(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"healthCheck": {
+                "command": [
+                    "CMD-SHELL",
+                    "curl -f http://localhost/ || exit 1"
+                ],
+                "interval": 30,
+                "retries": 3,
+                "timeout": 5
+            }`
+	if !strings.Contains(string(b), want) {
+		t.Errorf("canonical form lacks\n%s\nin\n%s", want, b)
 	}
 }

@@ -27,6 +27,14 @@ func (f *fakeECS) DeregisterTaskDefinition(_ context.Context, in *ecs.Deregister
 	return nil, errors.New("ClientException: The specified task definition does not exist.")
 }
 
+// register registers in with the fake, as another run would have.
+func register(t *testing.T, f *fakeECS, in *ecs.RegisterTaskDefinitionInput) {
+	t.Helper()
+	if _, err := f.RegisterTaskDefinition(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func activeRevisions(f *fakeECS, family string) []int32 {
 	var out []int32
 	for _, d := range f.defs {
@@ -61,28 +69,28 @@ func TestRegisterOnceReusesTheTwinOfARetriedCall(t *testing.T) {
 
 func TestRegisterOnceWithoutTwin(t *testing.T) {
 	for name, tc := range map[string]struct {
-		setup  func(f *fakeECS, desired *ecs.RegisterTaskDefinitionInput)
+		setup  func(t *testing.T, f *fakeECS, desired *ecs.RegisterTaskDefinitionInput)
 		newest int32
 	}{
-		"empty family": {setup: func(*fakeECS, *ecs.RegisterTaskDefinitionInput) {}},
+		"empty family": {setup: func(*testing.T, *fakeECS, *ecs.RegisterTaskDefinitionInput) {}},
 		// An identical revision at or below the newest one the plan saw is
 		// not a twin of this run (the plan chose not to reuse it).
 		"identical revision not newer than the plan's newest": {
-			setup: func(f *fakeECS, d *ecs.RegisterTaskDefinitionInput) {
-				_, _ = f.RegisterTaskDefinition(context.Background(), d)
+			setup: func(t *testing.T, f *fakeECS, d *ecs.RegisterTaskDefinitionInput) {
+				register(t, f, d)
 			},
 			newest: 1,
 		},
 		"a different revision registered meanwhile": {
-			setup: func(f *fakeECS, d *ecs.RegisterTaskDefinitionInput) {
+			setup: func(t *testing.T, f *fakeECS, d *ecs.RegisterTaskDefinitionInput) {
 				other := taskdef.CloneInput(d)
 				other.Cpu = aws.String("4096")
-				_, _ = f.RegisterTaskDefinition(context.Background(), other)
+				register(t, f, other)
 			},
 		},
 		"an identical revision that was deregistered meanwhile": {
-			setup: func(f *fakeECS, d *ecs.RegisterTaskDefinitionInput) {
-				_, _ = f.RegisterTaskDefinition(context.Background(), d)
+			setup: func(t *testing.T, f *fakeECS, d *ecs.RegisterTaskDefinitionInput) {
+				register(t, f, d)
 				f.defs[len(f.defs)-1].Status = types.TaskDefinitionStatusInactive
 			},
 		},
@@ -90,7 +98,7 @@ func TestRegisterOnceWithoutTwin(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := &fakeECS{}
 			desired := desiredFromBase(t)
-			tc.setup(f, desired)
+			tc.setup(t, f, desired)
 			before := len(f.defs)
 			got, err := taskdef.RegisterOnce(context.Background(), f, desired, tc.newest)
 			if err != nil || got.Warning != nil {
@@ -122,7 +130,7 @@ func TestRegisterOnceIgnoresLaunchTagsOfTheTwin(t *testing.T) {
 func TestRegisterOnceDeregisterFailureIsAWarning(t *testing.T) {
 	f := &fakeECS{deregErr: errors.New("ThrottlingException: Rate exceeded")}
 	desired := desiredFromBase(t)
-	_, _ = f.RegisterTaskDefinition(context.Background(), desired)
+	register(t, f, desired)
 	got, err := taskdef.RegisterOnce(context.Background(), f, desired, 0)
 	if err != nil || got.ARN != tdARN("streaming-agent", 1) {
 		t.Fatalf("RegisterOnce = %+v, %v", got, err)
