@@ -32,6 +32,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -144,6 +145,10 @@ func mutate(o options, stdout, stderr io.Writer) error {
 		all, err := packageMutants(o.root, pkg, o.ops)
 		if err != nil {
 			return err
+		}
+		if stale := staleEquivalents(equiv, pkg, o.ops, all); len(stale) > 0 {
+			return fmt.Errorf("%s lists mutants that %s no longer has (did its lines move?); give each its new path:line:col or remove it:\n  %s",
+				o.equivalent, pkg, strings.Join(stale, "\n  "))
 		}
 		r := pkgResult{pkg: pkg}
 		// The sample is drawn from every mutant, so that listing one as
@@ -467,6 +472,28 @@ func readEquivalent(path string) (map[string]string, error) {
 		out[fields[0]+" "+fields[1]] = why
 	}
 	return out, sc.Err()
+}
+
+// staleEquivalents returns the entries of the equivalent list, for files of
+// pkg and operators in ops, that match none of the package's mutants: an
+// edit moved their lines, and the list would otherwise skip whatever mutant
+// lands there next.
+func staleEquivalents(equiv map[string]string, pkg string, ops map[string]bool, all []mutant) []string {
+	dir := filepath.ToSlash(filepath.Clean(pkg))
+	have := map[string]bool{}
+	for _, m := range all {
+		have[m.ID()] = true
+	}
+	var stale []string
+	for id := range equiv {
+		loc, op, _ := strings.Cut(id, " ")
+		file, _, _ := strings.Cut(loc, ":")
+		if path.Dir(file) == dir && ops[op] && !have[id] {
+			stale = append(stale, id)
+		}
+	}
+	sort.Strings(stale)
+	return stale
 }
 
 func report(w io.Writer, results []pkgResult) {

@@ -414,3 +414,19 @@ func TestCoverageGuidedRun(t *testing.T) {
 		t.Errorf("after a test of Unused was added, Unused is covered by %v; want [TestUnused] (a stale map?)", got)
 	}
 }
+
+// An entry whose line moved matches no mutant any more: the tool names it
+// instead of silently skipping whatever mutant lands on that line next.
+func TestStaleEquivalentsAreNamed(t *testing.T) {
+	all := []mutant{{File: "secrets/grant.go", Line: 14, Col: 28, Op: opString}}
+	equiv := map[string]string{
+		"secrets/grant.go:14:28 string-star": "still there",
+		"secrets/grant.go:99:1 string-star":  "its line moved",
+		"secrets/grant.go:99:1 drop-call":    "an operator not run this time",
+		"service/follow.go:1:1 string-star":  "another package",
+	}
+	got := staleEquivalents(equiv, "./secrets", map[string]bool{opString: true}, all)
+	if want := []string{"secrets/grant.go:99:1 string-star"}; !slices.Equal(got, want) {
+		t.Errorf("stale = %v, want %v", got, want)
+	}
+}
