@@ -190,7 +190,30 @@ func (l *loader) yamlProblem(err error) {
 	if te := new(yaml.TypeError); errors.As(err, &te) {
 		msg = te.Errors[0]
 	}
+	// yaml.v3's reader names no line for a control character: find it.
+	if strings.Contains(msg, "control characters are not allowed") {
+		if pos, r, ok := firstControlChar(l.lines); ok {
+			l.problemAt(pos, "", fmt.Sprintf("invalid YAML: the control character %U is not allowed (YAML allows only tab and line breaks); remove it — text copied from a coloured terminal carries such codes", r))
+			return
+		}
+	}
 	l.problemAt(position{}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting", trimYAMLPrefix(msg)))
+}
+
+// firstControlChar finds the first character YAML does not allow in a
+// stream: a C0 control other than tab, line feed and carriage return, DEL,
+// or a C1 control other than NEL (YAML 1.2, c-printable).
+func firstControlChar(lines [][]byte) (position, rune, bool) {
+	for i, line := range lines {
+		col := 1
+		for _, r := range string(line) {
+			if (r < 0x20 && r != '\t' && r != '\r') || (r >= 0x7f && r <= 0x9f && r != 0x85) {
+				return position{i + 1, col}, r, true
+			}
+			col++
+		}
+	}
+	return position{}, 0, false
 }
 
 func trimYAMLPrefix(s string) string {
