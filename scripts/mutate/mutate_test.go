@@ -430,3 +430,41 @@ func TestStaleEquivalentsAreNamed(t *testing.T) {
 		t.Errorf("stale = %v, want %v", got, want)
 	}
 }
+
+// The repository's own list stays true: an edit that moves a listed
+// mutant's line must move its entry too, or `make mutate` stops.
+func TestRepositoryEquivalentListMatchesTheCode(t *testing.T) {
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	equiv, err := readEquivalent(filepath.Join(root, "scripts/mutate/equivalent.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(equiv) == 0 {
+		t.Fatal("scripts/mutate/equivalent.txt lists no mutant")
+	}
+	ops := map[string]bool{}
+	for _, op := range allOperators {
+		ops[op] = true
+	}
+	matched := 0
+	for _, pkg := range domainPackages {
+		all, err := packageMutants(root, pkg, ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stale := staleEquivalents(equiv, pkg, ops, all); len(stale) > 0 {
+			t.Errorf("scripts/mutate/equivalent.txt lists mutants %s no longer has (a line moved?): %v", pkg, stale)
+		}
+		for _, m := range all {
+			if _, ok := equiv[m.ID()]; ok {
+				matched++
+			}
+		}
+	}
+	if matched != len(equiv) {
+		t.Errorf("%d of the %d listed mutants are in the domain packages; every entry must name one", matched, len(equiv))
+	}
+}
