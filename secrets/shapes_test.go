@@ -49,6 +49,8 @@ func TestReferenceForms(t *testing.T) {
 			Reference{Kind: KindParameter, Ref: "", Problem: "valueFrom is empty"}},
 		"secret ARN without a name": {secretRef("arn:aws:secretsmanager:eu-west-1:1:secret:", loc),
 			Reference{Kind: KindSecret, Ref: "arn:aws:secretsmanager:eu-west-1:1:secret:", Problem: `"arn:aws:secretsmanager:eu-west-1:1:secret:" is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)`}},
+		"secret ARN cut short": {secretRef("arn:aws:secretsmanager:eu-west-1:1:secret", loc),
+			Reference{Kind: KindSecret, Ref: "arn:aws:secretsmanager:eu-west-1:1:secret", Problem: `"arn:aws:secretsmanager:eu-west-1:1:secret" is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)`}},
 		"secrets manager ARN of something else": {secretRef("arn:aws:secretsmanager:eu-west-1:1:other:x", loc),
 			Reference{Kind: KindSecret, Ref: "arn:aws:secretsmanager:eu-west-1:1:other:x", Problem: `"arn:aws:secretsmanager:eu-west-1:1:other:x" is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)`}},
 		"environment file in S3": {s3Ref("arn:aws:s3:::cfg-bucket/agent/prod.env"),

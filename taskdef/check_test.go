@@ -76,6 +76,20 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 			"containerDefinitions[0].dockerSecurityOptions: Fargate does not support dockerSecurityOptions; remove it",
 			"containerDefinitions[0].extraHosts: Fargate does not support extraHosts; remove it",
 		}},
+		// ECS converts "1 vCPU" and "2 GB" on registration (Build does the
+		// same); "core" and "GiB" are not units it knows.
+		"cpu and memory in units ECS does not know": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.Cpu, in.Memory = aws.String("1 core"), aws.String("2 GiB")
+		}, []string{
+			`cpu: cpu "1 core" is not a number of CPU units; write one such as "1024" (1 vCPU)`,
+			`memory: memory "2 GiB" is not a number of MiB; write one such as "4096"`,
+		}},
+		"swap settings": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[0].LinuxParameters = &types.LinuxParameters{MaxSwap: aws.Int32(1024), Swappiness: aws.Int32(60)}
+		}, []string{
+			"containerDefinitions[0].linuxParameters.maxSwap: Fargate does not support maxSwap; remove it",
+			"containerDefinitions[0].linuxParameters.swappiness: Fargate does not support swappiness; remove it",
+		}},
 		"hostPort differs": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[0].PortMappings[0].HostPort = aws.Int32(80)
 		},
