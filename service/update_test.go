@@ -115,6 +115,21 @@ func TestApplyUnchangedSendsNothing(t *testing.T) {
 	}
 }
 
+// Each difference alone is a change: scaling the agent (say from 1 to 0
+// tasks to pause it) sends one UpdateService with the count and nothing else.
+func TestDesiredCountAloneIsAnUpdate(t *testing.T) {
+	d := desired()
+	d.DesiredCount = 0
+	p := PlanFor(d, current())
+	want := &ecs.UpdateServiceInput{Cluster: aws.String(d.Cluster), Service: aws.String(d.Name), DesiredCount: aws.Int32(0)}
+	if !reflect.DeepEqual(p.Update, want) {
+		t.Errorf("update = %s, want %s", dump(p.Update), dump(want))
+	}
+	if want := []string{"desiredCount: 1 → 0"}; !slices.Equal(p.Changes, want) {
+		t.Errorf("changes = %q, want %q", p.Changes, want)
+	}
+}
+
 // CreateService carries everything the service needs on Fargate, the
 // tags (sorted, propagated to tasks) and the run's idempotency token.
 func TestCreateServiceCallShape(t *testing.T) {
