@@ -54,7 +54,7 @@ fuzz:
 # tests; all mutants of one package:
 #   make mutate MUTATE_ARGS="-pkg ./secrets -max 0"
 # With the emulator running and its variables exported, integration tests
-# count too (one mutant at a time):
+# and cmd/launch's end-to-end tests count too (one mutant at a time):
 #   make mutate MUTATE_ARGS="-pkg ./rollout -max 40 -emulator"
 MUTATE_ARGS ?= -max 15
 mutate:

@@ -29,6 +29,13 @@ import (
 var launchBin string
 
 func TestMain(m *testing.M) {
+	// scripts/mutate -emulator runs these tests against a launch binary it
+	// built (with coverage, or with a mutant); GOCOVERDIR then reaches it
+	// through binaryEnv.
+	if bin := os.Getenv("LAUNCH_E2E_BINARY"); bin != "" {
+		launchBin = bin
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "launch-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -44,6 +51,17 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// binaryEnv is the environment every run of the binary starts from: PATH,
+// and GOCOVERDIR when set (a binary built with -cover warns on stderr
+// without it).
+func binaryEnv() []string {
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	if d := os.Getenv("GOCOVERDIR"); d != "" {
+		env = append(env, "GOCOVERDIR="+d)
+	}
+	return env
 }
 
 const rootSpec = "../../deploy.yaml"
@@ -90,7 +108,7 @@ type run struct {
 
 func (w *world) command(args ...string) *exec.Cmd {
 	cmd := exec.Command(launchBin, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + w.t.TempDir()}
+	cmd.Env = append(binaryEnv(), "HOME="+w.t.TempDir())
 	for k, v := range w.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

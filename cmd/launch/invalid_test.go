@@ -91,8 +91,8 @@ func specEnv(t *testing.T, endpoint string) (string, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(),
-		"AWS_ENDPOINT_URL=" + endpoint, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test"}
+	env := append(binaryEnv(), "HOME="+t.TempDir(),
+		"AWS_ENDPOINT_URL="+endpoint, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
 	envFile, err := os.ReadFile(filepath.Join(specDir, "testdata/test.env"))
 	if err != nil {
 		t.Fatal(err)

@@ -230,7 +230,7 @@ func buildCoverMap(o options, pkg, work string, stderr io.Writer) (*coverMap, er
 		return nil, err
 	}
 	bin := filepath.Join(work, "cover.test")
-	if out, err := o.command(o.ctx, buildTimeout, o.root, "go", "test", "-c", "-vet=off", "-cover", "-covermode=set", "-o", bin, pkg); err != nil {
+	if out, err := o.command(o.ctx, buildTimeout, o.root, nil, "go", "test", "-c", "-vet=off", "-cover", "-covermode=set", "-o", bin, pkg); err != nil {
 		return nil, fmt.Errorf("%s: building the test binary with coverage: %v\n%s", pkg, err, out)
 	}
 	if _, err := os.Stat(bin); errors.Is(err, os.ErrNotExist) {
@@ -238,7 +238,7 @@ func buildCoverMap(o options, pkg, work string, stderr io.Writer) (*coverMap, er
 		return &coverMap{}, nil
 	}
 	dir := filepath.Join(o.root, filepath.FromSlash(pkg))
-	out, err := o.command(o.ctx, buildTimeout, dir, bin, "-test.list", ".*")
+	out, err := o.command(o.ctx, buildTimeout, dir, nil, bin, "-test.list", ".*")
 	if err != nil {
 		return nil, fmt.Errorf("%s: listing the tests: %v\n%s", pkg, err, out)
 	}
@@ -253,7 +253,7 @@ func buildCoverMap(o options, pkg, work string, stderr io.Writer) (*coverMap, er
 	for i, t := range c.Tests {
 		profile := filepath.Join(work, "cover.out")
 		start := time.Now()
-		out, err := o.command(o.ctx, limit, dir, bin, "-test.run", runPattern([]string{t}),
+		out, err := o.command(o.ctx, limit, dir, nil, bin, "-test.run", runPattern([]string{t}),
 			"-test.count=1", "-test.coverprofile="+profile)
 		c.Durations[t] = time.Since(start)
 		if err != nil {
@@ -283,7 +283,7 @@ func buildCoverMap(o options, pkg, work string, stderr io.Writer) (*coverMap, er
 // module and, in the emulator lane, the emulator harness's Python files.
 // A change to any of them means a new map.
 func cacheKey(o options, pkg string) (string, error) {
-	out, err := o.command(o.ctx, buildTimeout, o.root, "go", "list", "-deps", "-test", "-json=Dir,Module,GoFiles,CgoFiles,TestGoFiles,XTestGoFiles,EmbedFiles,TestEmbedFiles,XTestEmbedFiles", pkg)
+	out, err := o.command(o.ctx, buildTimeout, o.root, nil, "go", "list", "-deps", "-test", "-json=Dir,Module,GoFiles,CgoFiles,TestGoFiles,XTestGoFiles,EmbedFiles,TestEmbedFiles,XTestEmbedFiles", pkg)
 	if err != nil {
 		return "", fmt.Errorf("%s: go list: %v\n%s", pkg, err, out)
 	}

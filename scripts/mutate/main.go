@@ -13,7 +13,9 @@
 // Two lanes: by default only unit tests count (the emulator variables are
 // removed from the environment, so integration tests skip). With -emulator
 // the variables are kept, so integration tests run against the emulator
-// and can kill mutants; mutants then run one at a time.
+// and can kill mutants; mutants then run one at a time, and cmd/launch's
+// end-to-end tests count too, against the binary built with the mutant
+// (e2e.go).
 //
 //	go run ./scripts/mutate [-pkg ./secrets,./service] [-max 20] [-emulator] [-list]
 package main
@@ -52,7 +54,8 @@ type options struct {
 	list       bool
 	equivalent string
 	timeout    time.Duration
-	emulator   bool // keep the emulator variables: integration tests run
+	emulator   bool   // keep the emulator variables: integration tests run
+	e2e        string // emulator lane: the end-to-end tests' package ("": none)
 	root       string
 	ctx        context.Context // ends on Ctrl-C
 }
@@ -78,6 +81,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	equiv := fs.String("equivalent", "scripts/mutate/equivalent.txt", "list of equivalent mutants to skip")
 	timeout := fs.Duration("timeout", 0, "time limit of one mutant's test run, a mutant that exceeds it counts as killed (0: 4 times the unmutated run of the same tests, at least 30s)")
 	emulator := fs.Bool("emulator", false, "keep AWS_ENDPOINT_URL and LAUNCH_REQUIRE_* so integration tests run against the emulator (one mutant at a time)")
+	e2e := fs.String("e2e", "./cmd/launch", "with -emulator: also run this package's end-to-end tests against its binary built with each mutant (\"\": none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -89,6 +93,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	o := options{ctx: ctx, max: *max, seed: *seed, ops: map[string]bool{}, list: *list,
 		equivalent: *equiv, timeout: *timeout, emulator: *emulator, root: root}
+	if o.emulator && *e2e != "" {
+		o.e2e = "./" + strings.TrimPrefix(filepath.ToSlash(filepath.Clean(*e2e)), "./")
+	}
 	if o.emulator && os.Getenv("AWS_ENDPOINT_URL") == "" {
 		return errors.New("-emulator: AWS_ENDPOINT_URL is not set; start the emulator (make emulator-start) and export the variables it prints")
 	}
@@ -140,6 +147,12 @@ func mutate(o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(work)
+	var suite *e2eSuite
+	if o.e2e != "" && !o.list {
+		if suite, err = buildE2E(o, work, stderr); err != nil {
+			return err
+		}
+	}
 	var results []pkgResult
 	for _, pkg := range o.pkgs {
 		all, err := packageMutants(o.root, pkg, o.ops)
@@ -181,20 +194,22 @@ func mutate(o options, stdout, stderr io.Writer) error {
 		start = time.Now()
 		for i, m := range pool {
 			tests, covered := cm.testsFor(m)
+			var e2eTests []string
+			if suite != nil {
+				var byE2E bool
+				e2eTests, byE2E = suite.cover.testsFor(m)
+				covered = covered || byE2E
+			}
 			res := notCovered
 			if covered {
-				limit := o.timeout
-				if limit == 0 {
-					var took time.Duration
-					for _, t := range tests {
-						took += cm.Durations[t]
-					}
-					limit = max(4*took, 30*time.Second)
-				}
 				// Shortest first: a mutant is most often killed by a quick test.
-				tests = slices.Clone(tests)
-				slices.SortStableFunc(tests, func(a, b string) int { return cmp.Compare(cm.Durations[a], cm.Durations[b]) })
-				if res, err = runMutant(o, pkg, m, tests, work, limit); err != nil {
+				tests = shortestFirst(tests, cm)
+				run := e2eRun{suite: suite}
+				if suite != nil {
+					run.tests = shortestFirst(e2eTests, suite.cover)
+					run.limit = o.limitFor(run.tests, suite.cover)
+				}
+				if res, err = runMutant(o, pkg, m, tests, run, work, o.limitFor(tests, cm)); err != nil {
 					if o.ctx != nil && o.ctx.Err() != nil {
 						// Ctrl-C: report what ran so far.
 						r.interrupted = fmt.Sprintf("interrupted: %d of %d sampled mutants of %s ran", i, len(pool), pkg)
@@ -219,7 +234,7 @@ func mutate(o options, stdout, stderr io.Writer) error {
 			case invalid:
 				r.invalid++
 			}
-			fmt.Fprintf(stderr, "%s [%d/%d] %s: %s (%d tests)\n", pkg, i+1, len(pool), m.ID(), res, len(tests))
+			fmt.Fprintf(stderr, "%s [%d/%d] %s: %s (%d tests, %d end-to-end)\n", pkg, i+1, len(pool), m.ID(), res, len(tests), len(e2eTests))
 		}
 		r.mutantsTook = time.Since(start)
 		results = append(results, r)
@@ -234,6 +249,26 @@ func mutate(o options, stdout, stderr io.Writer) error {
 		return errors.New("interrupted; the report above covers the mutants that ran")
 	}
 	return nil
+}
+
+// limitFor bounds the run of tests against a mutant: -timeout, or 4 times
+// their unmutated run, at least 30 s.
+func (o options) limitFor(tests []string, cm *coverMap) time.Duration {
+	if o.timeout > 0 {
+		return o.timeout
+	}
+	var took time.Duration
+	for _, t := range tests {
+		took += cm.Durations[t]
+	}
+	return max(4*took, 30*time.Second)
+}
+
+// shortestFirst orders tests by their unmutated run's duration.
+func shortestFirst(tests []string, cm *coverMap) []string {
+	tests = slices.Clone(tests)
+	slices.SortStableFunc(tests, func(a, b string) int { return cmp.Compare(cm.Durations[a], cm.Durations[b]) })
+	return tests
 }
 
 // packageMutants lists the mutants of every non-test .go file in dir; a
@@ -326,6 +361,9 @@ const (
 )
 
 func laneHeader(o options) string {
+	if o.emulator && o.e2e != "" {
+		return "lane: emulator: unit and integration tests against the emulator at " + os.Getenv("AWS_ENDPOINT_URL") + ", then " + o.e2e + "'s end-to-end tests against its binary built with the mutant, one mutant at a time"
+	}
 	if o.emulator {
 		return "lane: emulator: unit and integration tests against the emulator at " + os.Getenv("AWS_ENDPOINT_URL") + ", one mutant at a time"
 	}
@@ -334,9 +372,10 @@ func laneHeader(o options) string {
 
 // runMutant writes the mutated file to a temporary directory, maps it over
 // the original with an overlay, builds the package's test binary and runs
-// the given tests one at a time, stopping at the first failure; limit
-// bounds them all.
-func runMutant(o options, pkg string, m mutant, tests []string, work string, limit time.Duration) (outcome, error) {
+// the given tests one at a time, stopping at the first failure; then, if it
+// survived them, the end-to-end tests of e2e against a binary built with
+// the mutant. limit bounds the package's tests, e2e.limit the others.
+func runMutant(o options, pkg string, m mutant, tests []string, e2e e2eRun, work string, limit time.Duration) (outcome, error) {
 	path := filepath.Join(o.root, filepath.FromSlash(m.File))
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -360,7 +399,7 @@ func runMutant(o options, pkg string, m mutant, tests []string, work string, lim
 		return "", err
 	}
 	bin := filepath.Join(dir, "mutant.test")
-	_, err = o.command(o.ctx, buildTimeout, o.root, "go", "test", "-c", "-vet=off", "-overlay", overlayPath, "-o", bin, pkg)
+	_, err = o.command(o.ctx, buildTimeout, o.root, nil, "go", "test", "-c", "-vet=off", "-overlay", overlayPath, "-o", bin, pkg)
 	if o.ctx != nil && o.ctx.Err() != nil {
 		return "", errors.New("interrupted")
 	}
@@ -371,7 +410,7 @@ func runMutant(o options, pkg string, m mutant, tests []string, work string, lim
 	// binary would run them in source order, whatever their cost.
 	deadline := time.Now().Add(limit)
 	for _, t := range tests {
-		_, err = o.command(o.ctx, time.Until(deadline), filepath.Join(o.root, filepath.FromSlash(pkg)), bin,
+		_, err = o.command(o.ctx, time.Until(deadline), filepath.Join(o.root, filepath.FromSlash(pkg)), nil, bin,
 			"-test.run", runPattern([]string{t}), "-test.failfast", "-test.count=1")
 		if o.ctx != nil && o.ctx.Err() != nil {
 			return "", errors.New("interrupted")
@@ -379,6 +418,9 @@ func runMutant(o options, pkg string, m mutant, tests []string, work string, lim
 		if res := classify(err); res != survived {
 			return res, nil
 		}
+	}
+	if len(e2e.tests) > 0 {
+		return e2e.suite.run(o, overlayPath, dir, e2e.tests, e2e.limit)
 	}
 	return survived, nil
 }
@@ -393,10 +435,10 @@ func classify(err error) outcome {
 	return killed
 }
 
-// command runs name with args in dir, in the lane's environment, and kills
-// it with its children when limit passes (the error is then
+// command runs name with args in dir, in the lane's environment plus env,
+// and kills it with its children when limit passes (the error is then
 // context.DeadlineExceeded).
-func (o options) command(parent context.Context, limit time.Duration, dir, name string, args ...string) ([]byte, error) {
+func (o options) command(parent context.Context, limit time.Duration, dir string, env []string, name string, args ...string) ([]byte, error) {
 	if parent == nil {
 		parent = context.Background()
 	}
@@ -408,6 +450,7 @@ func (o options) command(parent context.Context, limit time.Duration, dir, name 
 	if !o.emulator {
 		cmd.Env = unitEnv(cmd.Env)
 	}
+	cmd.Env = append(cmd.Env, env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -382,7 +382,7 @@ func TestCoverageGuidedRun(t *testing.T) {
 		if run == nil {
 			run = got
 		}
-		res, err := runMutant(o, ".", tc.m, run, t.TempDir(), 5*time.Second)
+		res, err := runMutant(o, ".", tc.m, run, e2eRun{}, t.TempDir(), 5*time.Second)
 		if err != nil || res != tc.want {
 			t.Errorf("%s (%s → %s): %s, %v; want %s", tc.name, tc.m.Orig, tc.m.Repl, res, err, tc.want)
 		}
@@ -466,5 +466,62 @@ func TestRepositoryEquivalentListMatchesTheCode(t *testing.T) {
 	}
 	if matched != len(equiv) {
 		t.Errorf("%d of the %d listed mutants are in the domain packages; every entry must name one", matched, len(equiv))
+	}
+}
+
+// On the testdata/tinye2e module, whose lib package has no tests of its own
+// and is run only by cmd/app's end-to-end tests through the binary: the
+// end-to-end coverage map names the test that runs the binary, a mutant of
+// lib is killed by it (the binary is rebuilt with the mutant), and a line
+// the binary never runs stays not covered.
+func TestEndToEndTestsCountThroughTheBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs testdata/tinye2e")
+	}
+	t.Setenv("TMPDIR", t.TempDir())
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS(filepath.Join("testdata", "tinye2e"))); err != nil {
+		t.Fatal(err)
+	}
+	o := options{root: root, pkgs: []string{"./lib"}, e2e: "./cmd/app"}
+	var log bytes.Buffer
+	suite, err := buildE2E(o, t.TempDir(), &log)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if want := []string{"TestLarger", "TestNoBinary"}; !slices.Equal(suite.cover.Tests, want) {
+		t.Fatalf("end-to-end tests %v, want %v", suite.cover.Tests, want)
+	}
+	ms, err := packageMutants(root, "./lib", map[string]bool{opGreater: true, opString: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var larger, unused mutant
+	for _, m := range ms {
+		switch {
+		case m.Op == opGreater && m.Line == 7:
+			larger = m
+		case m.Op == opString && m.Line == 15:
+			unused = m
+		}
+	}
+	if larger.File == "" || unused.File == "" {
+		t.Fatalf("mutants of lib: %+v", ms)
+	}
+	tests, covered := suite.cover.testsFor(larger)
+	if !covered || !slices.Equal(tests, []string{"TestLarger"}) {
+		t.Fatalf("Larger's a > b is covered by %v (%t); want [TestLarger]", tests, covered)
+	}
+	res, err := runMutant(o, "./lib", larger, nil, e2eRun{suite: suite, tests: tests, limit: time.Minute}, t.TempDir(), time.Minute)
+	if err != nil || res != killed {
+		t.Errorf("lib.Larger %s → %s, run only by the binary: %s, %v; want killed", larger.Orig, larger.Repl, res, err)
+	}
+	if tests, covered := suite.cover.testsFor(unused); covered {
+		t.Errorf("Unused is covered by %v; no test runs it", tests)
+	}
+
+	log.Reset()
+	if _, err := buildE2E(o, t.TempDir(), &log); err != nil || !strings.Contains(log.String(), "coverage map from") {
+		t.Errorf("second map of unchanged sources: %v, log %q; want it read from the cache", err, log.String())
 	}
 }

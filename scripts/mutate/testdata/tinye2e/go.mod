@@ -1,0 +1,3 @@
+module example.com/tinye2e
+
+go 1.22
