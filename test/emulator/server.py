@@ -22,10 +22,11 @@ def build_app():
     from moto.moto_api._internal import moto_api_backend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from harness import ecs
+    from harness import ecs, iam
     from harness.middleware import HarnessMiddleware
 
     ecs.install()
+    iam.install()
     return HarnessMiddleware(DomainDispatcherApplication(create_backend_app), moto_api_backend.reset)
 
 

@@ -143,6 +143,27 @@ def test_managed_policies_loaded(h):
     )
 
 
+def test_managed_policies_survive_a_reset_without_its_attachments(h):
+    # harness/iam.py builds AWS managed policies lazily from a list kept across resets:
+    # a reset must still forget what was attached, and the policies read the same.
+    arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+    iam = client(h, "iam")
+    before = iam.get_policy(PolicyArn=arn)["Policy"]
+    iam.create_role(RoleName="exec", AssumeRolePolicyDocument=TRUST)
+    iam.attach_role_policy(RoleName="exec", PolicyArn=arn)
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
+    assert [p["PolicyName"] for p in iam.list_policies(OnlyAttached=True)["Policies"]] == ["AmazonECSTaskExecutionRolePolicy"]
+
+    control(h, "POST", "/_harness/reset")
+    after = iam.get_policy(PolicyArn=arn)["Policy"]
+    assert after["AttachmentCount"] == 0
+    assert iam.list_policies(OnlyAttached=True)["Policies"] == []
+    assert {k: v for k, v in after.items() if k != "AttachmentCount"} == {k: v for k, v in before.items() if k != "AttachmentCount"}
+    doc = iam.get_policy_version(PolicyArn=arn, VersionId=after["DefaultVersionId"])["PolicyVersion"]["Document"]
+    assert "ecr:GetAuthorizationToken" in json.dumps(doc)
+    assert len(iam.list_policies(Scope="AWS", MaxItems=1000)["Policies"]) == 1000
+
+
 def test_latency(h):
     sts = client(h, "sts")
     control(h, "POST", "/_harness/latency", {"ms": 400})
