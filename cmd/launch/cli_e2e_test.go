@@ -78,19 +78,7 @@ func TestSIGINTEndsARunWithinASecond(t *testing.T) {
 	w.h.SetLatency(t, 5*time.Second)
 	t.Cleanup(func() { w.h.SetLatency(t, 0) })
 	cmd := w.command("plan", rootSpec)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(stderr.String(), "using AWS endpoint") {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("launch never connected:\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	stderr := startUntil(t, cmd, 30*time.Second, "connected", func(s string) bool { return strings.Contains(s, "using AWS endpoint") })
 	time.Sleep(300 * time.Millisecond) // the first AWS call is in flight
 	code, took := interrupt(t, cmd, 1)
 	if code != 130 || took > time.Second {
@@ -120,6 +108,28 @@ func TestSIGINTEndsABlockedRun(t *testing.T) {
 			t.Errorf("%d SIGINT: exit %d after %s, want 130 within %s\n%s", signals, code, took, within, stderr.String())
 		}
 	}
+}
+
+// startUntil starts cmd with its stderr in a buffer and returns once ready
+// holds (polled every 20 ms); it kills cmd and fails the test, showing
+// stderr, when ready has not held within d. what says what was awaited.
+func startUntil(t *testing.T, cmd *exec.Cmd, d time.Duration, what string, ready func(stderr string) bool) *syncBuffer {
+	t.Helper()
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(d)
+	for !ready(stderr.String()) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("launch never %s within %s:\n%s", what, d, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return &stderr
 }
 
 // interrupt sends n SIGINTs 50ms apart and returns the exit code and the

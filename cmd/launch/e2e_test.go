@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -387,26 +386,9 @@ func TestInterruptDuringWaitThenRerunCompletes(t *testing.T) {
 	w := newWorld(t)
 	w.h.SetDeploymentDuration(t, 30*time.Second)
 	cmd := w.command(rootSpec, "--poll-interval", "200ms")
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(stderr.String(), "IN_PROGRESS") {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("launch never reached the wait:\n%s", stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	err := cmd.Wait()
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != 130 {
-		t.Fatalf("exit %v, want 130\n%s", err, stderr.String())
+	stderr := startUntil(t, cmd, 60*time.Second, "reached the wait", func(s string) bool { return strings.Contains(s, "IN_PROGRESS") })
+	if code, _ := interrupt(t, cmd, 1); code != 130 {
+		t.Fatalf("exit %d, want 130\n%s", code, stderr.String())
 	}
 	for _, want := range []string{"stopped following deployment", "rerun"} {
 		if !strings.Contains(stderr.String(), want) {

@@ -20,19 +20,7 @@ func TestSIGINTEndsDestroysQuestion(t *testing.T) {
 		tty := openTerminal(t)
 		cmd := exec.Command(launchBin, "destroy", "testdata/valid/minimal.yaml")
 		cmd.Dir, cmd.Env, cmd.Stdin = specDir, env, tty
-		var stderr syncBuffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(30 * time.Second)
-		for !strings.Contains(stderr.String(), "Type yes:") {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("destroy never asked:\n%s", stderr.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		stderr := startUntil(t, cmd, 30*time.Second, "asked destroy's question", func(s string) bool { return strings.Contains(s, "Type yes:") })
 		code, took := interrupt(t, cmd, signals)
 		if code != 130 || took > within {
 			t.Errorf("%d SIGINT: exit %d after %s, want 130 within %s\n%s", signals, code, took, within, stderr.String())

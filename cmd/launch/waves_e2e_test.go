@@ -3,10 +3,8 @@ package main_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -65,28 +63,12 @@ func TestWavesInterruptedInWaveTwoResumeOnRerun(t *testing.T) {
 	w.h.SetDeploymentDuration(t, 2*time.Second)
 	w.h.ClearRequests(t)
 
-	cmd := w.command(spec, "--poll-interval", "200ms")
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	// Ctrl-C once the request log shows wave 2's UpdateService calls (the
 	// canary's is the first), while its deployments run.
-	deadline := time.Now().Add(60 * time.Second)
-	for countAction(w.h.TimedRequests(t), "UpdateService") < 4 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("launch never reached wave 2:\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	err := cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
-		t.Fatalf("exit %v, want 130\n%s", err, stderr.String())
+	cmd := w.command(spec, "--poll-interval", "200ms")
+	stderr := startUntil(t, cmd, 60*time.Second, "reached wave 2", func(string) bool { return countAction(w.h.TimedRequests(t), "UpdateService") >= 4 })
+	if code, _ := interrupt(t, cmd, 1); code != 130 {
+		t.Fatalf("exit %d, want 130\n%s", code, stderr.String())
 	}
 
 	r := w.launch(spec, "--output", "json", "--poll-interval", "200ms")
