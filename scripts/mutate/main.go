@@ -148,10 +148,13 @@ func mutate(o options, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(work)
 	var suite *e2eSuite
+	var e2eLine string // the report's line on the end-to-end tests' map
 	if o.e2e != "" && !o.list {
+		start := time.Now()
 		if suite, err = buildE2E(o, work, stderr); err != nil {
 			return err
 		}
+		e2eLine = fmt.Sprintf("%s (end-to-end): coverage map of %d tests in %s", o.e2e, len(suite.cover.Tests), time.Since(start).Round(time.Second))
 	}
 	var results []pkgResult
 	for _, pkg := range o.pkgs {
@@ -243,7 +246,7 @@ func mutate(o options, stdout, stderr io.Writer) error {
 		}
 	}
 	if !o.list {
-		report(stdout, results)
+		report(stdout, results, e2eLine)
 	}
 	if o.ctx != nil && o.ctx.Err() != nil {
 		return errors.New("interrupted; the report above covers the mutants that ran")
@@ -539,7 +542,7 @@ func staleEquivalents(equiv map[string]string, pkg string, ops map[string]bool, 
 	return stale
 }
 
-func report(w io.Writer, results []pkgResult) {
+func report(w io.Writer, results []pkgResult, e2eLine string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "package\tmutants\tkilled\ttimed out\tsurvived\tnot covered\tinvalid\tequivalent\tscore\t")
 	var tot pkgResult
@@ -561,6 +564,9 @@ func report(w io.Writer, results []pkgResult) {
 	tw.Flush()
 	fmt.Fprintln(w, "score = killed / (killed + survived); timed-out mutants count as killed, not-covered ones (no test runs their line) as survived, invalid (not compiling) and equivalent ones are not counted")
 	fmt.Fprintln(w, "equivalent: the sampled mutants listed in the equivalent file; all listed ones of the packages are shown below")
+	if e2eLine != "" {
+		fmt.Fprintln(w, e2eLine)
+	}
 	for _, r := range results {
 		fmt.Fprintf(w, "%s: coverage map of %d tests in %s, mutants in %s\n", r.pkg, r.tests, r.mapTook.Round(time.Second), r.mutantsTook.Round(time.Second))
 		if r.interrupted != "" {
