@@ -162,6 +162,13 @@ func TestDecodeBaseErrors(t *testing.T) {
 			data: `{"Family": "a"}`,
 			want: "decode base task definition: 1:2: Family: unknown key; did you mean family?",
 		},
+		// jq -c, or a template tool, writes the whole file on one line: the
+		// problems still come in the order they are written, by column.
+		"a file on one line, problems in reading order": {
+			data: `{"family":"a","taskRoleArm":"r","containerDefinitions":[{"name":"a","image":"x","essental":true}]}`,
+			want: "decode base task definition: 1:15: taskRoleArm: unknown key; did you mean taskRoleArn?; " +
+				"1:81: containerDefinitions[0].essental: unknown key; did you mean essential?",
+		},
 		"no suggestion for a key far from every member": {
 			data: `{"family": "a", "zzzzzzzz": 1}`,
 			want: "decode base task definition: 1:17: zzzzzzzz: unknown key; remove it, or spell it as the ECS RegisterTaskDefinition API does",

@@ -369,3 +369,34 @@ func TestCanonicalHealthCheckDefaults(t *testing.T) {
 		t.Errorf("canonical form lacks\n%s\nin\n%s", want, b)
 	}
 }
+
+// ECS Exec needs linuxParameters.initProcessEnabled (the AWS guide's exec
+// example sets nothing else in linuxParameters). Turning it on in a base is
+// a change the plan registers and shows; a revision without it is not
+// reused.
+func TestPlanForRegistersInitProcessEnabled(t *testing.T) {
+	withExec, err := taskdef.DecodeBase(readFixture(t, "realworld/aws-docs-ecs-exec-vcpu-strings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withoutExec := taskdef.CloneInput(withExec)
+	withoutExec.ContainerDefinitions[0].LinuxParameters = nil
+
+	plan, err := taskdef.PlanFor(withExec, current(withoutExec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Action != taskdef.ActionRegister {
+		t.Fatalf("Action = %s, want register: the running revision has no init process for ECS Exec", plan.Action)
+	}
+	for _, line := range []string{`+            "linuxParameters": {`, `+                "initProcessEnabled": true`} {
+		if !containsLine(plan.Diff, line) {
+			t.Errorf("diff has no line %q:\n%s", line, plan.Diff)
+		}
+	}
+	// Turned off again (false is the default): the revision without it serves.
+	withExec.ContainerDefinitions[0].LinuxParameters.InitProcessEnabled = aws.Bool(false)
+	if plan, err := taskdef.PlanFor(withExec, current(withoutExec)); err != nil || plan.Action != taskdef.ActionReuse {
+		t.Errorf("initProcessEnabled false: PlanFor = %s, %v; want reuse", plan.Action, err)
+	}
+}
