@@ -1,8 +1,10 @@
 package taskdef_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"math"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecsdocument "github.com/aws/aws-sdk-go-v2/service/ecs/document"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	smithy "github.com/aws/smithy-go"
@@ -133,6 +136,13 @@ func TestJSONOutputTypes(t *testing.T) {
 	}
 }
 
+// brokenDocument is a smithy document whose marshalling fails.
+type brokenDocument struct{}
+
+func (brokenDocument) MarshalSmithyDocument() ([]byte, error) {
+	return nil, errors.New("document: cut short")
+}
+
 // JSON refuses a value it cannot render as the AWS CLI would, naming the
 // member that holds it, instead of printing a document with a hole.
 func TestJSONRefusesWhatItCannotRender(t *testing.T) {
@@ -141,11 +151,12 @@ func TestJSONRefusesWhatItCannotRender(t *testing.T) {
 		v    any
 		want string
 	}{
-		"map with number keys":      {map[int]string{1: "a"}, "render json: unsupported map key type int"},
-		"in a member":               {&options{Opts: map[int]string{1: "a"}}, "render json: opts: unsupported map key type int"},
-		"in a list in a member":     {struct{ Items []options }{[]options{{Opts: map[int]string{}}}}, "render json: items: opts: unsupported map key type int"},
-		"in a map value":            {map[string]any{"k": []any{1, make(chan int)}}, "render json: unsupported type chan int"},
-		"a number JSON cannot hold": {struct{ Weight float64 }{math.NaN()}, "render json: weight: json: unsupported value: NaN"},
+		"map with number keys":           {map[int]string{1: "a"}, "render json: unsupported map key type int"},
+		"in a member":                    {&options{Opts: map[int]string{1: "a"}}, "render json: opts: unsupported map key type int"},
+		"in a list in a member":          {struct{ Items []options }{[]options{{Opts: map[int]string{}}}}, "render json: items: opts: unsupported map key type int"},
+		"in a map value":                 {map[string]any{"k": []any{1, make(chan int)}}, "render json: unsupported type chan int"},
+		"a number JSON cannot hold":      {struct{ Weight float64 }{math.NaN()}, "render json: weight: json: unsupported value: NaN"},
+		"a document that cannot marshal": {struct{ HookDetails any }{brokenDocument{}}, "render json: hookDetails: document: cut short"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			b, err := taskdef.JSON(tc.v)
@@ -184,5 +195,35 @@ func TestJSONStrings(t *testing.T) {
 	in.Command[3] = "caf\ufffd <ok> & done"
 	if d := cmp.Diff(in.Command, back.Command); d != "" {
 		t.Errorf("read back (-want +got):\n%s", d)
+	}
+}
+
+// Values outside a member print as encoding/json prints them (null for
+// nothing, such as a definition missing from `launch render`'s map; numbers
+// in decimal; bytes in base64), and a smithy document (an ECS hook's
+// details) as the JSON it holds, where encoding/json prints {}.
+func TestJSONPlainValues(t *testing.T) {
+	for name, tc := range map[string]struct {
+		v    any
+		want string
+	}{
+		"nothing":            {nil, "null"},
+		"no definition":      {map[string]*ecs.RegisterTaskDefinitionInput{"agent": nil}, `{"agent": null}`},
+		"nil list and map":   {[]any{[]types.Tag(nil), map[string]string(nil)}, `[null, null]`},
+		"nested list of nil": {[][]string{nil, {"a"}}, `[null, ["a"]]`},
+		"unsigned number":    {map[string]uint32{"size": 4096}, `{"size": 4096}`},
+		"bytes":              {[]byte("launch"), `"bGF1bmNo"`},
+		"document": {ecsdocument.NewLazyDocument(map[string]any{"hook": "pre-scale-up", "timeout": 300}),
+			`{"hook": "pre-scale-up", "timeout": 300}`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var want bytes.Buffer
+			if err := json.Indent(&want, []byte(tc.want), "", "    "); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustJSON(t, tc.v); got != want.String()+"\n" {
+				t.Errorf("JSON = %s, want %s", got, want.String())
+			}
+		})
 	}
 }
