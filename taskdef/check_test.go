@@ -143,6 +143,10 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 			"runtimePlatform.cpuArchitecture: ARM64 runs only Linux tasks on Fargate",
 			"cpu: Windows tasks on Fargate need at least 1 vCPU, not 512 CPU units",
 		}},
+		"agent cpu above the task's": {func(in *ecs.RegisterTaskDefinitionInput) { in.ContainerDefinitions[0].Cpu = 2048 },
+			[]string{"containerDefinitions[0].cpu: the container's cpu, 2048 units, is more than the task's cpu, 1024; lower it or raise the task's cpu"}},
+		"no containers": {func(in *ecs.RegisterTaskDefinitionInput) { in.ContainerDefinitions = nil },
+			[]string{"containerDefinitions: the task definition has no containers; add one"}},
 		"task cpu and memory missing": {func(in *ecs.RegisterTaskDefinitionInput) { in.Cpu, in.Memory = nil, nil },
 			[]string{"cpu: a Fargate task needs a task-level cpu", "memory: a Fargate task needs a task-level memory"}},
 	}

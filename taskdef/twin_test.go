@@ -324,3 +324,15 @@ func TestRegisterOnceLooksAtTheTenRevisionsBelowTheNewOne(t *testing.T) {
 		t.Errorf("described %v, want :2 … :11 from the lowest", described)
 	}
 }
+
+// A registration ECS refused is an error: there is no revision to run.
+func TestRegisterOnceRegistrationRefused(t *testing.T) {
+	f := &fakeECS{registErr: &types.ClientException{Message: aws.String("Invalid 'cpu' setting for task.")}}
+	got, err := taskdef.RegisterOnce(context.Background(), f, desiredFromBase(t), 0)
+	if want := "register task definition streaming-agent: ClientException: Invalid 'cpu' setting for task."; err == nil || err.Error() != want || !errors.Is(err, f.registErr) {
+		t.Errorf("error = %v, want %q", err, want)
+	}
+	if got != (taskdef.Registered{}) {
+		t.Errorf("RegisterOnce = %+v, want nothing to run", got)
+	}
+}
