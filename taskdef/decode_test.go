@@ -185,6 +185,35 @@ func TestDecodeBaseErrors(t *testing.T) {
 			data: `{"family": "a", "containerDefinitions": [{"name": "a"}, {"name": "b", "cpu": "256"}]}`,
 			want: "decode base task definition: 1:71: containerDefinitions[1].cpu: a JSON string where int32 belongs; write the value as the ECS API documents it",
 		},
+		"wrong type in describe output": {
+			data: `{"taskDefinition": {"family": "a", "containerDefinitions": [{"name": "a"}, {"name": "b", "memory": "512"}]}}`,
+			want: "decode base task definition: 1:90: taskDefinition.containerDefinitions[1].memory: a JSON string where int32 belongs; write the value as the ECS API documents it",
+		},
+		// The tags beside taskDefinition are named where they are written.
+		"wrong type in the tags beside taskDefinition": {
+			data: "{\"taskDefinition\": {\"family\": \"a\"},\n \"tags\": [{\"key\": \"team\", \"value\": \"data\"}, {\"key\": \"cost-centre\", \"value\": 42}]}",
+			want: "decode base task definition: 2:68: tags[1].value: a JSON number where string belongs; write the value as the ECS API documents it",
+		},
+		"an object where a list belongs": {
+			data: `{"family": "a", "containerDefinitions": {"name": "a"}}`,
+			want: "decode base task definition: 1:17: containerDefinitions: a JSON object where []types.ContainerDefinition belongs; write the value as the ECS API documents it",
+		},
+		"a string where an object belongs": {
+			data: `{"family": "a", "containerDefinitions": [{"name": "a", "linuxParameters": "initProcessEnabled"}]}`,
+			want: "decode base task definition: 1:56: containerDefinitions[0].linuxParameters: a JSON string where types.LinuxParameters belongs; write the value as the ECS API documents it",
+		},
+		"a string where a map belongs": {
+			data: `{"family": "a", "containerDefinitions": [{"name": "a", "dockerLabels": "team=data"}]}`,
+			want: "decode base task definition: 1:56: containerDefinitions[0].dockerLabels: a JSON string where map[string]string belongs; write the value as the ECS API documents it",
+		},
+		"taskDefinition is not an object": {
+			data: `{"taskDefinition": null, "tags": []}`,
+			want: "decode base task definition: 1:2: taskDefinition: is not a JSON object; it must hold the task definition, {…}",
+		},
+		"null": {
+			data: `null`,
+			want: "decode base task definition: expected a JSON object",
+		},
 		"not an object": {
 			data: `[1]`,
 			want: "decode base task definition: json: cannot unmarshal array into Go value of type map[string]json.RawMessage",
