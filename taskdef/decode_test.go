@@ -244,7 +244,8 @@ func TestDecodeBaseAcceptsBOMAndResponseMetadata(t *testing.T) {
 	deregistered := bytes.Replace(plain, []byte(`"status": "ACTIVE",`), []byte(`"status": "INACTIVE", "deregisteredAt": "2026-04-01T09:00:00.000000+00:00",`), 1)
 	deleting := bytes.Replace(plain, []byte(`"status": "ACTIVE",`), []byte(`"status": "DELETE_IN_PROGRESS", "deregisteredAt": "2026-04-01T09:00:00.000000+00:00", "deleteRequestedAt": "2026-04-02T09:00:00.000000+00:00",`), 1)
 	bareWithMeta := []byte(`{"family": "a", "containerDefinitions": [{"name": "a", "image": "x"}], "ResponseMetadata": {"RequestId": "1"}}`)
-	for name, data := range map[string][]byte{"BOM": bom, "boto3 ResponseMetadata": withMeta, "deregistered revision": deregistered, "revision being deleted": deleting} {
+	metaInside := bytes.Replace(plain, []byte(`"taskDefinition": {`), []byte(`"taskDefinition": {"ResponseMetadata": {"RequestId": "0f2e", "HTTPStatusCode": 200},`), 1)
+	for name, data := range map[string][]byte{"BOM": bom, "boto3 ResponseMetadata": withMeta, "ResponseMetadata inside taskDefinition": metaInside, "deregistered revision": deregistered, "revision being deleted": deleting} {
 		if bytes.Equal(data, plain) {
 			t.Fatalf("%s: the fixture did not change", name)
 		}

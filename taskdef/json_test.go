@@ -3,12 +3,14 @@ package taskdef_test
 import (
 	"bytes"
 	"context"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"flag"
 	"io"
 	"math"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -227,3 +229,59 @@ func TestJSONPlainValues(t *testing.T) {
 		})
 	}
 }
+
+// The members of a task definition are plain data. JSON fails only on a map
+// key that is not a string, a value of a kind JSON has no form for, a smithy
+// document that cannot marshal, or a float that is not a number: a task
+// definition holds none of these, so Canonical cannot fail on one, and
+// Equivalent, PlanFor and Diff never return its error. encoding/json, in
+// DecodeBase, fails on valid JSON only with a type error naming the member,
+// as no member type decodes itself. scripts/mutate/equivalent.txt relies on
+// both. This walks every member type, so a new SDK member of another kind
+// fails here first.
+func TestTaskDefinitionMembersArePlainData(t *testing.T) {
+	unions := map[reflect.Type]bool{reflect.TypeFor[types.SharingStrategy](): true} // GPU sharing: *SharingStrategyMemberNvidiaMps of int32s
+	unmarshalers := []reflect.Type{reflect.TypeFor[json.Unmarshaler](), reflect.TypeFor[encoding.TextUnmarshaler]()}
+	seen := map[reflect.Type]bool{}
+	var walk func(ty reflect.Type, path string)
+	walk = func(ty reflect.Type, path string) {
+		for _, u := range unmarshalers {
+			if reflect.PointerTo(ty).Implements(u) {
+				t.Errorf("%s: %s decodes itself (%s)", path, ty, u)
+			}
+		}
+		switch ty.Kind() {
+		case reflect.Pointer, reflect.Slice:
+			walk(ty.Elem(), path)
+		case reflect.Map:
+			if ty.Key().Kind() != reflect.String {
+				t.Errorf("%s: map key %s", path, ty.Key())
+			}
+			walk(ty.Elem(), path)
+		case reflect.Struct:
+			if seen[ty] {
+				return
+			}
+			seen[ty] = true
+			for i := range ty.NumField() {
+				if f := ty.Field(i); f.IsExported() {
+					walk(f.Type, path+"."+wireNameOf(f.Name))
+				}
+			}
+		case reflect.String, reflect.Bool, reflect.Int, reflect.Int32, reflect.Int64:
+		case reflect.Interface:
+			if !unions[ty] {
+				t.Errorf("%s: interface %s", path, ty)
+			}
+		default:
+			t.Errorf("%s: %s", path, ty)
+		}
+	}
+	walk(reflect.TypeFor[ecs.RegisterTaskDefinitionInput](), "")
+	mps := &types.SharingStrategyMemberNvidiaMps{Value: types.NvidiaMpsAllocation{Memory: aws.Int32(4096)}}
+	if _, err := taskdef.JSON(&types.ResourceRequirement{SharingStrategy: mps}); err != nil {
+		t.Error(err)
+	}
+}
+
+func wireNameOf(goName string) string { return strings.ToLower(goName[:1]) + goName[1:] }
