@@ -168,11 +168,13 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 	for k := range readOnlyKeys {
 		delete(def, k)
 	}
+	tagsFile := file // where the tags are written
 	if len(outerTags) > 0 && !bytes.Equal(bytes.TrimSpace(outerTags), []byte("null")) {
 		if _, both := def["tags"]; both {
 			return nil, fail("tags", "tags appear both inside and beside taskDefinition; keep one list")
 		}
 		def["tags"] = outerTags
+		tagsFile.prefix = "" // beside taskDefinition, not in it
 	}
 
 	var problems []Problem
@@ -187,7 +189,11 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 		if err := json.Unmarshal(raw, &generic); err != nil {
 			return nil, fmt.Errorf("decode base task definition: %s: %w", k, err)
 		}
-		checkKeys(file, generic, f.Type, k, &problems)
+		if k == "tags" {
+			checkKeys(tagsFile, generic, f.Type, k, &problems)
+		} else {
+			checkKeys(file, generic, f.Type, k, &problems)
+		}
 	}
 	if len(problems) > 0 {
 		sort.Slice(problems, func(i, j int) bool {

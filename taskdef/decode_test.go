@@ -194,6 +194,10 @@ func TestDecodeBaseErrors(t *testing.T) {
 			data: "{\"taskDefinition\": {\"family\": \"a\"},\n \"tags\": [{\"key\": \"team\", \"value\": \"data\"}, {\"key\": \"cost-centre\", \"value\": 42}]}",
 			want: "decode base task definition: 2:68: tags[1].value: a JSON number where string belongs; write the value as the ECS API documents it",
 		},
+		"unknown keys in the tags beside taskDefinition": {
+			data: "{\"taskDefinition\": {\"family\": \"a\"},\n \"tags\": [{\"Key\": \"team\", \"Value\": \"data\"}]}",
+			want: "decode base task definition: 2:12: tags[0].Key: unknown key; did you mean key?; 2:27: tags[0].Value: unknown key; did you mean value?",
+		},
 		"an object where a list belongs": {
 			data: `{"family": "a", "containerDefinitions": {"name": "a"}}`,
 			want: "decode base task definition: 1:17: containerDefinitions: a JSON object where []types.ContainerDefinition belongs; write the value as the ECS API documents it",
