@@ -261,9 +261,9 @@ func TestBuildErrors(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := taskdef.Merge(tc.in)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error = %v, want %q", err, tc.want)
+			got, err := taskdef.Build(tc.in)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || got != nil {
+				t.Fatalf("Build = %v, %v; want no definition and %q", got, err, tc.want)
 			}
 		})
 	}

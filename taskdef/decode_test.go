@@ -271,3 +271,11 @@ func TestDecodeBaseAcceptsBOMAndResponseMetadata(t *testing.T) {
 		t.Errorf("bare definition with ResponseMetadata decoded to %+v", got)
 	}
 }
+
+// A spec without a base file has no BaseFile to point into: every value is
+// one launch set, at no line (Problem prints no position for 0).
+func TestLocateWithoutABaseFile(t *testing.T) {
+	if line, col, ok := (taskdef.BaseFile{}).Locate("containerDefinitions[0].image"); line != 0 || col != 0 || ok {
+		t.Errorf("Locate = %d, %d, %t; want 0, 0, false", line, col, ok)
+	}
+}

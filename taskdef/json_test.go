@@ -215,6 +215,7 @@ func TestJSONPlainValues(t *testing.T) {
 		"nested list of nil": {[][]string{nil, {"a"}}, `[null, ["a"]]`},
 		"unsigned number":    {map[string]uint32{"size": 4096}, `{"size": 4096}`},
 		"bytes":              {[]byte("launch"), `"bGF1bmNo"`},
+		"fraction":           {&types.CanaryConfiguration{CanaryPercent: aws.Float64(12.5)}, `{"canaryPercent": 12.5}`},
 		"document": {ecsdocument.NewLazyDocument(map[string]any{"hook": "pre-scale-up", "timeout": 300}),
 			`{"hook": "pre-scale-up", "timeout": 300}`},
 	} {
