@@ -166,3 +166,18 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 		})
 	}
 }
+
+// AWS's own Fargate examples pass as published: a Linux task of a quarter
+// vCPU (the 1 vCPU minimum is Windows's alone), on X86_64 and on ARM64, and
+// the Windows IIS task.
+func TestCheckAcceptsPublishedFargateBases(t *testing.T) {
+	for _, name := range []string{"base/fargate-webserver-256.json", "base/arm64-testapp.json", "base/windows-iis-2019-core.json"} {
+		in, err := taskdef.DecodeBase(readFixture(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ps := taskdef.Check(in); len(ps) != 0 {
+			t.Errorf("%s: Check found %v", name, ps)
+		}
+	}
+}
