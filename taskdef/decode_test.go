@@ -2,6 +2,8 @@ package taskdef_test
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -277,5 +279,35 @@ func TestDecodeBaseAcceptsBOMAndResponseMetadata(t *testing.T) {
 func TestLocateWithoutABaseFile(t *testing.T) {
 	if line, col, ok := (taskdef.BaseFile{}).Locate("containerDefinitions[0].image"); line != 0 || col != 0 || ok {
 		t.Errorf("Locate = %d, %d, %t; want 0, 0, false", line, col, ok)
+	}
+}
+
+// The Properties of a CloudFormation AWS::ECS::TaskDefinition spell every
+// key with a capital. Used as a base, each key is a problem of its own, in
+// the order the file writes them, with the spelling ECS wants.
+func TestDecodeBaseCloudFormationProperties(t *testing.T) {
+	const props = `{
+  "Family": "streaming-agent",
+  "Cpu": "1024",
+  "Memory": "4096",
+  "NetworkMode": "awsvpc",
+  "RequiresCompatibilities": ["FARGATE"],
+  "ExecutionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+  "TaskRoleArn": "arn:aws:iam::123456789012:role/agent",
+  "RuntimePlatform": {"OperatingSystemFamily": "LINUX", "CpuArchitecture": "X86_64"},
+  "EphemeralStorage": {"SizeInGiB": 30},
+  "Volumes": [],
+  "ContainerDefinitions": [{"Name": "agent", "Image": "public.ecr.aws/matillion/etl-agent:current", "Essential": true}],
+  "Tags": [{"Key": "team", "Value": "data"}]
+}`
+	keys := []string{"Family", "Cpu", "Memory", "NetworkMode", "RequiresCompatibilities", "ExecutionRoleArn",
+		"TaskRoleArn", "RuntimePlatform", "EphemeralStorage", "Volumes", "ContainerDefinitions", "Tags"}
+	var want []string
+	for i, k := range keys {
+		want = append(want, fmt.Sprintf("%d:3: %s: unknown key; did you mean %s?", i+2, k, strings.ToLower(k[:1])+k[1:]))
+	}
+	_, err := taskdef.DecodeBase([]byte(props))
+	if got, w := fmt.Sprint(err), "decode base task definition: "+strings.Join(want, "; "); got != w {
+		t.Errorf("error\n%s\nwant\n%s", got, w)
 	}
 }
