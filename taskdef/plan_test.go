@@ -464,3 +464,17 @@ func TestNothingToPlanOrRegister(t *testing.T) {
 		t.Errorf("LogGroup(nil) = %q", g)
 	}
 }
+
+// ARN is safe on any Plan value: a plan names a revision to run only when
+// it reuses a described one, and otherwise returns "" rather than panic.
+func TestPlanARNWithoutARevision(t *testing.T) {
+	for name, p := range map[string]taskdef.Plan{
+		"zero plan":                {},
+		"reuse without a revision": {Action: taskdef.ActionReuse},
+		"reuse of an undescribed":  {Action: taskdef.ActionReuse, Current: &taskdef.Current{}},
+	} {
+		if got := p.ARN(); got != "" {
+			t.Errorf("%s: ARN() = %q, want empty", name, got)
+		}
+	}
+}
