@@ -327,6 +327,10 @@ func TestBuildVariablesWithoutTheOtherKind(t *testing.T) {
 			env:     map[string]string{"LOG_LEVEL": "debug", "MATILLION_REGION": "eu1"},
 			wantEnv: []types.KeyValuePair{{Name: aws.String("LOG_LEVEL"), Value: aws.String("debug")}, {Name: aws.String("MATILLION_REGION"), Value: aws.String("eu1")}},
 		},
+		"one environment variable only": {
+			env:     map[string]string{"MATILLION_REGION": "eu1"},
+			wantEnv: []types.KeyValuePair{{Name: aws.String("MATILLION_REGION"), Value: aws.String("eu1")}},
+		},
 		"one secret only": {
 			secrets:     map[string]string{"OAUTH_CLIENT_SECRET": credsARN + ":client_secret::"},
 			wantSecrets: []types.Secret{{Name: aws.String("OAUTH_CLIENT_SECRET"), ValueFrom: aws.String(credsARN + ":client_secret::")}},
