@@ -65,6 +65,12 @@ func TestReferencesOfARealShape(t *testing.T) {
 		g, _ := json.MarshalIndent(got, "", " ")
 		t.Errorf("references:\n%s", g)
 	}
+	// plan --json prints each kind as this word, and preflight reads it back.
+	for i, kind := range []string{"secret", "parameter", "parameter", "parameter", "secret", "s3 object", "secret", "secret"} {
+		if i < len(got) && string(got[i].Kind) != kind {
+			t.Errorf("reference %d (%s) is of kind %q, want %q", i, got[i].Ref, got[i].Kind, kind)
+		}
+	}
 
 	// The grant of the resolved references: exact ARNs, bucket for the file.
 	resolved := []Reference{

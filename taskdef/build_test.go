@@ -261,9 +261,9 @@ func TestBuildErrors(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := taskdef.Merge(tc.in)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error = %v, want %q", err, tc.want)
+			got, err := taskdef.Build(tc.in)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || got != nil {
+				t.Fatalf("Build = %v, %v; want no definition and %q", got, err, tc.want)
 			}
 		})
 	}
@@ -326,6 +326,10 @@ func TestBuildVariablesWithoutTheOtherKind(t *testing.T) {
 		"environment only": {
 			env:     map[string]string{"LOG_LEVEL": "debug", "MATILLION_REGION": "eu1"},
 			wantEnv: []types.KeyValuePair{{Name: aws.String("LOG_LEVEL"), Value: aws.String("debug")}, {Name: aws.String("MATILLION_REGION"), Value: aws.String("eu1")}},
+		},
+		"one environment variable only": {
+			env:     map[string]string{"MATILLION_REGION": "eu1"},
+			wantEnv: []types.KeyValuePair{{Name: aws.String("MATILLION_REGION"), Value: aws.String("eu1")}},
 		},
 		"one secret only": {
 			secrets:     map[string]string{"OAUTH_CLIENT_SECRET": credsARN + ":client_secret::"},

@@ -143,6 +143,10 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 			"runtimePlatform.cpuArchitecture: ARM64 runs only Linux tasks on Fargate",
 			"cpu: Windows tasks on Fargate need at least 1 vCPU, not 512 CPU units",
 		}},
+		"agent cpu above the task's": {func(in *ecs.RegisterTaskDefinitionInput) { in.ContainerDefinitions[0].Cpu = 2048 },
+			[]string{"containerDefinitions[0].cpu: the container's cpu, 2048 units, is more than the task's cpu, 1024; lower it or raise the task's cpu"}},
+		"no containers": {func(in *ecs.RegisterTaskDefinitionInput) { in.ContainerDefinitions = nil },
+			[]string{"containerDefinitions: the task definition has no containers; add one"}},
 		"task cpu and memory missing": {func(in *ecs.RegisterTaskDefinitionInput) { in.Cpu, in.Memory = nil, nil },
 			[]string{"cpu: a Fargate task needs a task-level cpu", "memory: a Fargate task needs a task-level memory"}},
 	}
@@ -160,5 +164,20 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// AWS's own Fargate examples pass as published: a Linux task of a quarter
+// vCPU (the 1 vCPU minimum is Windows's alone), on X86_64 and on ARM64, and
+// the Windows IIS task.
+func TestCheckAcceptsPublishedFargateBases(t *testing.T) {
+	for _, name := range []string{"base/fargate-webserver-256.json", "base/arm64-testapp.json", "base/windows-iis-2019-core.json"} {
+		in, err := taskdef.DecodeBase(readFixture(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ps := taskdef.Check(in); len(ps) != 0 {
+			t.Errorf("%s: Check found %v", name, ps)
+		}
 	}
 }

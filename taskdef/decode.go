@@ -168,11 +168,13 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 	for k := range readOnlyKeys {
 		delete(def, k)
 	}
+	tagsFile := file // where the tags are written
 	if len(outerTags) > 0 && !bytes.Equal(bytes.TrimSpace(outerTags), []byte("null")) {
 		if _, both := def["tags"]; both {
 			return nil, fail("tags", "tags appear both inside and beside taskDefinition; keep one list")
 		}
 		def["tags"] = outerTags
+		tagsFile.prefix = "" // beside taskDefinition, not in it
 	}
 
 	var problems []Problem
@@ -187,7 +189,11 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 		if err := json.Unmarshal(raw, &generic); err != nil {
 			return nil, fmt.Errorf("decode base task definition: %s: %w", k, err)
 		}
-		checkKeys(file, generic, f.Type, k, &problems)
+		if k == "tags" {
+			checkKeys(tagsFile, generic, f.Type, k, &problems)
+		} else {
+			checkKeys(file, generic, f.Type, k, &problems)
+		}
 	}
 	if len(problems) > 0 {
 		sort.Slice(problems, func(i, j int) bool {
@@ -211,19 +217,22 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
 			path := file.typeErrorPath(typeErr)
-			return nil, fail(path, fmt.Sprintf("a JSON %s where %s belongs; write the value as the ECS API documents it", typeErr.Value, typeErr.Type))
+			line, col, _ := file.ix.Position(path)
+			return nil, &DecodeError{Problems: []Problem{{Path: path, Line: line, Column: col,
+				Message: fmt.Sprintf("a JSON %s where %s belongs; write the value as the ECS API documents it", typeErr.Value, typeErr.Type)}}}
 		}
 		return nil, fmt.Errorf("decode base task definition: %w", err)
 	}
 	return &in, nil
 }
 
-// typeErrorPath finds the path, with array indexes, of the value a type
-// error is about: encoding/json names the field without indexes
-// ("containerDefinitions.cpu") but knows the offset just past the value in
-// the input. Decoding the file itself (describe output or bare) gives the
-// same first error, with an offset into the file; the member written last
-// before that offset is the one.
+// typeErrorPath finds the path as written in the file, with array indexes,
+// of the value a type error is about: encoding/json names the field without
+// indexes ("containerDefinitions.cpu") but knows the offset just past the
+// value in the input. Decoding the file itself (describe output, with the
+// tags beside taskDefinition, or bare) gives the same first error, with an
+// offset into the file; the member written last before that offset is the
+// one.
 func (b BaseFile) typeErrorPath(te *json.UnmarshalTypeError) string {
 	parts := strings.Split(te.Field, ".")
 	for i, p := range parts {
@@ -234,24 +243,27 @@ func (b BaseFile) typeErrorPath(te *json.UnmarshalTypeError) string {
 	if b.prefix != "" {
 		var wrapped struct {
 			TaskDefinition ecs.RegisterTaskDefinitionInput `json:"taskDefinition"`
+			Tags           []types.Tag                     `json:"tags"`
 		}
 		err = json.Unmarshal(b.data, &wrapped)
 	} else {
 		var in ecs.RegisterTaskDefinitionInput
 		err = json.Unmarshal(b.data, &in)
 	}
+	best := b.Path(noIndex)
 	var fileErr *json.UnmarshalTypeError
 	if !errors.As(err, &fileErr) {
-		return noIndex
+		return best
 	}
-	best, bestOff := noIndex, -1
+	bestOff := -1
 	for _, p := range b.ix.Paths() {
-		rel, ok := strings.CutPrefix(p, b.prefix)
-		if !ok || stripIndexes(rel) != noIndex {
+		// The prefix is cut from the task definition's members; the tags
+		// beside it are written without one.
+		if stripIndexes(strings.TrimPrefix(p, b.prefix)) != noIndex {
 			continue
 		}
 		if off, _ := b.ix.Offset(p); off < int(fileErr.Offset) && off > bestOff {
-			best, bestOff = rel, off
+			best, bestOff = p, off
 		}
 	}
 	return best

@@ -2,6 +2,8 @@ package taskdef_test
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -162,6 +164,13 @@ func TestDecodeBaseErrors(t *testing.T) {
 			data: `{"Family": "a"}`,
 			want: "decode base task definition: 1:2: Family: unknown key; did you mean family?",
 		},
+		// jq -c, or a template tool, writes the whole file on one line: the
+		// problems still come in the order they are written, by column.
+		"a file on one line, problems in reading order": {
+			data: `{"family":"a","taskRoleArm":"r","containerDefinitions":[{"name":"a","image":"x","essental":true}]}`,
+			want: "decode base task definition: 1:15: taskRoleArm: unknown key; did you mean taskRoleArn?; " +
+				"1:81: containerDefinitions[0].essental: unknown key; did you mean essential?",
+		},
 		"no suggestion for a key far from every member": {
 			data: `{"family": "a", "zzzzzzzz": 1}`,
 			want: "decode base task definition: 1:17: zzzzzzzz: unknown key; remove it, or spell it as the ECS RegisterTaskDefinition API does",
@@ -177,6 +186,39 @@ func TestDecodeBaseErrors(t *testing.T) {
 		"wrong type, with the index of the container": {
 			data: `{"family": "a", "containerDefinitions": [{"name": "a"}, {"name": "b", "cpu": "256"}]}`,
 			want: "decode base task definition: 1:71: containerDefinitions[1].cpu: a JSON string where int32 belongs; write the value as the ECS API documents it",
+		},
+		"wrong type in describe output": {
+			data: `{"taskDefinition": {"family": "a", "containerDefinitions": [{"name": "a"}, {"name": "b", "memory": "512"}]}}`,
+			want: "decode base task definition: 1:90: taskDefinition.containerDefinitions[1].memory: a JSON string where int32 belongs; write the value as the ECS API documents it",
+		},
+		// The tags beside taskDefinition are named where they are written.
+		"wrong type in the tags beside taskDefinition": {
+			data: "{\"taskDefinition\": {\"family\": \"a\"},\n \"tags\": [{\"key\": \"team\", \"value\": \"data\"}, {\"key\": \"cost-centre\", \"value\": 42}]}",
+			want: "decode base task definition: 2:68: tags[1].value: a JSON number where string belongs; write the value as the ECS API documents it",
+		},
+		"unknown keys in the tags beside taskDefinition": {
+			data: "{\"taskDefinition\": {\"family\": \"a\"},\n \"tags\": [{\"Key\": \"team\", \"Value\": \"data\"}]}",
+			want: "decode base task definition: 2:12: tags[0].Key: unknown key; did you mean key?; 2:27: tags[0].Value: unknown key; did you mean value?",
+		},
+		"an object where a list belongs": {
+			data: `{"family": "a", "containerDefinitions": {"name": "a"}}`,
+			want: "decode base task definition: 1:17: containerDefinitions: a JSON object where []types.ContainerDefinition belongs; write the value as the ECS API documents it",
+		},
+		"a string where an object belongs": {
+			data: `{"family": "a", "containerDefinitions": [{"name": "a", "linuxParameters": "initProcessEnabled"}]}`,
+			want: "decode base task definition: 1:56: containerDefinitions[0].linuxParameters: a JSON string where types.LinuxParameters belongs; write the value as the ECS API documents it",
+		},
+		"a string where a map belongs": {
+			data: `{"family": "a", "containerDefinitions": [{"name": "a", "dockerLabels": "team=data"}]}`,
+			want: "decode base task definition: 1:56: containerDefinitions[0].dockerLabels: a JSON string where map[string]string belongs; write the value as the ECS API documents it",
+		},
+		"taskDefinition is not an object": {
+			data: `{"taskDefinition": null, "tags": []}`,
+			want: "decode base task definition: 1:2: taskDefinition: is not a JSON object; it must hold the task definition, {…}",
+		},
+		"null": {
+			data: `null`,
+			want: "decode base task definition: expected a JSON object",
 		},
 		"not an object": {
 			data: `[1]`,
@@ -208,7 +250,8 @@ func TestDecodeBaseAcceptsBOMAndResponseMetadata(t *testing.T) {
 	deregistered := bytes.Replace(plain, []byte(`"status": "ACTIVE",`), []byte(`"status": "INACTIVE", "deregisteredAt": "2026-04-01T09:00:00.000000+00:00",`), 1)
 	deleting := bytes.Replace(plain, []byte(`"status": "ACTIVE",`), []byte(`"status": "DELETE_IN_PROGRESS", "deregisteredAt": "2026-04-01T09:00:00.000000+00:00", "deleteRequestedAt": "2026-04-02T09:00:00.000000+00:00",`), 1)
 	bareWithMeta := []byte(`{"family": "a", "containerDefinitions": [{"name": "a", "image": "x"}], "ResponseMetadata": {"RequestId": "1"}}`)
-	for name, data := range map[string][]byte{"BOM": bom, "boto3 ResponseMetadata": withMeta, "deregistered revision": deregistered, "revision being deleted": deleting} {
+	metaInside := bytes.Replace(plain, []byte(`"taskDefinition": {`), []byte(`"taskDefinition": {"ResponseMetadata": {"RequestId": "0f2e", "HTTPStatusCode": 200},`), 1)
+	for name, data := range map[string][]byte{"BOM": bom, "boto3 ResponseMetadata": withMeta, "ResponseMetadata inside taskDefinition": metaInside, "deregistered revision": deregistered, "revision being deleted": deleting} {
 		if bytes.Equal(data, plain) {
 			t.Fatalf("%s: the fixture did not change", name)
 		}
@@ -228,5 +271,43 @@ func TestDecodeBaseAcceptsBOMAndResponseMetadata(t *testing.T) {
 	}
 	if aws.ToString(got.Family) != "a" || len(got.ContainerDefinitions) != 1 {
 		t.Errorf("bare definition with ResponseMetadata decoded to %+v", got)
+	}
+}
+
+// A spec without a base file has no BaseFile to point into: every value is
+// one launch set, at no line (Problem prints no position for 0).
+func TestLocateWithoutABaseFile(t *testing.T) {
+	if line, col, ok := (taskdef.BaseFile{}).Locate("containerDefinitions[0].image"); line != 0 || col != 0 || ok {
+		t.Errorf("Locate = %d, %d, %t; want 0, 0, false", line, col, ok)
+	}
+}
+
+// The Properties of a CloudFormation AWS::ECS::TaskDefinition spell every
+// key with a capital. Used as a base, each key is a problem of its own, in
+// the order the file writes them, with the spelling ECS wants.
+func TestDecodeBaseCloudFormationProperties(t *testing.T) {
+	const props = `{
+  "Family": "streaming-agent",
+  "Cpu": "1024",
+  "Memory": "4096",
+  "NetworkMode": "awsvpc",
+  "RequiresCompatibilities": ["FARGATE"],
+  "ExecutionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+  "TaskRoleArn": "arn:aws:iam::123456789012:role/agent",
+  "RuntimePlatform": {"OperatingSystemFamily": "LINUX", "CpuArchitecture": "X86_64"},
+  "EphemeralStorage": {"SizeInGiB": 30},
+  "Volumes": [],
+  "ContainerDefinitions": [{"Name": "agent", "Image": "public.ecr.aws/matillion/etl-agent:current", "Essential": true}],
+  "Tags": [{"Key": "team", "Value": "data"}]
+}`
+	keys := []string{"Family", "Cpu", "Memory", "NetworkMode", "RequiresCompatibilities", "ExecutionRoleArn",
+		"TaskRoleArn", "RuntimePlatform", "EphemeralStorage", "Volumes", "ContainerDefinitions", "Tags"}
+	var want []string
+	for i, k := range keys {
+		want = append(want, fmt.Sprintf("%d:3: %s: unknown key; did you mean %s?", i+2, k, strings.ToLower(k[:1])+k[1:]))
+	}
+	_, err := taskdef.DecodeBase([]byte(props))
+	if got, w := fmt.Sprint(err), "decode base task definition: "+strings.Join(want, "; "); got != w {
+		t.Errorf("error\n%s\nwant\n%s", got, w)
 	}
 }

@@ -1,17 +1,22 @@
 package taskdef_test
 
 import (
+	"bytes"
 	"context"
+	"encoding"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"math"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecsdocument "github.com/aws/aws-sdk-go-v2/service/ecs/document"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	smithy "github.com/aws/smithy-go"
@@ -133,6 +138,13 @@ func TestJSONOutputTypes(t *testing.T) {
 	}
 }
 
+// brokenDocument is a smithy document whose marshalling fails.
+type brokenDocument struct{}
+
+func (brokenDocument) MarshalSmithyDocument() ([]byte, error) {
+	return nil, errors.New("document: cut short")
+}
+
 // JSON refuses a value it cannot render as the AWS CLI would, naming the
 // member that holds it, instead of printing a document with a hole.
 func TestJSONRefusesWhatItCannotRender(t *testing.T) {
@@ -141,11 +153,12 @@ func TestJSONRefusesWhatItCannotRender(t *testing.T) {
 		v    any
 		want string
 	}{
-		"map with number keys":      {map[int]string{1: "a"}, "render json: unsupported map key type int"},
-		"in a member":               {&options{Opts: map[int]string{1: "a"}}, "render json: opts: unsupported map key type int"},
-		"in a list in a member":     {struct{ Items []options }{[]options{{Opts: map[int]string{}}}}, "render json: items: opts: unsupported map key type int"},
-		"in a map value":            {map[string]any{"k": []any{1, make(chan int)}}, "render json: unsupported type chan int"},
-		"a number JSON cannot hold": {struct{ Weight float64 }{math.NaN()}, "render json: weight: json: unsupported value: NaN"},
+		"map with number keys":           {map[int]string{1: "a"}, "render json: unsupported map key type int"},
+		"in a member":                    {&options{Opts: map[int]string{1: "a"}}, "render json: opts: unsupported map key type int"},
+		"in a list in a member":          {struct{ Items []options }{[]options{{Opts: map[int]string{}}}}, "render json: items: opts: unsupported map key type int"},
+		"in a map value":                 {map[string]any{"k": []any{1, make(chan int)}}, "render json: unsupported type chan int"},
+		"a number JSON cannot hold":      {struct{ Weight float64 }{math.NaN()}, "render json: weight: json: unsupported value: NaN"},
+		"a document that cannot marshal": {struct{ HookDetails any }{brokenDocument{}}, "render json: hookDetails: document: cut short"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			b, err := taskdef.JSON(tc.v)
@@ -186,3 +199,90 @@ func TestJSONStrings(t *testing.T) {
 		t.Errorf("read back (-want +got):\n%s", d)
 	}
 }
+
+// Values outside a member print as encoding/json prints them (null for
+// nothing, such as a definition missing from `launch render`'s map; numbers
+// in decimal; bytes in base64), and a smithy document (an ECS hook's
+// details) as the JSON it holds, where encoding/json prints {}.
+func TestJSONPlainValues(t *testing.T) {
+	for name, tc := range map[string]struct {
+		v    any
+		want string
+	}{
+		"nothing":            {nil, "null"},
+		"no definition":      {map[string]*ecs.RegisterTaskDefinitionInput{"agent": nil}, `{"agent": null}`},
+		"nil list and map":   {[]any{[]types.Tag(nil), map[string]string(nil)}, `[null, null]`},
+		"nested list of nil": {[][]string{nil, {"a"}}, `[null, ["a"]]`},
+		"unsigned number":    {map[string]uint32{"size": 4096}, `{"size": 4096}`},
+		"bytes":              {[]byte("launch"), `"bGF1bmNo"`},
+		"fraction":           {&types.CanaryConfiguration{CanaryPercent: aws.Float64(12.5)}, `{"canaryPercent": 12.5}`},
+		"document": {ecsdocument.NewLazyDocument(map[string]any{"hook": "pre-scale-up", "timeout": 300}),
+			`{"hook": "pre-scale-up", "timeout": 300}`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var want bytes.Buffer
+			if err := json.Indent(&want, []byte(tc.want), "", "    "); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustJSON(t, tc.v); got != want.String()+"\n" {
+				t.Errorf("JSON = %s, want %s", got, want.String())
+			}
+		})
+	}
+}
+
+// The members of a task definition are plain data. JSON fails only on a map
+// key that is not a string, a value of a kind JSON has no form for, a smithy
+// document that cannot marshal, or a float that is not a number: a task
+// definition holds none of these, so Canonical cannot fail on one, and
+// Equivalent, PlanFor and Diff never return its error. encoding/json, in
+// DecodeBase, fails on valid JSON only with a type error naming the member,
+// as no member type decodes itself. scripts/mutate/equivalent.txt relies on
+// both. This walks every member type, so a new SDK member of another kind
+// fails here first.
+func TestTaskDefinitionMembersArePlainData(t *testing.T) {
+	unions := map[reflect.Type]bool{reflect.TypeFor[types.SharingStrategy](): true} // GPU sharing: *SharingStrategyMemberNvidiaMps of int32s
+	unmarshalers := []reflect.Type{reflect.TypeFor[json.Unmarshaler](), reflect.TypeFor[encoding.TextUnmarshaler]()}
+	seen := map[reflect.Type]bool{}
+	var walk func(ty reflect.Type, path string)
+	walk = func(ty reflect.Type, path string) {
+		for _, u := range unmarshalers {
+			if reflect.PointerTo(ty).Implements(u) {
+				t.Errorf("%s: %s decodes itself (%s)", path, ty, u)
+			}
+		}
+		switch ty.Kind() {
+		case reflect.Pointer, reflect.Slice:
+			walk(ty.Elem(), path)
+		case reflect.Map:
+			if ty.Key().Kind() != reflect.String {
+				t.Errorf("%s: map key %s", path, ty.Key())
+			}
+			walk(ty.Elem(), path)
+		case reflect.Struct:
+			if seen[ty] {
+				return
+			}
+			seen[ty] = true
+			for i := range ty.NumField() {
+				if f := ty.Field(i); f.IsExported() {
+					walk(f.Type, path+"."+wireNameOf(f.Name))
+				}
+			}
+		case reflect.String, reflect.Bool, reflect.Int, reflect.Int32, reflect.Int64:
+		case reflect.Interface:
+			if !unions[ty] {
+				t.Errorf("%s: interface %s", path, ty)
+			}
+		default:
+			t.Errorf("%s: %s", path, ty)
+		}
+	}
+	walk(reflect.TypeFor[ecs.RegisterTaskDefinitionInput](), "")
+	mps := &types.SharingStrategyMemberNvidiaMps{Value: types.NvidiaMpsAllocation{Memory: aws.Int32(4096)}}
+	if _, err := taskdef.JSON(&types.ResourceRequirement{SharingStrategy: mps}); err != nil {
+		t.Error(err)
+	}
+}
+
+func wireNameOf(goName string) string { return strings.ToLower(goName[:1]) + goName[1:] }

@@ -1,12 +1,14 @@
 package taskdef_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/launchdeploy/launch/taskdef"
 )
@@ -367,5 +369,112 @@ func TestCanonicalHealthCheckDefaults(t *testing.T) {
             }`
 	if !strings.Contains(string(b), want) {
 		t.Errorf("canonical form lacks\n%s\nin\n%s", want, b)
+	}
+}
+
+// ECS Exec needs linuxParameters.initProcessEnabled (the AWS guide's exec
+// example sets nothing else in linuxParameters). Turning it on in a base is
+// a change the plan registers and shows; a revision without it is not
+// reused.
+func TestPlanForRegistersInitProcessEnabled(t *testing.T) {
+	withExec, err := taskdef.DecodeBase(readFixture(t, "realworld/aws-docs-ecs-exec-vcpu-strings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withoutExec := taskdef.CloneInput(withExec)
+	withoutExec.ContainerDefinitions[0].LinuxParameters = nil
+
+	plan, err := taskdef.PlanFor(withExec, current(withoutExec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Action != taskdef.ActionRegister {
+		t.Fatalf("Action = %s, want register: the running revision has no init process for ECS Exec", plan.Action)
+	}
+	for _, line := range []string{`+            "linuxParameters": {`, `+                "initProcessEnabled": true`} {
+		if !containsLine(plan.Diff, line) {
+			t.Errorf("diff has no line %q:\n%s", line, plan.Diff)
+		}
+	}
+	// Turned off again (false is the default): the revision without it serves.
+	withExec.ContainerDefinitions[0].LinuxParameters.InitProcessEnabled = aws.Bool(false)
+	if plan, err := taskdef.PlanFor(withExec, current(withoutExec)); err != nil || plan.Action != taskdef.ActionReuse {
+		t.Errorf("initProcessEnabled false: PlanFor = %s, %v; want reuse", plan.Action, err)
+	}
+}
+
+// `launch render` without --agent prints every agent's definition in one
+// object keyed by agent name, in name order, each exactly as Canonical
+// renders it (units converted, defaults written in); the definitions it is
+// given are left as they were.
+func TestCanonicalByName(t *testing.T) {
+	exec, err := taskdef.DecodeBase(readFixture(t, "realworld/aws-docs-ecs-exec-vcpu-strings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent := desiredFromBase(t)
+	defs := map[string]*ecs.RegisterTaskDefinitionInput{"streaming-agent": agent, "exec-debug": exec}
+	got, err := taskdef.CanonicalByName(defs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	want.WriteString("{\n")
+	for i, name := range []string{"exec-debug", "streaming-agent"} {
+		c, err := taskdef.Canonical(defs[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			want.WriteString(",\n")
+		}
+		want.WriteString(`    "` + name + `": ` + strings.ReplaceAll(strings.TrimSuffix(string(c), "\n"), "\n", "\n    "))
+	}
+	want.WriteString("\n}\n")
+	if d := cmp.Diff(want.String(), string(got)); d != "" {
+		t.Errorf("CanonicalByName (-want +got):\n%s", d)
+	}
+	if !strings.Contains(string(got), `"cpu": "256",`) {
+		t.Errorf("CanonicalByName left \".25 vcpu\" unconverted:\n%s", got)
+	}
+	if aws.ToString(exec.Cpu) != ".25 vcpu" || exec.ContainerDefinitions[0].VersionConsistency != "" {
+		t.Errorf("CanonicalByName changed its argument: cpu %q", aws.ToString(exec.Cpu))
+	}
+}
+
+// Nothing in, an error or null out, and never a call to ECS.
+func TestNothingToPlanOrRegister(t *testing.T) {
+	if plan, err := taskdef.PlanFor(nil, nil); err == nil || err.Error() != "plan task definition: no desired definition" {
+		t.Errorf("PlanFor(nil) = %+v, %v", plan, err)
+	}
+	f := &fakeECS{}
+	if td, err := taskdef.Register(context.Background(), f, nil); err == nil || err.Error() != "register task definition: no definition" {
+		t.Errorf("Register(nil) = %v, %v", td, err)
+	}
+	if cur, err := taskdef.Latest(context.Background(), f, ""); err == nil || err.Error() != "describe task definition: family is empty" {
+		t.Errorf(`Latest("") = %v, %v`, cur, err)
+	}
+	if len(f.calls) != 0 {
+		t.Errorf("calls to ECS: %v", f.calls)
+	}
+	if b, err := taskdef.Canonical(nil); err != nil || string(b) != "null\n" {
+		t.Errorf("Canonical(nil) = %q, %v", b, err)
+	}
+	if g := taskdef.LogGroup(nil, "agent"); g != "" {
+		t.Errorf("LogGroup(nil) = %q", g)
+	}
+}
+
+// ARN is safe on any Plan value: a plan names a revision to run only when
+// it reuses a described one, and otherwise returns "" rather than panic.
+func TestPlanARNWithoutARevision(t *testing.T) {
+	for name, p := range map[string]taskdef.Plan{
+		"zero plan":                {},
+		"reuse without a revision": {Action: taskdef.ActionReuse},
+		"reuse of an undescribed":  {Action: taskdef.ActionReuse, Current: &taskdef.Current{}},
+	} {
+		if got := p.ARN(); got != "" {
+			t.Errorf("%s: ARN() = %q, want empty", name, got)
+		}
 	}
 }

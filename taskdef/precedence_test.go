@@ -232,6 +232,13 @@ func TestBuildLogConfigurationPrecedence(t *testing.T) {
 			want: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
 				"awslogs-group": "/ecs/agent", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "web"}},
 		},
+		// The group is launch's, so it is in launch's region: the base's
+		// region names where no such group is.
+		"base awslogs region without group: launch's group and region": {
+			base: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{"awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"}},
+			want: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
+				"awslogs-group": "/ecs/agent", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "web"}},
+		},
 		"spec group replaces FireLens": {
 			base: firelens, spec: taskdef.Logs{Group: "/launch/agent"},
 			want: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
@@ -281,5 +288,25 @@ func TestBuildResultIsCanonical(t *testing.T) {
 				t.Errorf("JSON(Build) differs from Canonical(Build):\n%s", d)
 			}
 		})
+	}
+}
+
+// Without defaults (the zero Defaults), Build adds only what the spec and
+// the base say: no awslogs option and no platform of its own. The platform
+// left out is what ECS assumes, LINUX on X86_64.
+func TestBuildWithoutDefaultsInventsNothing(t *testing.T) {
+	base := &ecs.RegisterTaskDefinitionInput{ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("agent"), Image: aws.String("x"),
+		LogConfiguration: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{"awslogs-group": "/team/app"}}}}}
+	got, err := taskdef.Build(taskdef.Input{Family: "agent", Image: newImage, Base: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{"awslogs-group": "/team/app"}}
+	if d := cmp.Diff(want, got.ContainerDefinitions[0].LogConfiguration, allExported); d != "" {
+		t.Errorf("logConfiguration (-want +got):\n%s", d)
+	}
+	wantPlatform := &types.RuntimePlatform{OperatingSystemFamily: types.OSFamilyLinux, CpuArchitecture: types.CPUArchitectureX8664}
+	if d := cmp.Diff(wantPlatform, got.RuntimePlatform, allExported); d != "" {
+		t.Errorf("runtimePlatform (-want +got):\n%s", d)
 	}
 }

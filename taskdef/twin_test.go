@@ -3,7 +3,9 @@ package taskdef_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -186,5 +188,151 @@ func TestEquivalentTags(t *testing.T) {
 	withUser.Tags = append(withUser.Tags, types.Tag{Key: aws.String("cost-centre"), Value: aws.String("42")})
 	if same, err := taskdef.Equivalent(desired, current(withUser)); err != nil || same {
 		t.Errorf("a revision with another user tag: Equivalent = %t, %v; want false", same, err)
+	}
+}
+
+// When the look for a twin fails, the new revision is still the one to run:
+// RegisterOnce returns it with a warning saying what could not be checked,
+// not an error that would fail a deploy whose registration worked.
+func TestRegisterOnceTwinLookupFailureIsAWarning(t *testing.T) {
+	denied := &types.AccessDeniedException{Message: aws.String("not authorized")}
+	for name, tc := range map[string]struct {
+		fail func(f *fakeECS)
+		want string
+	}{
+		"list fails": {
+			fail: func(f *fakeECS) { f.listErr = denied },
+			want: "look for an identical revision registered by a retried call: list task definitions streaming-agent: AccessDeniedException: not authorized",
+		},
+		"describe fails": {
+			fail: func(f *fakeECS) { f.describeErr = denied },
+			want: "look for an identical revision registered by a retried call: describe task definition " + tdARN("streaming-agent", 1) + ": AccessDeniedException: not authorized",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := &fakeECS{}
+			desired := desiredFromBase(t)
+			register(t, f, desired) // :1, by a retried call
+			tc.fail(f)
+			got, err := taskdef.RegisterOnce(context.Background(), f, desired, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ARN != tdARN("streaming-agent", 2) || got.Duplicate != "" {
+				t.Errorf("RegisterOnce = %+v, want to run the new :2 and deregister nothing", got)
+			}
+			if got.Warning == nil || got.Warning.Error() != tc.want || !errors.Is(got.Warning, denied) {
+				t.Errorf("Warning = %v, want %q", got.Warning, tc.want)
+			}
+			if revs := activeRevisions(f, "streaming-agent"); !slices.Equal(revs, []int32{1, 2}) {
+				t.Errorf("ACTIVE revisions = %v, want [1 2]", revs)
+			}
+		})
+	}
+}
+
+// deregisteredAfterList is ECS while another run deregisters the twin: the
+// list still shows it ACTIVE, the describe just after shows it INACTIVE.
+type deregisteredAfterList struct {
+	*fakeECS
+	arn string
+}
+
+func (d deregisteredAfterList) ListTaskDefinitions(ctx context.Context, in *ecs.ListTaskDefinitionsInput, opts ...func(*ecs.Options)) (*ecs.ListTaskDefinitionsOutput, error) {
+	out, err := d.fakeECS.ListTaskDefinitions(ctx, in, opts...)
+	for i := range d.defs {
+		if aws.ToString(d.defs[i].TaskDefinitionArn) == d.arn {
+			d.defs[i].Status = types.TaskDefinitionStatusInactive
+		}
+	}
+	return out, err
+}
+
+// A twin deregistered meanwhile cannot serve: ECS refuses an INACTIVE
+// revision for a deployment. RegisterOnce keeps the revision it registered.
+func TestRegisterOnceSkipsATwinDeregisteredMeanwhile(t *testing.T) {
+	f := &fakeECS{}
+	desired := desiredFromBase(t)
+	register(t, f, desired)
+	api := deregisteredAfterList{f, tdARN("streaming-agent", 1)}
+	got, err := taskdef.RegisterOnce(context.Background(), api, desired, 0)
+	if err != nil || got.Warning != nil {
+		t.Fatalf("RegisterOnce: %+v, %v", got, err)
+	}
+	if got.ARN != tdARN("streaming-agent", 2) || got.Duplicate != "" {
+		t.Errorf("RegisterOnce = %+v, want to run the new :2 and deregister nothing", got)
+	}
+	if revs := activeRevisions(f, "streaming-agent"); !slices.Equal(revs, []int32{2}) {
+		t.Errorf("ACTIVE revisions = %v, want [2]", revs)
+	}
+}
+
+// Three runs of one spec at once, or a call retried twice, leave several
+// twins: every run picks the lowest, so all of them converge on one revision.
+func TestRegisterOnceChoosesTheLowestTwin(t *testing.T) {
+	f := &fakeECS{}
+	f.addRevision("streaming-agent", 1, types.TaskDefinitionStatusActive) // newest when planned
+	desired := desiredFromBase(t)
+	register(t, f, desired) // :2
+	other := taskdef.CloneInput(desired)
+	other.Cpu = aws.String("4096")
+	register(t, f, other)   // :3, another spec
+	register(t, f, desired) // :4
+	got, err := taskdef.RegisterOnce(context.Background(), f, desired, 1)
+	if err != nil || got.Warning != nil {
+		t.Fatalf("RegisterOnce: %+v, %v", got, err)
+	}
+	if got.ARN != tdARN("streaming-agent", 2) || got.Duplicate != tdARN("streaming-agent", 5) {
+		t.Errorf("RegisterOnce = %+v, want to run :2 and deregister its own :5", got)
+	}
+	if revs := activeRevisions(f, "streaming-agent"); !slices.Equal(revs, []int32{1, 2, 3, 4}) {
+		t.Errorf("ACTIVE revisions = %v, want [1 2 3 4]: a run deregisters only its own", revs)
+	}
+}
+
+// The look for a twin reads at most the 10 revisions just below the new one
+// (DescribeTaskDefinition is throttled): a twin further down, registered
+// before ten others, is left alone and the new revision runs.
+func TestRegisterOnceLooksAtTheTenRevisionsBelowTheNewOne(t *testing.T) {
+	f := &fakeECS{}
+	desired := desiredFromBase(t)
+	register(t, f, desired) // :1, the twin
+	for i := range 10 {     // :2 … :11, other specs
+		other := taskdef.CloneInput(desired)
+		other.ContainerDefinitions[0].Image = aws.String(fmt.Sprintf("public.ecr.aws/matillion/streaming-agent:1.%d", i))
+		register(t, f, other)
+	}
+	f.calls = nil
+	got, err := taskdef.RegisterOnce(context.Background(), f, desired, 0)
+	if err != nil || got.Warning != nil {
+		t.Fatalf("RegisterOnce: %+v, %v", got, err)
+	}
+	if got.ARN != tdARN("streaming-agent", 12) || got.Duplicate != "" {
+		t.Errorf("RegisterOnce = %+v, want to run the new :12", got)
+	}
+	var described []string
+	for _, c := range f.calls {
+		if arn, ok := strings.CutPrefix(c, "DescribeTaskDefinition "); ok {
+			described = append(described, arn)
+		}
+	}
+	var want []string
+	for rev := int32(2); rev <= 11; rev++ {
+		want = append(want, tdARN("streaming-agent", rev))
+	}
+	if !slices.Equal(described, want) {
+		t.Errorf("described %v, want :2 … :11 from the lowest", described)
+	}
+}
+
+// A registration ECS refused is an error: there is no revision to run.
+func TestRegisterOnceRegistrationRefused(t *testing.T) {
+	f := &fakeECS{registErr: &types.ClientException{Message: aws.String("Invalid 'cpu' setting for task.")}}
+	got, err := taskdef.RegisterOnce(context.Background(), f, desiredFromBase(t), 0)
+	if want := "register task definition streaming-agent: ClientException: Invalid 'cpu' setting for task."; err == nil || err.Error() != want || !errors.Is(err, f.registErr) {
+		t.Errorf("error = %v, want %q", err, want)
+	}
+	if got != (taskdef.Registered{}) {
+		t.Errorf("RegisterOnce = %+v, want nothing to run", got)
 	}
 }
