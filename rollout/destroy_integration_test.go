@@ -1,0 +1,282 @@
+package rollout_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/smithy-go"
+
+	"github.com/launchdeploy/launch/internal/emulator"
+	"github.com/launchdeploy/launch/rollout"
+	"github.com/launchdeploy/launch/spec"
+)
+
+// denied is the message of every fault the tests below inject: an error
+// that carries it shows the cause was kept.
+const denied = "denied by the test"
+
+// deny makes the next call of action (of service svc) fail with
+// AccessDenied as AWS answers it: AccessDeniedException for the JSON
+// services, AccessDenied for IAM and STS.
+func (e *env) deny(svc, action string) {
+	e.t.Helper()
+	code := "AccessDeniedException"
+	if svc == "iam" || svc == "sts" {
+		code = "AccessDenied"
+	}
+	e.h.InjectFault(e.t, emulator.Fault{Service: svc, Action: action, Code: code, Message: denied})
+}
+
+// wantDenied fails unless err starts with prefix, carries the injected
+// AWS error (wrapped, not flattened into text) and its message.
+func wantDenied(t *testing.T, err error, prefix string) {
+	t.Helper()
+	var ae smithy.APIError
+	if err == nil || !strings.HasPrefix(err.Error(), prefix) || !errors.As(err, &ae) || ae.ErrorMessage() != denied {
+		t.Errorf("err = %v\nwant it to start with %q and wrap the injected AccessDenied", err, prefix)
+	}
+}
+
+// destroyOnce runs destroy with SDK retries off (an injected fault fails
+// its call once) and keys the items by "kind name".
+func (e *env) destroyOnce(sp *spec.Spec, withRoles bool) (map[string]rollout.DestroyItem, *recorder, error) {
+	e.t.Helper()
+	cfg := e.cfg.Copy()
+	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+	rec := &recorder{t: e.t}
+	items, err := rollout.Destroy(context.Background(), rollout.NewDestroyClients(cfg), sp, withRoles, rec)
+	byName := map[string]rollout.DestroyItem{}
+	for _, it := range items {
+		byName[it.Kind+" "+it.Name] = it
+	}
+	return byName, rec, err
+}
+
+// writes are the requests of the emulator's log that change something.
+func (e *env) writes() []string {
+	e.t.Helper()
+	var out []string
+	for _, r := range e.h.Requests(e.t) {
+		if r.Injected {
+			continue
+		}
+		for _, p := range []string{"Create", "Update", "Delete", "Deregister", "Register", "Put", "Tag", "Untag", "Detach", "Attach"} {
+			if strings.HasPrefix(r.Action, p) {
+				out = append(out, r.Service+":"+r.Action)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (e *env) logGroupTags(name string) (map[string]string, bool) {
+	e.t.Helper()
+	logs := cloudwatchlogs.NewFromConfig(e.cfg)
+	out, err := logs.DescribeLogGroups(context.Background(), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
+	if err != nil {
+		e.t.Fatalf("DescribeLogGroups %s: %v", name, err)
+	}
+	for _, g := range out.LogGroups {
+		if aws.ToString(g.LogGroupName) == name {
+			tags, err := logs.ListTagsForResource(context.Background(), &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(strings.TrimSuffix(aws.ToString(g.Arn), ":*"))})
+			if err != nil {
+				e.t.Fatalf("ListTagsForResource %s: %v", name, err)
+			}
+			return tags.Tags, true
+		}
+	}
+	return nil, false
+}
+
+// Destroy stops at the first call that fails, says which and why, and
+// writes nothing after it; a rerun goes on from what the failed run left.
+// Without --roles it keeps the roles and log groups and says so. A read
+// that fails is never taken for "absent".
+func TestDestroyStopsAtAFailedCallAndARerunFinishes(t *testing.T) {
+	e := newEnv(t)
+	emulator.CreateSecret(t, e.cfg, "agent/creds", `{"client_id":"x"}`, "")
+	sp := e.spec(specYAML(map[string]string{"creds": "agent/creds"}, "      ID: {secret: creds, key: client_id}\n"))
+	if _, _, err := e.deploy(sp, rollout.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	region, acct := e.cfg.Region, e.account()
+	grant := grantName(region, "apps")
+	record := "launch:instance:" + region + "/apps"
+	td := "arn:aws:ecs:" + region + ":" + acct + ":task-definition/agent-a:1"
+	svc := activeService(t, e.cfg, "apps", "agent-a")
+	if svc == nil || svc.DesiredCount != 1 {
+		t.Fatalf("after the deploy: %+v", svc)
+	}
+
+	// Reads before any write: a failure leaves everything as it was.
+	e.h.ClearRequests(t)
+	for _, f := range []struct{ svc, action, prefix string }{
+		{"sts", "GetCallerIdentity", "identify the caller (sts:GetCallerIdentity): "},
+		{"ecs", "ListClusters", "list the clusters of " + region + ": "},
+		{"ecs", "ListServices", "list the services of cluster apps: "},
+		{"ecs", "DescribeServices", "describe the services of cluster apps: "},
+	} {
+		e.deny(f.svc, f.action)
+		items, _, err := e.destroyOnce(sp, false)
+		wantDenied(t, err, f.prefix)
+		if len(items) != 0 {
+			t.Errorf("%s failed: items %v, want none", f.action, items)
+		}
+	}
+	if w := e.writes(); len(w) != 0 {
+		t.Errorf("destroy wrote %v before it knew what the region runs", w)
+	}
+
+	// The scale-down fails: the service is not deleted at full size.
+	e.h.ClearRequests(t)
+	e.deny("ecs", "UpdateService")
+	_, _, err := e.destroyOnce(sp, false)
+	wantDenied(t, err, "scale service agent-a to 0: ")
+	if w := e.writes(); len(w) != 0 {
+		t.Errorf("writes after the failed scale-down: %v", w)
+	}
+	if s := activeService(t, e.cfg, "apps", "agent-a"); s == nil || s.DesiredCount != 1 {
+		t.Errorf("service after the failed scale-down: %+v", s)
+	}
+
+	e.h.ClearRequests(t)
+	e.deny("ecs", "DeleteService")
+	_, _, err = e.destroyOnce(sp, false)
+	wantDenied(t, err, "delete service agent-a: ")
+	if w := e.writes(); !slices.Equal(w, []string{"ecs:UpdateService"}) {
+		t.Errorf("writes %v, want only the scale-down before the failed delete", w)
+	}
+	if s := activeService(t, e.cfg, "apps", "agent-a"); s == nil || s.DesiredCount != 0 {
+		t.Errorf("service after the failed delete: %+v, want ACTIVE at 0", s)
+	}
+
+	// The service goes; then each step of the revisions and the cluster fails once.
+	for _, f := range []struct{ action, prefix string }{
+		{"ListTaskDefinitions", "list task definitions agent-a: "},
+		{"DescribeTaskDefinition", "describe task definition " + td + ": "},
+		{"DeregisterTaskDefinition", "deregister task definition " + td + ": "},
+		{"DescribeClusters", "describe cluster apps: "},
+		{"DeleteCluster", "delete cluster apps: "},
+	} {
+		e.deny("ecs", f.action)
+		_, _, err := e.destroyOnce(sp, false)
+		wantDenied(t, err, f.prefix)
+	}
+	if activeService(t, e.cfg, "apps", "agent-a") != nil {
+		t.Error("the service survived its delete")
+	}
+
+	// Without --roles: the roles, their records, the grant and the log group stay.
+	e.h.ClearRequests(t)
+	got, rec, err := e.destroyOnce(sp, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := got["service agent-a"]; it.Action != rollout.DestroyAbsent || it.Reason != "" {
+		t.Errorf("service deleted by an earlier run: %+v, want absent", it)
+	}
+	if it := got["cluster apps"]; it.Action != rollout.DestroyDeleted {
+		t.Errorf("cluster: %+v", it)
+	}
+	if len(got) != 2 {
+		t.Errorf("items %v, want the service and the cluster only", got)
+	}
+	if w := e.writes(); !slices.Equal(w, []string{"ecs:DeleteCluster"}) {
+		t.Errorf("writes %v, want the cluster's delete only", w)
+	}
+	if !strings.Contains(rec.text(), "roles and log groups kept: pass --roles to delete the ones launch created") {
+		t.Errorf("progress does not say the roles were kept:\n%s", rec.text())
+	}
+	for _, role := range []string{"app-task", "app-exec"} {
+		if _, ok := roleTags(t, e.cfg, role)[record]; !ok {
+			t.Errorf("role %s lost the record %s without --roles", role, record)
+		}
+	}
+	if e.inlinePolicy("app-exec", grant) == "" {
+		t.Error("the grant was deleted without --roles")
+	}
+	if _, ok := e.logGroupTags("/ecs/agent-a"); !ok {
+		t.Error("the log group was deleted without --roles")
+	}
+
+	// With --roles, each failing call stops the run.
+	for _, f := range []struct{ svc, action, prefix string }{
+		{"logs", "DescribeLogGroups", "describe log group /ecs/agent-a: "},
+		{"logs", "ListTagsForResource", "list tags of log group /ecs/agent-a: "},
+		{"logs", "DeleteLogGroup", "delete log group /ecs/agent-a: "},
+		{"iam", "GetRole", "read role app-task: "},
+		{"iam", "DetachRolePolicy", "detach arn:aws:iam::aws:policy/ReadOnlyAccess from role app-task: "},
+		{"iam", "DeleteRole", "delete role app-task: "},
+	} {
+		e.deny(f.svc, f.action)
+		got, _, err := e.destroyOnce(sp, true)
+		wantDenied(t, err, f.prefix)
+		if it, ok := got["log group /ecs/agent-a"]; f.svc == "logs" && ok && it.Action != "" {
+			t.Errorf("%s failed, and destroy says the log group is %s", f.action, it.Action)
+		}
+	}
+	if _, ok := e.logGroupTags("/ecs/agent-a"); ok {
+		t.Error("the log group survived")
+	}
+	if !roleExists(t, e.cfg, "app-task") || len(e.attached("app-task")) != 0 {
+		t.Errorf("app-task after its failed delete: exists %v, attached %v; want it there, detached", roleExists(t, e.cfg, "app-task"), e.attached("app-task"))
+	}
+
+	// IAM says app-task is gone (deleted meanwhile): destroy takes it as
+	// deleted and goes on to app-exec, whose grant cannot be deleted.
+	e.h.InjectFault(t, emulator.Fault{Service: "iam", Action: "DeleteRole", Status: 404, Code: "NoSuchEntity", Message: "gone"})
+	e.deny("iam", "DeleteRolePolicy")
+	got, _, err = e.destroyOnce(sp, true)
+	wantDenied(t, err, "delete inline policy "+grant+" of role app-exec: ")
+	if it := got["role app-task"]; it.Action != rollout.DestroyDeleted {
+		t.Errorf("role app-task that IAM no longer has: %+v, want deleted", it)
+	}
+	if !roleExists(t, e.cfg, "app-exec") || len(e.attached("app-exec")) != 0 || e.inlinePolicy("app-exec", grant) == "" {
+		t.Errorf("app-exec after the failed DeleteRolePolicy: want it there, detached, its grant kept")
+	}
+
+	got, _, err = e.destroyOnce(sp, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]rollout.DestroyItem{
+		"service agent-a":        {Kind: "service", Name: "agent-a", Action: rollout.DestroyAbsent},
+		"cluster apps":           {Kind: "cluster", Name: "apps", Action: rollout.DestroyAbsent},
+		"log group /ecs/agent-a": {Kind: "log group", Name: "/ecs/agent-a", Action: rollout.DestroyAbsent},
+		"role app-task": {Kind: "role", Name: "app-task", Action: rollout.DestroyDeleted,
+			Reason: "no other instance uses it; with 0 managed policy attachment(s) and 0 inline policy(ies)"},
+		"role app-exec": {Kind: "role", Name: "app-exec", Action: rollout.DestroyDeleted,
+			Reason: "no other instance uses it; with 0 managed policy attachment(s) and 1 inline policy(ies)"},
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("the last run:\n got %v\nwant %v", got, want)
+	}
+	if roleExists(t, e.cfg, "app-task") || roleExists(t, e.cfg, "app-exec") {
+		t.Error("a role survived")
+	}
+
+	// Nothing left: a rerun finds everything absent and writes nothing.
+	e.h.ClearRequests(t)
+	got, _, err = e.destroyOnce(sp, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, it := range got {
+		if it.Action != rollout.DestroyAbsent {
+			t.Errorf("rerun: %s %+v, want absent", k, it)
+		}
+	}
+	if len(got) != 5 {
+		t.Errorf("rerun: %v", got)
+	}
+	if w := e.writes(); len(w) != 0 {
+		t.Errorf("rerun wrote %v", w)
+	}
+}
