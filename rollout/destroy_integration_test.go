@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/launchdeploy/launch/internal/emulator"
@@ -42,6 +46,18 @@ func wantDenied(t *testing.T, err error, prefix string) {
 		t.Errorf("err = %v\nwant it to start with %q and wrap the injected AccessDenied", err, prefix)
 	}
 }
+
+// wantThrottled is wantDenied for a call SetThrottle refused.
+func wantThrottled(t *testing.T, err error, prefix string) {
+	t.Helper()
+	var ae smithy.APIError
+	if err == nil || !strings.HasPrefix(err.Error(), prefix) || !errors.As(err, &ae) || ae.ErrorCode() != "ThrottlingException" {
+		t.Errorf("err = %v\nwant it to start with %q and wrap the ThrottlingException", err, prefix)
+	}
+}
+
+// unthrottle lifts SetThrottle's bucket on action.
+func (e *env) unthrottle(action string) { e.h.SetThrottle(e.t, action, 1e6, 1e6) }
 
 // destroyOnce runs destroy with SDK retries off (an injected fault fails
 // its call once) and keys the items by "kind name".
@@ -163,12 +179,28 @@ func TestDestroyStopsAtAFailedCallAndARerunFinishes(t *testing.T) {
 		{"DescribeTaskDefinition", "describe task definition " + td + ": "},
 		{"DeregisterTaskDefinition", "deregister task definition " + td + ": "},
 		{"DescribeClusters", "describe cluster apps: "},
-		{"DeleteCluster", "delete cluster apps: "},
 	} {
 		e.deny("ecs", f.action)
 		_, _, err := e.destroyOnce(sp, false)
 		wantDenied(t, err, f.prefix)
 	}
+	// The survey's ListServices and DescribeServices pass (one cluster, one
+	// service), the cluster's own check of them fails.
+	for _, f := range []struct{ action, prefix string }{
+		{"ListServices", "list services of cluster apps: "},
+		{"DescribeServices", "describe services of cluster apps: "},
+	} {
+		e.h.SetThrottle(t, f.action, 1, 0.001)
+		got, _, err := e.destroyOnce(sp, false)
+		e.unthrottle(f.action)
+		wantThrottled(t, err, f.prefix)
+		if it := got["cluster apps"]; it.Action == rollout.DestroyDeleted {
+			t.Errorf("%s failed, and the cluster is %+v", f.action, it)
+		}
+	}
+	e.deny("ecs", "DeleteCluster")
+	_, _, err = e.destroyOnce(sp, false)
+	wantDenied(t, err, "delete cluster apps: ")
 	if activeService(t, e.cfg, "apps", "agent-a") != nil {
 		t.Error("the service survived its delete")
 	}
@@ -278,5 +310,225 @@ func TestDestroyStopsAtAFailedCallAndARerunFinishes(t *testing.T) {
 	}
 	if w := e.writes(); len(w) != 0 {
 		t.Errorf("rerun wrote %v", w)
+	}
+}
+
+const splunkBase = `{
+  "family": "agent-s",
+  "requiresCompatibilities": ["FARGATE"],
+  "networkMode": "awsvpc",
+  "cpu": "256",
+  "memory": "512",
+  "containerDefinitions": [{
+    "name": "agent-s",
+    "image": "placeholder",
+    "essential": true,
+    "logConfiguration": {"logDriver": "splunk", "options": {"splunk-url": "https://splunk.example.com:8088"}}
+  }]
+}`
+
+// ownershipSpec is the cluster apps with agent-a (reading a secret) and
+// agent-s (no service tasks, logging to splunk), plus more agents.
+func ownershipSpec(more ...string) string {
+	y := `region: ${REGION}
+cluster: {name: apps, create: true}
+taskRole: {name: app-task}
+executionRole: {name: app-exec}
+secrets:
+  creds: agent/creds
+defaults:
+  network:
+    subnets:
+      - ${SUBNET_1}
+      - ${SUBNET_2}
+    securityGroups:
+      - ${SECURITY_GROUP}
+agents:
+  - name: agent-a
+    image: example.com/agent:1
+    secrets:
+      ID: {secret: creds, key: client_id}
+  - name: agent-s
+    image: example.com/agent:1
+    baseTaskDefinition: splunk.json
+    service: {desiredCount: 0}
+`
+	for _, a := range more {
+		y += "  - name: " + a + "\n    image: example.com/agent:1\n"
+	}
+	return y
+}
+
+// Destroy deletes only what this instance created and nothing another
+// service runs, and names the reason for everything it leaves: services and
+// revisions made by hand or by another instance, a revision and log group a
+// service of another cluster still runs (the log group is handed over to
+// that service's instance), the roles that service runs (only this
+// instance's record and grant go), the cluster that still has services.
+func TestDestroyDeletesOnlyThisInstancesAndSaysWhyOfTheRest(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	r := e.regionalIn(e.cfg.Region)
+	region, acct := e.cfg.Region, e.account()
+	if err := os.WriteFile(filepath.Join(e.dir, "splunk.json"), []byte(splunkBase), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	emulator.CreateSecret(t, e.cfg, "agent/creds", `{"client_id":"x"}`, "")
+	e.deploySpecIn(r, e.load(r, "deploy.yaml", ownershipSpec()))
+	sp := e.load(r, "all.yaml", ownershipSpec("agent-b", "agent-c", "agent-d"))
+
+	// launch logs cannot read an agent logging with another driver.
+	_, err := rollout.Logs(ctx, rollout.NewClients(e.cfg), sp, "agent-s", 0, 0)
+	if !errors.Is(err, rollout.ErrNoAWSLogs) || err.Error() != "agent agent-s (agent-s:1): container agent-s does not log to CloudWatch Logs (awslogs driver)" {
+		t.Errorf("logs of agent-s: %v", err)
+	}
+
+	// By hand: a service of another instance's cluster running agent-a:1;
+	// agent-b's service and revision without launch's tags; agent-c's,
+	// tagged by another instance, and its log group without tags.
+	ecsc := ecs.NewFromConfig(e.cfg)
+	other, elsewhere := acct+"/"+region+"/other", acct+"/"+region+"/elsewhere"
+	tags := func(inst string) []ecstypes.Tag {
+		if inst == "" {
+			return nil
+		}
+		return []ecstypes.Tag{{Key: aws.String("launch:managed-by"), Value: aws.String("launch")}, {Key: aws.String("launch:instance"), Value: aws.String(inst)}}
+	}
+	register := func(family, inst string) string {
+		t.Helper()
+		out, err := ecsc.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+			Family: aws.String(family), RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
+			NetworkMode: ecstypes.NetworkModeAwsvpc, Cpu: aws.String("256"), Memory: aws.String("512"),
+			ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String(family), Image: aws.String("example.com/agent:1")}},
+			Tags:                 tags(inst),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.TaskDefinition.TaskDefinitionArn)
+	}
+	create := func(cluster, name, td, inst string) {
+		t.Helper()
+		if _, err := ecsc.CreateService(ctx, &ecs.CreateServiceInput{
+			Cluster: aws.String(cluster), ServiceName: aws.String(name), TaskDefinition: aws.String(td),
+			DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate, Tags: tags(inst),
+			NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+				Subnets: e.net.Subnets, SecurityGroups: e.net.SecurityGroups}},
+		}); err != nil {
+			t.Fatalf("create service %s: %v", name, err)
+		}
+	}
+	if _, err := ecsc.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("other")}); err != nil {
+		t.Fatal(err)
+	}
+	create("other", "borrower", "arn:aws:ecs:"+region+":"+acct+":task-definition/agent-a:1", other)
+	create("apps", "agent-b", register("agent-b", ""), "")
+	create("apps", "agent-c", register("agent-c", elsewhere), elsewhere)
+	if _, err := cloudwatchlogs.NewFromConfig(e.cfg).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/agent-c")}); err != nil {
+		t.Fatal(err)
+	}
+
+	e.h.ClearRequests(t)
+	got, _, err := e.destroyOnce(sp, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record, grant := "launch:instance:"+region+"/apps", grantName(region, "apps")
+	borrower := "service borrower in cluster other"
+	want := map[string]rollout.DestroyItem{
+		"service agent-a":           {Action: rollout.DestroyDeleted},
+		"task definition agent-a:1": {Action: rollout.DestroyKept, Reason: "run by " + borrower},
+		"service agent-s":           {Action: rollout.DestroyDeleted},
+		"task definition agent-s:1": {Action: rollout.DestroyDeleted, Reason: "deregistered"},
+		"service agent-b":           {Action: rollout.DestroySkipped, Reason: "not created by launch: no launch:managed-by=launch tag"},
+		"task definition agent-b:1": {Action: rollout.DestroySkipped, Reason: "not created by launch: no launch:managed-by=launch tag"},
+		"service agent-c":           {Action: rollout.DestroySkipped, Reason: "created by deployment instance " + elsewhere},
+		"task definition agent-c:1": {Action: rollout.DestroyKept, Reason: "run by service agent-c in cluster apps"},
+		"service agent-d":           {Action: rollout.DestroyAbsent},
+		"cluster apps":              {Action: rollout.DestroyKept, Reason: "still runs 2 other service(s)"},
+		"log group /ecs/agent-a": {Action: rollout.DestroyKept,
+			Reason: "named by the task definition that " + borrower + " runs; handed over to deployment instance " + other},
+		"log group /ecs/agent-b":          {Action: rollout.DestroyAbsent},
+		"log group /ecs/agent-c":          {Action: rollout.DestroySkipped, Reason: "not created by launch: no launch:managed-by=launch tag"},
+		"log group /ecs/agent-d":          {Action: rollout.DestroyAbsent},
+		"role app-task":                   {Action: rollout.DestroyKept, Reason: "run by " + borrower + " (deployed by a launch without instance records, or by hand)"},
+		"role tag app-task/" + record:     {Action: rollout.DestroyDeleted, Reason: "this instance no longer uses the role"},
+		"role app-exec":                   {Action: rollout.DestroyKept, Reason: "run by " + borrower + " (deployed by a launch without instance records, or by hand)"},
+		"role tag app-exec/" + record:     {Action: rollout.DestroyDeleted, Reason: "this instance no longer uses the role"},
+		"inline policy app-exec/" + grant: {Action: rollout.DestroyDeleted, Reason: "launch's own secrets grant"},
+	}
+	for k, w := range want {
+		if g := got[k]; g.Action != w.Action || g.Reason != w.Reason {
+			t.Errorf("%s: %s (%s)\n                want %s (%s)", k, g.Action, g.Reason, w.Action, w.Reason)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected item %s: %+v", k, got[k])
+		}
+	}
+	// agent-a is scaled to 0 before its delete; agent-s runs no task and is
+	// deleted as it is.
+	wantWrites := []string{"ecs:UpdateService", "ecs:DeleteService", "ecs:DeleteService", "ecs:DeregisterTaskDefinition",
+		"logs:TagResource", "iam:UntagRole", "iam:UntagRole", "iam:DeleteRolePolicy"}
+	if w := e.writes(); !slices.Equal(w, wantWrites) {
+		t.Errorf("writes\n %v\nwant %v", w, wantWrites)
+	}
+
+	// Read back: what is not this instance's is all there.
+	for _, s := range [][2]string{{"other", "borrower"}, {"apps", "agent-b"}, {"apps", "agent-c"}} {
+		if activeService(t, e.cfg, s[0], s[1]) == nil {
+			t.Errorf("service %s of cluster %s is gone", s[1], s[0])
+		}
+	}
+	for _, s := range []string{"agent-a", "agent-s"} {
+		if activeService(t, e.cfg, "apps", s) != nil {
+			t.Errorf("service %s survived", s)
+		}
+	}
+	for fam, revs := range map[string][]string{"agent-a": {"agent-a:1"}, "agent-s": nil, "agent-b": {"agent-b:1"}, "agent-c": {"agent-c:1"}} {
+		if got := activeRevisions(t, e.cfg, fam); !slices.Equal(got, revs) {
+			t.Errorf("ACTIVE revisions of %s: %v, want %v", fam, got, revs)
+		}
+	}
+	if tg, ok := e.logGroupTags("/ecs/agent-a"); !ok || tg["launch:instance"] != other || tg["launch:managed-by"] != "launch" {
+		t.Errorf("log group /ecs/agent-a: exists %v, tags %v; want it handed over to %s", ok, tg, other)
+	}
+	if _, ok := e.logGroupTags("/ecs/agent-c"); !ok {
+		t.Error("the log group made by hand is gone")
+	}
+	for _, role := range []string{"app-task", "app-exec"} {
+		if !roleExists(t, e.cfg, role) {
+			t.Fatalf("role %s, which borrower runs, was deleted", role)
+		}
+		if _, ok := roleTags(t, e.cfg, role)[record]; ok {
+			t.Errorf("role %s still records the destroyed instance", role)
+		}
+	}
+	if e.inlinePolicy("app-exec", grant) != "" {
+		t.Error("the instance's grant survived")
+	}
+	if a := e.attached("app-exec"); !slices.Equal(a, []string{"arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}) {
+		t.Errorf("app-exec's managed policies: %v, want them left as they are", a)
+	}
+
+	// The rerun: a failed read of a revision another service runs stops it
+	// before the log groups (deregisterOwned reads agent-a:1, agent-b:1 and
+	// agent-c:1 first).
+	e.h.SetThrottle(t, "DescribeTaskDefinition", 3, 0.001)
+	_, _, err = e.destroyOnce(sp, true)
+	e.unthrottle("DescribeTaskDefinition")
+	wantThrottled(t, err, "describe task definition agent-a:1 (run by "+borrower+"): ")
+	// Then it writes nothing: the log group is the other instance's now.
+	e.h.ClearRequests(t)
+	got, _, err = e.destroyOnce(sp, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := e.writes(); len(w) != 0 {
+		t.Errorf("rerun wrote %v", w)
+	}
+	if it := got["log group /ecs/agent-a"]; it.Action != rollout.DestroySkipped || it.Reason != "created by deployment instance "+other {
+		t.Errorf("rerun: the handed-over log group %+v", it)
 	}
 }
