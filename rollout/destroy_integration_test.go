@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 
 	"github.com/launchdeploy/launch/internal/emulator"
@@ -311,6 +312,106 @@ func TestDestroyStopsAtAFailedCallAndARerunFinishes(t *testing.T) {
 	if w := e.writes(); len(w) != 0 {
 		t.Errorf("rerun wrote %v", w)
 	}
+
+	// A cluster of that name made since by hand, then tagged by another
+	// instance: destroy leaves it.
+	ecsc := ecs.NewFromConfig(e.cfg)
+	cl, err := ecsc.CreateCluster(context.Background(), &ecs.CreateClusterInput{ClusterName: aws.String("apps")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := acct + "/" + region + "/elsewhere"
+	for _, c := range []struct {
+		tags   []ecstypes.Tag
+		reason string
+	}{
+		{nil, "not created by launch: no launch:managed-by=launch tag"},
+		{[]ecstypes.Tag{{Key: aws.String("launch:managed-by"), Value: aws.String("launch")}, {Key: aws.String("launch:instance"), Value: aws.String(elsewhere)}},
+			"created by deployment instance " + elsewhere},
+	} {
+		if c.tags != nil {
+			if _, err := ecsc.TagResource(context.Background(), &ecs.TagResourceInput{ResourceArn: cl.Cluster.ClusterArn, Tags: c.tags}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, _, err := e.destroyOnce(sp, false)
+		if it := got["cluster apps"]; err != nil || it.Action != rollout.DestroySkipped || it.Reason != c.reason {
+			t.Errorf("cluster apps: %+v, %v; want skipped (%s)", it, err, c.reason)
+		}
+		out, err := ecsc.DescribeClusters(context.Background(), &ecs.DescribeClustersInput{Clusters: []string{"apps"}})
+		if err != nil || len(out.Clusters) != 1 || aws.ToString(out.Clusters[0].Status) != "ACTIVE" {
+			t.Errorf("cluster apps after destroy: %+v %v", out, err)
+		}
+	}
+}
+
+// A role launch did not create (here the execution role, made by hand
+// before the first deploy) stays with its trust and policies; only the
+// instance's record and grant go. Failing to remove either stops destroy.
+func TestDestroyLeavesARoleLaunchDidNotCreate(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	if _, err := e.iam().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("app-exec"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	emulator.CreateSecret(t, e.cfg, "agent/creds", `{"client_id":"x"}`, "")
+	sp := e.spec(specYAML(map[string]string{"creds": "agent/creds"}, "      ID: {secret: creds, key: client_id}\n"))
+	if _, _, err := e.deploy(sp, rollout.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	region := e.cfg.Region
+	record, grant := "launch:instance:"+region+"/apps", grantName(region, "apps")
+	trustBefore := e.trustOf("app-exec").JSON()
+	attachedBefore := e.attached("app-exec")
+	if _, ok := roleTags(t, e.cfg, "app-exec")[record]; !ok || e.inlinePolicy("app-exec", grant) == "" || len(attachedBefore) == 0 {
+		t.Fatalf("the deploy did not record the instance, grant the secret and attach the execution policy on app-exec")
+	}
+
+	// app-task, launch's, goes first; then removing the record fails.
+	e.deny("iam", "UntagRole")
+	first, _, err := e.destroyOnce(sp, true)
+	wantDenied(t, err, "remove tag "+record+" of role app-exec: ")
+	if it := first["role app-task"]; it.Action != rollout.DestroyDeleted || it.Reason != "no other instance uses it; with 1 managed policy attachment(s) and 0 inline policy(ies)" {
+		t.Errorf("role app-task: %+v", it)
+	}
+	e.deny("iam", "DeleteRolePolicy")
+	_, _, err = e.destroyOnce(sp, true)
+	wantDenied(t, err, "delete inline policy "+grant+" of role app-exec: ")
+
+	e.h.ClearRequests(t)
+	got, _, err := e.destroyOnce(sp, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]rollout.DestroyItem{
+		"role app-exec": {Kind: "role", Name: "app-exec", Action: rollout.DestroySkipped,
+			Reason: "not created by launch: no launch:managed-by=launch tag; its trust and policies are left as they are"},
+		"inline policy app-exec/" + grant: {Kind: "inline policy", Name: "app-exec/" + grant, Action: rollout.DestroyDeleted, Reason: "launch's own secrets grant"},
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %+v\nwant %+v", k, got[k], w)
+		}
+	}
+	if _, ok := got["role tag app-exec/"+record]; ok {
+		t.Errorf("the record, removed by the run before, was removed again: %+v", got["role tag app-exec/"+record])
+	}
+	if w := e.writes(); !slices.Equal(w, []string{"iam:DeleteRolePolicy"}) {
+		t.Errorf("writes %v, want app-exec's grant's delete only", w)
+	}
+	if !roleExists(t, e.cfg, "app-exec") {
+		t.Fatal("the role made by hand was deleted")
+	}
+	if got := e.trustOf("app-exec").JSON(); got != trustBefore {
+		t.Errorf("app-exec's trust changed:\n%s\nwas\n%s", got, trustBefore)
+	}
+	if got := e.attached("app-exec"); !slices.Equal(got, attachedBefore) {
+		t.Errorf("app-exec's managed policies %v, were %v", got, attachedBefore)
+	}
+	if _, ok := roleTags(t, e.cfg, "app-exec")[record]; ok || e.inlinePolicy("app-exec", grant) != "" {
+		t.Error("app-exec keeps the destroyed instance's record or grant")
+	}
 }
 
 const splunkBase = `{
@@ -428,10 +529,28 @@ func TestDestroyDeletesOnlyThisInstancesAndSaysWhyOfTheRest(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A revision another instance registered, which no service runs.
+	register("agent-d", elsewhere)
+
+	// The first run fails to hand the log group over: the services and
+	// revisions are done by then.
+	e.h.ClearRequests(t)
+	e.deny("logs", "TagResource")
+	first, _, err := e.destroyOnce(sp, true)
+	wantDenied(t, err, "hand log group /ecs/agent-a over to deployment instance "+other+": ")
+	// agent-a is scaled to 0 before its delete; agent-s runs no task and is
+	// deleted as it is.
+	wantWrites := []string{"ecs:UpdateService", "ecs:DeleteService", "ecs:DeleteService", "ecs:DeregisterTaskDefinition"}
+	if w := e.writes(); !slices.Equal(w, wantWrites) {
+		t.Errorf("writes\n %v\nwant %v", w, wantWrites)
+	}
 	e.h.ClearRequests(t)
 	got, _, err := e.destroyOnce(sp, true)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, k := range []string{"service agent-a", "service agent-s", "task definition agent-s:1"} {
+		got[k] = first[k] // the rerun finds them gone
 	}
 	record, grant := "launch:instance:"+region+"/apps", grantName(region, "apps")
 	borrower := "service borrower in cluster other"
@@ -445,6 +564,7 @@ func TestDestroyDeletesOnlyThisInstancesAndSaysWhyOfTheRest(t *testing.T) {
 		"service agent-c":           {Action: rollout.DestroySkipped, Reason: "created by deployment instance " + elsewhere},
 		"task definition agent-c:1": {Action: rollout.DestroyKept, Reason: "run by service agent-c in cluster apps"},
 		"service agent-d":           {Action: rollout.DestroyAbsent},
+		"task definition agent-d:1": {Action: rollout.DestroySkipped, Reason: "registered by deployment instance " + elsewhere},
 		"cluster apps":              {Action: rollout.DestroyKept, Reason: "still runs 2 other service(s)"},
 		"log group /ecs/agent-a": {Action: rollout.DestroyKept,
 			Reason: "named by the task definition that " + borrower + " runs; handed over to deployment instance " + other},
@@ -467,10 +587,7 @@ func TestDestroyDeletesOnlyThisInstancesAndSaysWhyOfTheRest(t *testing.T) {
 			t.Errorf("unexpected item %s: %+v", k, got[k])
 		}
 	}
-	// agent-a is scaled to 0 before its delete; agent-s runs no task and is
-	// deleted as it is.
-	wantWrites := []string{"ecs:UpdateService", "ecs:DeleteService", "ecs:DeleteService", "ecs:DeregisterTaskDefinition",
-		"logs:TagResource", "iam:UntagRole", "iam:UntagRole", "iam:DeleteRolePolicy"}
+	wantWrites = []string{"logs:TagResource", "iam:UntagRole", "iam:UntagRole", "iam:DeleteRolePolicy"}
 	if w := e.writes(); !slices.Equal(w, wantWrites) {
 		t.Errorf("writes\n %v\nwant %v", w, wantWrites)
 	}
@@ -486,7 +603,7 @@ func TestDestroyDeletesOnlyThisInstancesAndSaysWhyOfTheRest(t *testing.T) {
 			t.Errorf("service %s survived", s)
 		}
 	}
-	for fam, revs := range map[string][]string{"agent-a": {"agent-a:1"}, "agent-s": nil, "agent-b": {"agent-b:1"}, "agent-c": {"agent-c:1"}} {
+	for fam, revs := range map[string][]string{"agent-a": {"agent-a:1"}, "agent-s": nil, "agent-b": {"agent-b:1"}, "agent-c": {"agent-c:1"}, "agent-d": {"agent-d:1"}} {
 		if got := activeRevisions(t, e.cfg, fam); !slices.Equal(got, revs) {
 			t.Errorf("ACTIVE revisions of %s: %v, want %v", fam, got, revs)
 		}
@@ -513,9 +630,9 @@ func TestDestroyDeletesOnlyThisInstancesAndSaysWhyOfTheRest(t *testing.T) {
 	}
 
 	// The rerun: a failed read of a revision another service runs stops it
-	// before the log groups (deregisterOwned reads agent-a:1, agent-b:1 and
-	// agent-c:1 first).
-	e.h.SetThrottle(t, "DescribeTaskDefinition", 3, 0.001)
+	// before the log groups (deregisterOwned reads agent-a:1, agent-b:1,
+	// agent-c:1 and agent-d:1 first).
+	e.h.SetThrottle(t, "DescribeTaskDefinition", 4, 0.001)
 	_, _, err = e.destroyOnce(sp, true)
 	e.unthrottle("DescribeTaskDefinition")
 	wantThrottled(t, err, "describe task definition agent-a:1 (run by "+borrower+"): ")
