@@ -9,11 +9,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/launchdeploy/launch/internal/emulator"
 	"github.com/launchdeploy/launch/rollout"
 	"github.com/launchdeploy/launch/spec"
 )
 
-// deployWith runs a deploy in-process with opts and returns its progress.
+// deployWith runs a deploy in-process with opts and returns its progress
+// (SDK retries off, so an injected fault fails its call once).
 func (e *env) deployWith(sp *spec.Spec, opts rollout.Options) (*rollout.Report, *recorder, error) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -21,7 +23,9 @@ func (e *env) deployWith(sp *spec.Spec, opts rollout.Options) (*rollout.Report, 
 	opts.PollMin, opts.PollMax = 100*time.Millisecond, 300*time.Millisecond
 	rec := &recorder{t: e.t}
 	rep := rollout.NewReport(sp.Path)
-	err := rollout.Deploy(ctx, rollout.NewClients(e.cfg), sp, opts, rec, rep)
+	cfg := e.cfg.Copy()
+	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+	err := rollout.Deploy(ctx, rollout.NewClients(cfg), sp, opts, rec, rep)
 	return rep, rec, err
 }
 
@@ -46,16 +50,37 @@ func TestDeployWaitsForAnotherRunsDeploymentOrSaysWhyNot(t *testing.T) {
 	if _, _, err := e.deployTo(imageSpec(e, "example.com/agent:1")); err != nil {
 		t.Fatal(err)
 	}
-	e.h.SetDeploymentDuration(t, 2*time.Second)
+	v3 := imageSpec(e, "example.com/agent:3")
+	// A failed read while planning stops the deploy.
+	e.deny("sts", "GetCallerIdentity")
+	_, _, err := e.deployWith(v3, rollout.Options{})
+	wantDenied(t, err, "identify the caller (sts:GetCallerIdentity): ")
+	// How many DescribeServices calls a plan makes: the next one is the wait's.
+	e.h.ClearRequests(t)
+	if _, err := rollout.MakePlan(context.Background(), rollout.NewClients(e.cfg), v3); err != nil {
+		t.Fatal(err)
+	}
+	planReads := emulator.CountActions(e.h.Requests(t))["ecs:DescribeServices"]
+
+	e.h.SetDeploymentDuration(t, 3*time.Second)
 	if _, _, err := e.deployWith(imageSpec(e, "example.com/agent:2"), rollout.Options{NoWait: true}); err != nil {
 		t.Fatal(err)
 	}
 	other := primaryID(t, e)
-	v3 := imageSpec(e, "example.com/agent:3")
 
+	// The wait's read of the other deployment fails: the deploy stops with
+	// that error, not as a deployment in progress.
 	e.h.ClearRequests(t)
-	_, _, err := e.deployWith(v3, rollout.Options{IfInProgress: rollout.InProgressFail})
+	e.h.SetThrottle(t, "DescribeServices", planReads, 0.001)
+	_, _, err = e.deployWith(v3, rollout.Options{})
+	e.unthrottle("DescribeServices")
 	var ip *rollout.InProgressError
+	wantThrottled(t, err, "describe service agent-a: ")
+	if errors.As(err, &ip) {
+		t.Errorf("a failed read reported as a deployment in progress: %v", err)
+	}
+
+	_, _, err = e.deployWith(v3, rollout.Options{IfInProgress: rollout.InProgressFail})
 	want := "another deployment is in progress: agent-a (deployment " + other + " on agent-a:2); --if-in-progress fail; rerun when it has ended, or use --if-in-progress wait; nothing was changed"
 	if !errors.As(err, &ip) || err.Error() != want {
 		t.Errorf("--if-in-progress fail: %v\nwant %s", err, want)
@@ -87,6 +112,9 @@ func TestDeployWaitsForAnotherRunsDeploymentOrSaysWhyNot(t *testing.T) {
 
 	// Another run deploys an image whose tasks crash: the circuit breaker
 	// fails it and rolls back. This run waits for both, then deploys.
+	// (Each round of failures takes a deployment's duration; the next plan
+	// must come before the first.)
+	e.h.SetDeploymentDuration(t, 1500*time.Millisecond)
 	e.h.MarkImageCrashing(t, "example.com/agent:4", 1, "boom")
 	if _, _, err := e.deployWith(imageSpec(e, "example.com/agent:4"), rollout.Options{NoWait: true}); err != nil {
 		t.Fatal(err)
