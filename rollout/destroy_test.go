@@ -2,6 +2,8 @@ package rollout
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -116,5 +118,50 @@ func TestDestroyWithoutARegionSaysWhichInstanceItCannotTell(t *testing.T) {
 	want := "cannot tell which deployment instance to destroy: no AWS region: set region: in the spec, --region, or AWS_REGION"
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+// manyECS is a cluster of 11 services; DescribeServices refuses more than
+// 10 names, as ECS does.
+type manyECS struct{ *ecs.Client }
+
+func (manyECS) ListClusters(context.Context, *ecs.ListClustersInput, ...func(*ecs.Options)) (*ecs.ListClustersOutput, error) {
+	return &ecs.ListClustersOutput{ClusterArns: []string{apps}}, nil
+}
+
+func (manyECS) ListServices(context.Context, *ecs.ListServicesInput, ...func(*ecs.Options)) (*ecs.ListServicesOutput, error) {
+	var arns []string
+	for i := range 11 {
+		arns = append(arns, svcARN(fmt.Sprintf("s%02d", i)))
+	}
+	return &ecs.ListServicesOutput{ServiceArns: arns}, nil
+}
+
+func (manyECS) DescribeServices(_ context.Context, in *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
+	if len(in.Services) > 10 {
+		return nil, errors.New("InvalidParameterException: at most 10 services")
+	}
+	out := &ecs.DescribeServicesOutput{}
+	for _, arn := range in.Services {
+		name := shortARN(arn)
+		out.Services = append(out.Services, ecstypes.Service{ServiceName: aws.String(name), ServiceArn: aws.String(arn), Status: aws.String("ACTIVE"), TaskDefinition: aws.String(tdARN(name + ":1"))})
+	}
+	return out, nil
+}
+
+func TestDestroyDescribesServicesTenAtATime(t *testing.T) {
+	sp := &spec.Spec{}
+	sp.Cluster.Name = "apps"
+	c := DestroyClients{ECS: manyECS{}, Region: "eu-west-1"}
+	reg, err := surveyRegion(context.Background(), c, Instance{Account: "123456789012", Region: "eu-west-1", Cluster: "apps"}, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reg.revisions) != 11 || len(reg.revisions["s10:1"]) != 1 {
+		t.Errorf("the survey found the revisions of %d services, want 11: %v", len(reg.revisions), reg.revisions)
+	}
+	arns, _ := manyECS{}.ListServices(context.Background(), nil)
+	if n, err := activeServices(context.Background(), c, "apps", arns.ServiceArns); n != 11 || err != nil {
+		t.Errorf("active services: %d, %v; want 11", n, err)
 	}
 }
