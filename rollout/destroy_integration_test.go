@@ -536,8 +536,20 @@ func TestDestroyDeletesOnlyThisInstancesAndSaysWhyOfTheRest(t *testing.T) {
 	// revisions are done by then.
 	e.h.ClearRequests(t)
 	e.deny("logs", "TagResource")
-	first, _, err := e.destroyOnce(sp, true)
+	first, rec, err := e.destroyOnce(sp, true)
 	wantDenied(t, err, "hand log group /ecs/agent-a over to deployment instance "+other+": ")
+	// Each item is a progress line; the words are what scripts read.
+	for _, line := range []string{
+		"destroying deployment instance " + acct + "/" + region + "/apps",
+		"service agent-a: deleted",
+		"task definition agent-a:1: kept (run by service borrower in cluster other)",
+		"service agent-b: skipped (not created by launch: no launch:managed-by=launch tag)",
+		"service agent-d: absent",
+	} {
+		if !slices.Contains(strings.Split(rec.text(), "\n"), line) {
+			t.Errorf("progress lacks the line %q:\n%s", line, rec.text())
+		}
+	}
 	// agent-a is scaled to 0 before its delete; agent-s runs no task and is
 	// deleted as it is.
 	wantWrites := []string{"ecs:UpdateService", "ecs:DeleteService", "ecs:DeleteService", "ecs:DeregisterTaskDefinition"}

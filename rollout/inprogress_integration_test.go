@@ -29,6 +29,13 @@ func (e *env) deployWith(sp *spec.Spec, opts rollout.Options) (*rollout.Report, 
 	return rep, rec, err
 }
 
+// noBreaker is imageSpec without a circuit breaker: a deployment whose
+// tasks fail stays IN_PROGRESS.
+func noBreaker(e *env, image string) *spec.Spec {
+	return e.spec(strings.Replace(specYAML(nil, ""), "    image: example.com/agent:1\n",
+		"    image: "+image+"\n    service: {circuitBreaker: {enable: false, rollback: false}}\n", 1))
+}
+
 // primaryID is the ID of the service's PRIMARY deployment, read with the SDK.
 func primaryID(t *testing.T, e *env) string {
 	t.Helper()
@@ -136,16 +143,12 @@ func TestDeployWaitsForAnotherRunsDeploymentOrSaysWhyNot(t *testing.T) {
 
 	// Without a circuit breaker the crashing deployment stays IN_PROGRESS:
 	// once its tasks fail, this run deploys over it.
-	noBreaker := func(image string) *spec.Spec {
-		return e.spec(strings.Replace(specYAML(nil, ""), "    image: example.com/agent:1\n",
-			"    image: "+image+"\n    service: {circuitBreaker: {enable: false, rollback: false}}\n", 1))
-	}
 	e.h.MarkImageCrashing(t, "example.com/agent:6", 1, "boom")
-	if _, _, err := e.deployWith(noBreaker("example.com/agent:6"), rollout.Options{NoWait: true}); err != nil {
+	if _, _, err := e.deployWith(noBreaker(e, "example.com/agent:6"), rollout.Options{NoWait: true}); err != nil {
 		t.Fatal(err)
 	}
 	failing := primaryID(t, e)
-	_, rec, err = e.deployWith(noBreaker("example.com/agent:7"), rollout.Options{})
+	_, rec, err = e.deployWith(noBreaker(e, "example.com/agent:7"), rollout.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +84,33 @@ func TestLogsFailedReadsAndAWindowLongerThanAPage(t *testing.T) {
 	}
 	if want := "its log lines could not be read from /ecs/agent-a ecs/agent-a/" + tl.Task + ": "; !strings.Contains(rec.text(), want) {
 		t.Errorf("progress lacks %q:\n%s", want, rec.text())
+	}
+
+	// Without a circuit breaker the deployment never ends: the wait times
+	// out, and the crashed task's lines are shown all the same.
+	e.h.SetDeploymentDuration(t, 500*time.Millisecond)
+	e.h.MarkImageCrashing(t, "example.com/agent:3", 1, "still failing")
+	rep3, _, err := e.deployWith(noBreaker(e, "example.com/agent:3"), rollout.Options{WaitTimeout: 2 * time.Second})
+	var te *service.TimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("deploy without a circuit breaker: err = %v, want a TimeoutError", err)
+	}
+	if tl := rep3.Agents[0].Service.FailedTaskLogs; tl == nil || messages(tl.Lines) != "still failing" || tl.Error != "" {
+		t.Errorf("failed task logs after the timeout: %+v", tl)
+	}
+
+	// An agent logging to splunk: no lines to read, none asked for.
+	if err := os.WriteFile(filepath.Join(e.dir, "splunk.json"), []byte(strings.ReplaceAll(splunkBase, "agent-s", "agent-a")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.h.MarkImageCrashing(t, "example.com/agent:4", 1, "boom")
+	e.h.ClearRequests(t)
+	rep4, _, err := e.deployWith(e.spec(strings.Replace(specYAML(nil, ""), "    image: example.com/agent:1\n",
+		"    image: example.com/agent:4\n    baseTaskDefinition: splunk.json\n", 1)), rollout.Options{})
+	if !errors.As(err, &re) || rep4.Agents[0].Service.FailedTaskLogs != nil {
+		t.Errorf("splunk agent's failed deploy: %v, failed task logs %+v", err, rep4.Agents[0].Service.FailedTaskLogs)
+	}
+	if n := emulator.CountActions(e.h.Requests(t))["logs:GetLogEvents"]; n != 0 {
+		t.Errorf("read CloudWatch logs of an agent logging to splunk (%d GetLogEvents)", n)
 	}
 }

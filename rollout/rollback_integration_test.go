@@ -165,7 +165,7 @@ func TestRollbackFindsEveryTargetFirstAndARerunFollowsIt(t *testing.T) {
 	}
 	ar := rep.Agents[0]
 	if len(rep.Agents) != 1 || ar.Name != "agent-a" || !slices.Equal(ar.Service.Changes, []string{"taskDefinition: agent-a:2 → agent-a:1"}) ||
-		ar.Service.Action != "updated" || ar.Service.Outcome != "" || ar.TaskDefinition.Revision != 1 || !ar.TaskDefinition.Reused {
+		ar.Service.Action != "updated" || ar.Service.Outcome != "" || ar.TaskDefinition.Revision != 1 || !ar.TaskDefinition.Reused || ar.TaskDefinition.Action != "reused" {
 		t.Errorf("report with --no-wait: %+v", rep.Agents)
 	}
 
