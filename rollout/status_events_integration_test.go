@@ -2,11 +2,13 @@ package rollout_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
@@ -59,6 +61,15 @@ func TestStatusKeepsTheLastEventsAndStopsOnAFailedRead(t *testing.T) {
 	}
 	if !strings.Contains(rep.Text(), want.String()) {
 		t.Errorf("text lacks the five events:\n%s\nwant:\n%s", rep.Text(), want.String())
+	}
+
+	// The log group deleted by hand: drift on the agent's log group.
+	if _, err := cloudwatchlogs.NewFromConfig(e.cfg).DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("/ecs/agent-a")}); err != nil {
+		t.Fatal(err)
+	}
+	a = status(t, e, sp).Agents[0]
+	if len(a.Changes) != 1 || a.Changes[0].Kind != "log group" || !a.Drift || !slices.Contains(a.Problems, "drift: a deploy would change the log group") {
+		t.Errorf("log group deleted: drift %v, changes %+v, problems %q", a.Drift, a.Changes, a.Problems)
 	}
 
 	c := rollout.NewClients(e.cfg)
