@@ -86,6 +86,10 @@ func TestDeployWaitsForAnotherRunsDeploymentOrSaysWhyNot(t *testing.T) {
 	if errors.As(err, &ip) {
 		t.Errorf("a failed read reported as a deployment in progress: %v", err)
 	}
+	// The plan's reads, then the wait's one failed read: no plan after it.
+	if n := emulator.CountActions(e.h.Requests(t))["ecs:DescribeServices"]; n != planReads+1 {
+		t.Errorf("%d DescribeServices calls, want the plan's %d and the wait's one", n, planReads)
+	}
 
 	_, _, err = e.deployWith(v3, rollout.Options{IfInProgress: rollout.InProgressFail})
 	want := "another deployment is in progress: agent-a (deployment " + other + " on agent-a:2); --if-in-progress fail; rerun when it has ended, or use --if-in-progress wait; nothing was changed"
