@@ -66,8 +66,12 @@ func Rollback(ctx context.Context, c Clients, sp *spec.Spec, ro RollbackOptions,
 		var s service.Started
 		ar := rep.agent(t.agent.Name)
 		if t.done {
-			out.Printf("service %s already runs %s, rolled back from %s by an earlier launch rollback; following it (use --to REVISION to go further back)",
-				t.agent.Name, shortARN(t.current), shortARN(service.TagValue(t.svc, service.RolledBackFromTag)))
+			if ro.ToRevision > 0 { // the service may never have been rolled back
+				out.Printf("service %s already runs %s, the revision --to names; following it", t.agent.Name, shortARN(t.current))
+			} else {
+				out.Printf("service %s already runs %s, rolled back from %s by an earlier launch rollback; following it (use --to REVISION to go further back)",
+					t.agent.Name, shortARN(t.current), shortARN(service.TagValue(t.svc, service.RolledBackFromTag)))
+			}
 			s = service.Started{ServiceARN: aws.ToString(t.svc.ServiceArn), Action: "unchanged"}
 			if d := service.Primary(t.svc); d != nil {
 				s.DeploymentID = aws.ToString(d.Id)
