@@ -51,14 +51,14 @@ func TestWaveGateChecksTheDeploymentTheWaveMade(t *testing.T) {
 		state     string
 		runningTD string
 	}{
-		"deleted":          {nil, "wave gate: the service no longer exists", "", ""},
-		"no PRIMARY":       {noPrimary, "wave gate: the service has no PRIMARY deployment", "", gateTD2},
-		"replaced":         {with(func(d *ecstypes.Deployment) { d.Id, d.TaskDefinition = aws.String("ecs-svc/3"), aws.String(gateTD1) }), "wave gate: deployment ecs-svc/3 on agent-a:1 replaced it (ECS's circuit breaker, or another run)", "COMPLETED", gateTD1},
-		"not completed":    {with(func(d *ecstypes.Deployment) { d.RolloutState = ecstypes.DeploymentRolloutStateInProgress }), "wave gate: the deployment is IN_PROGRESS, not COMPLETED", "IN_PROGRESS", gateTD2},
-		"other revision":   {with(func(d *ecstypes.Deployment) { d.TaskDefinition = aws.String(gateTD1) }), "wave gate: it runs agent-a:1, not agent-a:2", "COMPLETED", gateTD1},
-		"a task missing":   {with(func(d *ecstypes.Deployment) { d.RunningCount = 1 }), "wave gate: 1/2 tasks running", "COMPLETED", gateTD2},
-		"no task wanted":   {with(func(d *ecstypes.Deployment) { d.RunningCount, d.DesiredCount = 0, 0 }), "", "", ""},
-		"all tasks running":{gateSvc(gateDeployment()), "", "", ""},
+		"deleted":           {nil, "wave gate: the service no longer exists", "", ""},
+		"no PRIMARY":        {noPrimary, "wave gate: the service has no PRIMARY deployment", "", gateTD2},
+		"replaced":          {with(func(d *ecstypes.Deployment) { d.Id, d.TaskDefinition = aws.String("ecs-svc/3"), aws.String(gateTD1) }), "wave gate: deployment ecs-svc/3 on agent-a:1 replaced it (ECS's circuit breaker, or another run)", "COMPLETED", gateTD1},
+		"not completed":     {with(func(d *ecstypes.Deployment) { d.RolloutState = ecstypes.DeploymentRolloutStateInProgress }), "wave gate: the deployment is IN_PROGRESS, not COMPLETED", "IN_PROGRESS", gateTD2},
+		"other revision":    {with(func(d *ecstypes.Deployment) { d.TaskDefinition = aws.String(gateTD1) }), "wave gate: it runs agent-a:1, not agent-a:2", "COMPLETED", gateTD1},
+		"a task missing":    {with(func(d *ecstypes.Deployment) { d.RunningCount = 1 }), "wave gate: 1/2 tasks running", "COMPLETED", gateTD2},
+		"no task wanted":    {with(func(d *ecstypes.Deployment) { d.RunningCount, d.DesiredCount = 0, 0 }), "", "", ""},
+		"all tasks running": {gateSvc(gateDeployment()), "", "", ""},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -179,7 +179,7 @@ func TestBakeFailsOnWhatHappensDuringIt(t *testing.T) {
 			want: "",
 		},
 		"a task stops during the bake": {
-			ecs: &gateECS{services: [][]ecstypes.Service{{good}, {good}}, stopped: [][]ecstypes.Task{{old}, {old, gateTask("new", "Essential container in task exited", "")}}},
+			ecs:  &gateECS{services: [][]ecstypes.Service{{good}, {good}}, stopped: [][]ecstypes.Task{{old}, {old, gateTask("new", "Essential container in task exited", "")}}},
 			want: "service agent-a: deployment ecs-svc/2 failed: wave gate: task new stopped during the bake time: Essential container in task exited",
 		},
 		"every task HEALTHY": {
