@@ -273,3 +273,104 @@ func TestWaveInterruptedDuringItsBake(t *testing.T) {
 		t.Errorf("services run %v", got)
 	}
 }
+
+// What launch says when it cannot roll a failed wave back: a service this
+// run created has no revision to go back to; a rollback AWS refuses, a
+// failed read of the services and a rollback deployment that fails are
+// errors beside the wave's, each agent saying where it was left.
+func TestWaveRollbackThatCannotComplete(t *testing.T) {
+	e := newEnv(t)
+	ro := "  waves: [1, 100%]\n  bakeTime: 0s\n  onFailure: rollback\n"
+	images := func(first, rest string) func(int) string {
+		return func(i int) string {
+			if i == 1 {
+				return first
+			}
+			return rest
+		}
+	}
+	deploy := func(sp *spec.Spec, on func(string)) (*rollout.Report, *hooked, error) {
+		t.Helper()
+		out := &hooked{t: t, on: on}
+		rep, _, err := e.deployHooked(context.Background(), sp, &writeLog{}, rollout.Options{}, out)
+		return rep, out, err
+	}
+	gateFailed := "wave 2/2 failed its gate: later waves are not started"
+
+	// A canary this run created fails: nothing to roll back to, and the
+	// next wave's agent is never created.
+	e.h.MarkImageFailing(t, "example.com/bad:1", "")
+	rep, out, err := deploy(e.spec(fleetYAML(2, images("example.com/bad:1", "example.com/agent:1"), ro)), nil)
+	var re *service.RolloutError
+	if !errors.As(err, &re) || re.Service != "agent-01" {
+		t.Fatalf("deploy: %v, want agent-01's RolloutError", err)
+	}
+	want := map[string]agentEnd{
+		"agent-01": {1, "agent-01:1", "wave 1 failed; this run created the service, so it has no earlier revision to roll back to", "failed"},
+		"agent-02": {2, "", "not deployed: wave 1 failed", ""},
+	}
+	if diff := cmp.Diff(want, agentEnds(rep)); diff != "" {
+		t.Errorf("created canary: agents (-want +got):\n%s", diff)
+	}
+	if !out.printed("WARNING: service agent-01: created by this run, so it has no earlier revision to roll back to: left on agent-01:1") {
+		t.Errorf("no warning that agent-01 stays on agent-01:1")
+	}
+	if got := shortTDs(t, e, 2); !cmp.Equal(got, map[string]string{"agent-01": "agent-01:1"}) {
+		t.Errorf("services run %v, want agent-02 never created", got)
+	}
+	e.h.ClearFailingImages(t)
+	if _, _, err := deploy(e.spec(fleetYAML(2, sameImage("example.com/agent:1"), "")), nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// Wave 2 fails (ECS's circuit breaker moves it back); the rollback of
+	// wave 1's agent-01 is refused.
+	e.h.MarkImageFailing(t, "example.com/other:2", "")
+	rep, _, err = deploy(e.spec(fleetYAML(2, images("example.com/agent:2", "example.com/other:2"), ro)), func(line string) {
+		if line == gateFailed {
+			e.h.InjectFault(t, emulator.Fault{Action: "UpdateService", Service: "ecs", Code: "AccessDeniedException", Message: "no update for you"})
+		}
+	})
+	if !errors.As(err, &re) || re.Service != "agent-02" || !strings.Contains(err.Error(), "no update for you") {
+		t.Fatalf("deploy: %v, want agent-02's RolloutError and the refused rollback", err)
+	}
+	ends := agentEnds(rep)
+	if a := ends["agent-01"]; a.EndedOn != "agent-01:3" || !strings.HasPrefix(a.Why, "deployed in an earlier wave, rolled back since wave 2 failed (onFailure: rollback); the rollback failed: ") ||
+		!strings.Contains(a.Why, "no update for you") {
+		t.Errorf("refused rollback: agent-01 %+v", a)
+	}
+	if a, want := ends["agent-02"], (agentEnd{2, "agent-02:1", "wave 2 failed; back on its earlier revision: ECS's circuit breaker rolled it back", "rolled back"}); a != want {
+		t.Errorf("refused rollback: agent-02 %+v, want %+v", a, want)
+	}
+	if got := shortTDs(t, e, 2); !cmp.Equal(got, map[string]string{"agent-01": "agent-01:3", "agent-02": "agent-02:1"}) {
+		t.Errorf("services run %v", got)
+	}
+
+	// The same, but the services cannot be read before the rollback.
+	e.h.MarkImageFailing(t, "example.com/other:3", "")
+	_, _, err = deploy(e.spec(fleetYAML(2, images("example.com/agent:3", "example.com/other:3"), ro)), func(line string) {
+		if line == gateFailed {
+			e.h.InjectFault(t, emulator.Fault{Action: "DescribeServices", Service: "ecs", Code: "AccessDeniedException", Message: "no describe for you"})
+		}
+	})
+	if !errors.As(err, &re) || re.Service != "agent-02" || !strings.Contains(err.Error(), "\nroll back: describe service agent-01, agent-02: ") {
+		t.Fatalf("deploy: %v, want agent-02's RolloutError and the failed read", err)
+	}
+	if got := shortTDs(t, e, 2); !cmp.Equal(got, map[string]string{"agent-01": "agent-01:4", "agent-02": "agent-02:1"}) {
+		t.Errorf("services run %v", got)
+	}
+
+	// The same, but the revision agent-01 goes back to fails to start now.
+	e.h.MarkImageFailing(t, "example.com/other:4", "")
+	rep, _, err = deploy(e.spec(fleetYAML(2, images("example.com/agent:4", "example.com/other:4"), ro)), func(line string) {
+		if line == gateFailed {
+			e.h.MarkImageFailing(t, "example.com/agent:3", "")
+		}
+	})
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "\nroll back service agent-01 to agent-01:4: ") {
+		t.Fatalf("deploy: %v, want the failed rollback", err)
+	}
+	if a, want := agentEnds(rep)["agent-01"], (agentEnd{1, "agent-01:5", "deployed in an earlier wave, rolled back since wave 2 failed (onFailure: rollback); the rollback to agent-01:4 did not complete", "completed"}); a != want {
+		t.Errorf("failed rollback: agent-01 %+v, want %+v", a, want)
+	}
+}
