@@ -374,3 +374,40 @@ func TestWaveRollbackThatCannotComplete(t *testing.T) {
 		t.Errorf("failed rollback: agent-01 %+v, want %+v", a, want)
 	}
 }
+
+// What stops a rollout in waves before its first wave writes a service: a
+// role write that fails, a service that cannot be marked as part of the
+// rollout.
+func TestWavesStopBeforeTheFirstWave(t *testing.T) {
+	e := newEnv(t)
+	ro := "  waves: [1, 100%]\n  bakeTime: 0s\n"
+	deploy := func(sp *spec.Spec) (*rollout.Report, *writeLog, error) {
+		t.Helper()
+		log := &writeLog{}
+		rep, _, err := e.deployHooked(context.Background(), sp, log, rollout.Options{}, &hooked{t: t})
+		return rep, log, err
+	}
+	pending := []string{"pending", "pending"}
+
+	e.h.InjectFault(t, emulator.Fault{Action: "CreateRole", Service: "iam", Code: "AccessDenied", Status: 403, Message: "no roles for you"})
+	rep, log, err := deploy(e.spec(fleetYAML(2, sameImage("example.com/agent:1"), ro)))
+	if err == nil || !strings.Contains(err.Error(), "no roles for you") {
+		t.Fatalf("deploy: %v, want the refused CreateRole", err)
+	}
+	if got := waveOutcomes(rep); !slices.Equal(got, pending) || len(log.actions()) != 0 {
+		t.Errorf("role refused: waves %q, service writes %q; want none started", got, log.actions())
+	}
+
+	if _, _, err := deploy(e.spec(fleetYAML(2, sameImage("example.com/agent:1"), ""))); err != nil {
+		t.Fatal(err)
+	}
+
+	e.h.InjectFault(t, emulator.Fault{Action: "TagResource", Service: "ecs", Code: "AccessDeniedException", Message: "no tags for you"})
+	rep, log, err = deploy(e.spec(fleetYAML(2, sameImage("example.com/agent:2"), ro)))
+	if err == nil || !strings.HasPrefix(err.Error(), "mark service agent-01 as part of this rollout: ") || !strings.Contains(err.Error(), "no tags for you") {
+		t.Fatalf("deploy: %v, want the refused TagResource", err)
+	}
+	if got := waveOutcomes(rep); !slices.Equal(got, []string{"failed", "not started"}) || len(log.actions()) != 0 {
+		t.Errorf("mark refused: waves %q, service writes %q; want wave 1 failed before its update", got, log.actions())
+	}
+}

@@ -95,6 +95,8 @@ type gateECS struct {
 	stopped  [][]ecstypes.Task // by round
 	running  []ecstypes.Task
 	listErr  error
+	// runningErr fails the listing of the RUNNING tasks alone.
+	runningErr error
 }
 
 func (f *gateECS) round() int {
@@ -116,6 +118,9 @@ func (f *gateECS) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func
 	defer f.mu.Unlock()
 	if f.listErr != nil {
 		return nil, f.listErr
+	}
+	if f.runningErr != nil && in.DesiredStatus == ecstypes.DesiredStatusRunning {
+		return nil, f.runningErr
 	}
 	tasks := f.running
 	if in.DesiredStatus == ecstypes.DesiredStatusStopped {
@@ -201,6 +206,11 @@ func TestBakeFailsOnWhatHappensDuringIt(t *testing.T) {
 			ecs:  &gateECS{services: [][]ecstypes.Service{{good}, {}}, stopped: [][]ecstypes.Task{nil}},
 			want: "service agent-a: deployment ecs-svc/2 failed: wave gate: the service no longer exists",
 		},
+		"the running tasks cannot be listed": {
+			ecs:    &gateECS{services: [][]ecstypes.Service{{good}}, stopped: [][]ecstypes.Task{nil}, runningErr: errors.New("ThrottlingException: slow down")},
+			health: true,
+			want:   "wave gate: list the tasks of service agent-a: ThrottlingException: slow down",
+		},
 		"the tasks cannot be listed": {
 			ecs:  &gateECS{services: [][]ecstypes.Service{{good}}, listErr: errors.New("AccessDeniedException: no")},
 			want: "wave gate: list the tasks of service agent-a: AccessDeniedException: no",
@@ -270,5 +280,35 @@ func TestWavesRefuseNoWait(t *testing.T) {
 	want := "/work/deploy.yaml deploys in waves, each after the previous one passed its gate: --no-wait cannot be used with rollout.waves; run without it"
 	if errString(err) != want {
 		t.Errorf("deploy --no-wait: %v, want %q", err, want)
+	}
+}
+
+// Rolling back a failed wave leaves alone what needs no rollback, saying
+// why: a service deleted meanwhile, and one this run did not update.
+func TestRollBackWavesLeavesWhatNeedsNone(t *testing.T) {
+	p := &Plan{Spec: &spec.Spec{Cluster: spec.Cluster{Name: "agents"}}, Agents: []AgentPlan{
+		{Agent: spec.Agent{Name: "agent-a"}, Service: gateSvc(gateDeployment())},
+		{Agent: spec.Agent{Name: "agent-b"}, Service: &ecstypes.Service{ServiceName: aws.String("agent-b"), TaskDefinition: aws.String(gateTD1)}},
+	}}
+	stillB := ecstypes.Service{ServiceName: aws.String("agent-b"), Status: aws.String("ACTIVE"), TaskDefinition: aws.String(gateTD1)}
+	f := &gateECS{services: [][]ecstypes.Service{{stillB}}} // agent-a is gone
+	rep := NewReport("deploy.yaml")
+	rep.agent("agent-a")
+	rep.agent("agent-b").Service.Action = "unchanged"
+	err := rollBackWaves(context.Background(), Clients{ECS: f}, p, map[int]string{0: "wave 1 failed", 1: "wave 2 failed"}, map[int]int{0: 1, 1: 2}, Options{}, &lines{}, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []AgentReport{
+		{Name: "agent-a", Wave: 1, Why: "wave 1 failed; the service no longer exists"},
+		{Name: "agent-b", Wave: 2, EndedOn: gateTD1, Why: "wave 2 failed; still on its earlier revision: this run did not update it", Service: ServiceReport{Action: "unchanged"}},
+	}
+	for i, a := range rep.Agents {
+		if diff := cmp.Diff(want[i], *a); diff != "" {
+			t.Errorf("agent %s (-want +got):\n%s", a.Name, diff)
+		}
+	}
+	if f.calls != 1 {
+		t.Errorf("%d DescribeServices calls, want 1 (and no write)", f.calls)
 	}
 }
