@@ -272,6 +272,19 @@ func TestWaveInterruptedDuringItsBake(t *testing.T) {
 	if got := shortTDs(t, e, 2); !cmp.Equal(got, map[string]string{"agent-01": "agent-01:2", "agent-02": "agent-02:1"}) {
 		t.Errorf("services run %v", got)
 	}
+
+	// The plan of the rerun keeps agent-01 in wave 1, though it has nothing
+	// left to change.
+	p, err := rollout.MakePlan(context.Background(), rollout.NewClients(e.cfg), sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPlan := "Rollout in 2 waves (bake time 3s, on failure rollback):\n" +
+		"  wave 1 [1]: agent-01 (deployed by an earlier run of this rollout)\n" +
+		"  wave 2 [100%]: agent-02 (task definition update, service update)\n"
+	if diff := cmp.Diff(wantPlan, p.View().Waves.Text()); diff != "" {
+		t.Errorf("plan of the rerun (-want +got):\n%s", diff)
+	}
 }
 
 // What launch says when it cannot roll a failed wave back: a service this
