@@ -2,13 +2,18 @@ package rollout_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/launchdeploy/launch/internal/emulator"
 	"github.com/launchdeploy/launch/rollout"
+	"github.com/launchdeploy/launch/spec"
 )
 
 // viewYAML is a fleet of agent-a (reading secrets a and b) and agent-b;
@@ -141,5 +146,40 @@ func TestPlanViewOfChangesToADeployedFleet(t *testing.T) {
 	v = p.View()
 	if v.Changes || !strings.HasSuffix(v.Text(), "\nPlan: 0 to create, 0 to update, 9 unchanged.\nNo changes: AWS already matches "+sp.Path+".\n") {
 		t.Errorf("plan of the deployed spec:\n%s", v.Text())
+	}
+}
+
+// noAccount is an STS whose caller identity has no account.
+type noAccount struct{}
+
+func (noAccount) GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	return &sts.GetCallerIdentityOutput{Arn: aws.String("arn:aws:iam::123456789012:user/ci")}, nil
+}
+
+// An identity without an account leaves the deployment instance unknown:
+// plan stops after its reads with what went wrong, planning nothing.
+func TestPlanWithoutAnAccountSaysSo(t *testing.T) {
+	cfg := emulator.Config(t)
+	path := filepath.Join(t.TempDir(), "deploy.yaml")
+	if err := os.WriteFile(path, []byte(`region: us-east-1
+cluster: {name: apps}
+taskRole: {name: app-task}
+executionRole: {name: app-exec}
+agents:
+  - name: agent-a
+    image: example.com/agent:1
+    network: {subnets: [subnet-0123456789abcdef0]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := spec.Load(path, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rollout.NewClients(cfg)
+	c.STS = noAccount{}
+	p, err := rollout.MakePlan(context.Background(), c, sp)
+	if want := "cannot tell which deployment instance this is: no AWS account: sts:GetCallerIdentity returned none"; p != nil || err == nil || err.Error() != want {
+		t.Errorf("plan: %v, %v; want no plan and %q", p, err, want)
 	}
 }
