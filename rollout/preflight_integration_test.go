@@ -3,6 +3,7 @@ package rollout_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -21,12 +22,33 @@ import (
 // records what was simulated.
 type simulator struct {
 	preflight.IAMAPI
-	mu     sync.Mutex
-	passed [][]string // the resources of each PassRole simulation
+	mu      sync.Mutex
+	passed  [][]string      // the resources of each PassRole simulation
+	actions map[string]bool // every action simulated
+}
+
+func (s *simulator) simulated() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.actions))
+}
+
+func (s *simulator) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.passed, s.actions = nil, nil
 }
 
 func (s *simulator) SimulatePrincipalPolicy(_ context.Context, in *iam.SimulatePrincipalPolicyInput, _ ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error) {
 	out := &iam.SimulatePrincipalPolicyOutput{}
+	s.mu.Lock()
+	if s.actions == nil {
+		s.actions = map[string]bool{}
+	}
+	for _, a := range in.ActionNames {
+		s.actions[a] = true
+	}
+	s.mu.Unlock()
 	for _, a := range in.ActionNames {
 		d := iamtypes.PolicyEvaluationDecisionTypeAllowed
 		if a == "iam:PassRole" {
@@ -60,13 +82,20 @@ func TestPreflightStopsADeployThatCannotPassTheRoles(t *testing.T) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("deploy: %v, want a PreflightError", err)
 	}
-	want := "permissions of arn:aws:iam::123456789012:user/moto / iam:PassRole on " + strings.Join(roles, ", ") +
-		": denied: iam:PassRole on * (implicitDeny)"
-	if got := err.Error(); got != "preflight failed, nothing was changed:\n  "+want {
-		t.Errorf("deploy error:\n%s\nwant its one failure:\n  %s", got, want)
+	want := []string{"permissions of arn:aws:iam::123456789012:user/moto / iam:PassRole on " + strings.Join(roles, ", ") +
+		": denied: iam:PassRole on * (implicitDeny)"}
+	if got := err.Error(); got != "preflight failed, nothing was changed:\n  "+want[0] {
+		t.Errorf("deploy error:\n%s\nwant its one failure:\n  %s", got, want[0])
 	}
 	if len(sim.passed) != 1 || !slices.Equal(sim.passed[0], roles) {
 		t.Errorf("PassRole simulated on %q, want once on %q", sim.passed, roles)
+	}
+	// Every write of a first deploy, and the reads only its wait makes.
+	want = []string{"ecs:CreateCluster", "ecs:CreateService", "ecs:DeregisterTaskDefinition", "ecs:DescribeTasks", "ecs:ListTaskDefinitions",
+		"ecs:ListTasks", "ecs:RegisterTaskDefinition", "ecs:TagResource", "iam:AttachRolePolicy", "iam:CreateRole", "iam:CreateServiceLinkedRole",
+		"iam:PassRole", "iam:TagRole", "logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:TagResource"}
+	if got := sim.simulated(); !slices.Equal(got, want) {
+		t.Errorf("first deploy simulated %q, want %q", got, want)
 	}
 	if rep.Preflight == nil || !rep.Preflight.Failed() {
 		t.Errorf("report's preflight %+v, want the failure", rep.Preflight)
@@ -84,12 +113,26 @@ func TestPreflightStopsADeployThatCannotPassTheRoles(t *testing.T) {
 	if _, _, err := e.deploy(sp, rollout.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	sim.passed = nil
+	sim.reset()
 	p, err := rollout.MakePlan(context.Background(), c, sp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := p.Preflight(context.Background(), c, nil); res.Failed() || len(sim.passed) != 0 {
-		t.Errorf("plan with nothing to change: preflight failed %v, PassRole simulated on %q", res.Failed(), sim.passed)
+	if res := p.Preflight(context.Background(), c, nil); res.Failed() || len(sim.simulated()) != 0 {
+		t.Errorf("plan with nothing to change: preflight failed %v, simulated %q", res.Failed(), sim.simulated())
+	}
+
+	// A new image: a new revision and a service update hand ECS the roles.
+	p, err = rollout.MakePlan(context.Background(), c, e.spec(fleetYAML(1, sameImage("example.com/agent:2"), "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := p.Preflight(context.Background(), c, nil); !res.Failed() || len(sim.passed) != 1 || !slices.Equal(sim.passed[0], roles) {
+		t.Errorf("plan of a new image: preflight failed %v, PassRole simulated on %q", res.Failed(), sim.passed)
+	}
+	want = []string{"ecs:DeregisterTaskDefinition", "ecs:DescribeTasks", "ecs:ListTaskDefinitions", "ecs:ListTasks", "ecs:RegisterTaskDefinition",
+		"ecs:TagResource", "ecs:UpdateService", "iam:PassRole"}
+	if got := sim.simulated(); !slices.Equal(got, want) {
+		t.Errorf("new image simulated %q, want %q", got, want)
 	}
 }

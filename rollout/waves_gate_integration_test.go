@@ -181,6 +181,13 @@ func TestWaveGateFailureRollsBackThePassedWaves(t *testing.T) {
 		t.Errorf("service writes %q", got)
 	}
 	for _, line := range []string{
+		"rollout in 4 waves (bake time 1s, on failure rollback)",
+		"task definition agent-05 unchanged: reusing agent-05:1",
+		"service agent-05 unchanged",
+		"wave 1/4 (1): agent-01",
+		"task definition agent-01:2 registered",
+		"service agent-01 updated (taskDefinition: agent-01:1 → agent-01:2)",
+		"wave 1/4 passed its gate",
 		"wave 2/4 (agents agent-05): no agent with something to change",
 		"wave 3/4 failed its gate: later waves are not started",
 		"service agent-01: rolling back from agent-01:2 to agent-01:1 (deployed in an earlier wave, rolled back since wave 3 failed (onFailure: rollback))",
