@@ -156,9 +156,10 @@ func (noAccount) GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput,
 	return &sts.GetCallerIdentityOutput{Arn: aws.String("arn:aws:iam::123456789012:user/ci")}, nil
 }
 
-// An identity without an account leaves the deployment instance unknown:
-// plan stops after its reads with what went wrong, planning nothing.
-func TestPlanWithoutAnAccountSaysSo(t *testing.T) {
+// An identity without an account leaves the deployment instance unknown,
+// and a read AWS refuses leaves the state unknown: plan stops after its
+// reads with what went wrong, planning nothing.
+func TestPlanStopsWhenItCannotTell(t *testing.T) {
 	cfg := emulator.Config(t)
 	path := filepath.Join(t.TempDir(), "deploy.yaml")
 	if err := os.WriteFile(path, []byte(`region: us-east-1
@@ -182,4 +183,22 @@ agents:
 	if want := "cannot tell which deployment instance this is: no AWS account: sts:GetCallerIdentity returned none"; p != nil || err == nil || err.Error() != want {
 		t.Errorf("plan: %v, %v; want no plan and %q", p, err, want)
 	}
+
+	// A read AWS refuses: no plan, and the error says which read.
+	h := emulator.NewHarness(t)
+	c = rollout.NewClients(cfg)
+	for _, tc := range []struct {
+		fault emulator.Fault
+		want  string
+	}{
+		{emulator.Fault{Action: "GetCallerIdentity", Service: "sts", Code: "AccessDenied", Status: 403, Message: "who?"}, "identify the caller (sts:GetCallerIdentity): "},
+		{emulator.Fault{Action: "DescribeServices", Service: "ecs", Code: "AccessDeniedException", Message: "what?"}, "describe service agent-a: "},
+	} {
+		h.InjectFault(t, tc.fault)
+		p, err := rollout.MakePlan(context.Background(), c, sp)
+		if p != nil || err == nil || !strings.HasPrefix(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.fault.Message) {
+			t.Errorf("%s refused: plan %v, %v; want no plan and %q…", tc.fault.Action, p, err, tc.want)
+		}
+	}
+	h.ClearFaults(t)
 }
