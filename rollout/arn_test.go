@@ -12,6 +12,9 @@ func TestShortARNAndRevision(t *testing.T) {
 		{"arn:aws:ecs:eu-west-1:123456789012:task-definition/streaming-agent:12", "streaming-agent:12", 12},
 		{"streaming-agent:3", "streaming-agent:3", 3},
 		{"streaming-agent", "streaming-agent", 0},
+		// No number after the colon: no revision, not a guess.
+		{"streaming-agent:latest", "streaming-agent:latest", 0},
+		{"arn:aws:ecs:eu-west-1:123456789012:task-definition/streaming-agent:", "streaming-agent:", 0},
 	}
 	for _, tc := range tests {
 		if got := shortARN(tc.arn); got != tc.short {

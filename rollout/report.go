@@ -220,7 +220,10 @@ func (r *Report) Summary(w io.Writer) {
 		if a.Service.Outcome != "" {
 			line += fmt.Sprintf(", deployment %s", a.Service.Outcome)
 		}
-		if a.Why != "" {
+		switch {
+		case a.Why != "" && a.EndedOn == "": // a service never created
+			line += "; " + a.Why
+		case a.Why != "":
 			line += fmt.Sprintf("; ends on %s: %s", shortARN(a.EndedOn), a.Why)
 		}
 		fmt.Fprintln(w, line)
