@@ -85,11 +85,25 @@ func TestResolveReportsEveryProblem(t *testing.T) {
 	if len(ok) != 1 || ok["db"].ARN == "" {
 		t.Errorf("the reference that resolved is not returned with the error: %v", ok)
 	}
-	msg := err.Error()
-	for _, want := range []string{`secret "missing" not found`, "scheduled for deletion on 2026-12-01", `"db-XyZ123" is ambiguous`} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error lacks %q:\n%s", want, msg)
+	// One line saying how many, then each problem on its own indented line.
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 4 || lines[0] != "3 secrets cannot be used:" {
+		t.Fatalf("error %q, want a first line \"3 secrets cannot be used:\" and one line per problem", err.Error())
+	}
+	for i, want := range []string{`secret "missing" not found`, "scheduled for deletion on 2026-12-01", `"db-XyZ123" is ambiguous`} { // sorted
+		if !strings.HasPrefix(lines[i+1], "  ") || !strings.Contains(lines[i+1], want) {
+			t.Errorf("line %d %q, want an indented problem saying %q", i+2, lines[i+1], want)
 		}
+	}
+}
+
+// A reference whose ARN cannot be parsed has no bucket to name.
+func TestBucketARNOfAnUnparsableARN(t *testing.T) {
+	if got := (Reference{Kind: KindS3Object, ARN: "not-an-arn"}).BucketARN(); got != "" {
+		t.Errorf("BucketARN = %q, want \"\"", got)
+	}
+	if got := (Reference{Kind: KindS3Object, Ref: "env-bucket/agent/prod.env", ARN: "arn:aws-cn:s3:::env-bucket/agent/prod.env"}).BucketARN(); got != "arn:aws-cn:s3:::env-bucket" {
+		t.Errorf("BucketARN = %q, want arn:aws-cn:s3:::env-bucket", got)
 	}
 }
 
