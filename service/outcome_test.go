@@ -324,6 +324,20 @@ func TestFollowSeesARollbackBeforeItsDeploymentFails(t *testing.T) {
 	}
 }
 
+// A failed deployment while the service already names the previous
+// revision (its rollback deployment not listed yet) is reported as rolled
+// back, naming the revision the service runs now.
+func TestFollowFailedWhileTheServiceAlreadyRunsThePreviousRevision(t *testing.T) {
+	failed := dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateFailed, 0, 1)
+	failed.RolloutStateReason = aws.String("ECS deployment circuit breaker: tasks failed to start.")
+	_, err, _ := follow(t, []types.Service{svc(tdOld, failed)}, time.Second)
+	var re *RolloutError
+	if !errors.As(err, &re) || !re.RolledBack || re.RunningTaskDf != tdOld ||
+		!strings.HasPrefix(err.Error(), "service agent: deployment new was rolled back (the service now runs agent:1): ECS deployment circuit breaker: tasks failed to start.\n") {
+		t.Errorf("err = %v, want a rollback to agent:1 with the circuit breaker's reason", err)
+	}
+}
+
 // cancelOnList is healthECS that is interrupted (Ctrl-C) while it lists
 // the deployment's tasks.
 type cancelOnList struct {

@@ -24,7 +24,10 @@ func baseLogGroup(a *Agent) {
 		if g := lc.Options["awslogs-group"]; g != "" {
 			a.Logs.Group = g
 		}
-	case !a.SetsLogs():
+	case !a.IsSet("logs.streamPrefix"):
+		// The spec leaves the base's other driver as it is (logs.group or
+		// logs.streamPrefix would switch it to awslogs; retentionDays alone
+		// only concerns the log group).
 		a.Logs.Group = ""
 	}
 }

@@ -177,6 +177,15 @@ func (l *loader) yamlProblem(err error) {
 			l.problemAt(position{mi.line, mi.col}, "", fmt.Sprintf("invalid YAML: %s; %s", m[2], mi.hint))
 			return
 		}
+		// yaml.v3 names the tab's line or the one before it.
+		for i := line - 1; i >= 0 && i <= line && i < len(l.lines); i++ {
+			text := l.lines[i]
+			indent := text[:len(text)-len(bytes.TrimLeft(text, " \t"))]
+			if tab := bytes.IndexByte(indent, '\t'); tab >= 0 {
+				l.problemAt(position{i + 1, tab + 1}, "", fmt.Sprintf("invalid YAML: %s; this line is indented with a tab, and YAML indents with spaces only: replace the tab with spaces", m[2]))
+				return
+			}
+		}
 		for i := line - 1; i >= 0 && i <= line && i < len(l.lines); i++ {
 			if loc := flowVariable.FindIndex(l.lines[i]); loc != nil {
 				col := loc[1] - 1 // the $

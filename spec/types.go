@@ -214,12 +214,6 @@ type Agent struct {
 // launch's default.
 func (a *Agent) IsSet(path string) bool { return a.Explicit[path] }
 
-// SetsLogs reports whether the spec configures the agent container's log
-// driver: logs.group or logs.streamPrefix is written. logs.retentionDays
-// alone only concerns the log group, so a base's other log driver (FireLens,
-// splunk, …) stays.
-func (a *Agent) SetsLogs() bool { return a.IsSet("logs.group") || a.IsSet("logs.streamPrefix") }
-
 // Platform is the task's runtime platform.
 type Platform struct {
 	// OS is LINUX (default) or a WINDOWS_SERVER_* value.

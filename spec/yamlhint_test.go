@@ -111,6 +111,10 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    environment:\n      MOTD: 'first line,\n        second line' # a greeting\n        LEVEL: debug\n",
 			"t.yaml:12:9: invalid YAML: did not find expected key; LEVEL: is indented more than MOTD: on line 10, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like MOTD:",
 		},
+		"top-level key one space in": {
+			"cluster:\n  name: c\n taskRole:\n  name: t\nexecutionRole:\n  name: e\nagents:\n  - name: agent\n    image: x\n",
+			"t.yaml:3:2: invalid YAML: did not find expected key; taskRole: starts at column 2, which lines up with no key above it; move it to column 3 to sit with name: (line 2), or to column 1 to sit with cluster: (line 1)",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
