@@ -82,8 +82,10 @@ type DestroyItem struct {
 //   - the cluster, when launch created it for this instance and it is empty;
 //   - with withRoles: the log groups this instance created that no revision
 //     another service runs names; this instance's record and secrets grant
-//     on each role; and the role itself once no other instance is recorded
-//     on it, no service of the region runs it, and launch created it.
+//     on each role (the grant stays while another service runs a revision
+//     this instance registered: its tasks fetch their secrets through it);
+//     and the role itself once no other instance is recorded on it, no
+//     service of the region runs it, and launch created it.
 //
 // Everything left alone is listed with the reason. No write happens before
 // the instance is known.
@@ -209,6 +211,10 @@ type region struct {
 	// Filled by describeRevisions, from the revisions the users run.
 	logGroups map[string][]user // awslogs-group → users
 	roleUsers map[string][]user // role name → users
+	// Filled by deregisterOwned: execution role name → the revisions this
+	// instance registered that stay because other services run them. Their
+	// tasks fetch secrets through this instance's grant on that role.
+	grantReaders map[string][]string
 }
 
 func uses(m map[string][]user, k string) string {
@@ -222,7 +228,8 @@ func uses(m map[string][]user, k string) string {
 // surveyRegion lists every cluster of the region and every ACTIVE service
 // in it, with the revisions their deployments run.
 func surveyRegion(ctx context.Context, c DestroyClients, inst Instance, sp *spec.Spec) (*region, error) {
-	reg := &region{inCluster: map[string]*ecstypes.Service{}, draining: map[string]bool{}, revisions: map[string][]user{}, families: map[string][]user{}}
+	reg := &region{inCluster: map[string]*ecstypes.Service{}, draining: map[string]bool{}, revisions: map[string][]user{}, families: map[string][]user{},
+		grantReaders: map[string][]string{}}
 	var clusters []string
 	cp := ecs.NewListClustersPaginator(c.ECS, &ecs.ListClustersInput{})
 	for cp.HasMorePages() {
@@ -384,6 +391,10 @@ func deregisterOwned(ctx context.Context, c DestroyClients, inst Instance, reg *
 				it.Action, it.Reason = DestroySkipped, notOwned
 			case len(reg.revisions[rev]) > 0:
 				it.Action, it.Reason = DestroyKept, "run by "+uses(reg.revisions, rev)
+				if r := aws.ToString(d.TaskDefinition.ExecutionRoleArn); mine && r != "" {
+					name := r[strings.LastIndex(r, "/")+1:]
+					reg.grantReaders[name] = append(reg.grantReaders[name], rev)
+				}
 			case other != "":
 				it.Action, it.Reason = DestroySkipped, "registered by deployment instance "+other
 			case legacy && len(reg.families[family]) > 0:
@@ -546,6 +557,15 @@ func destroyRole(ctx context.Context, c DestroyClients, inst Instance, reg *regi
 	// grants) may serve deployments no record tells of, so it stays.
 	for _, pn := range []string{inst.GrantPolicyName()} {
 		if _, ok := st.Inline[pn]; !ok {
+			continue
+		}
+		if revs := reg.grantReaders[name]; len(revs) > 0 {
+			var runners []string
+			for _, rev := range revs {
+				runners = append(runners, "task definition "+rev+", run by "+uses(reg.revisions, rev))
+			}
+			items = append(items, DestroyItem{Kind: "inline policy", Name: name + "/" + pn, Action: DestroyKept,
+				Reason: "the tasks of " + strings.Join(runners, "; of ") + ", fetch their secrets through it"})
 			continue
 		}
 		if _, err := c.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pn)}); err != nil {

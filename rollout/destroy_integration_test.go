@@ -585,7 +585,9 @@ func TestDestroyDeletesOnlyThisInstancesAndSaysWhyOfTheRest(t *testing.T) {
 		"role tag app-task/" + record:     {Action: rollout.DestroyDeleted, Reason: "this instance no longer uses the role"},
 		"role app-exec":                   {Action: rollout.DestroyKept, Reason: "run by " + borrower + " (deployed by a launch without instance records, or by hand)"},
 		"role tag app-exec/" + record:     {Action: rollout.DestroyDeleted, Reason: "this instance no longer uses the role"},
-		"inline policy app-exec/" + grant: {Action: rollout.DestroyDeleted, Reason: "launch's own secrets grant"},
+		// agent-a:1 stays for the borrower, whose tasks fetch agent/creds
+		// through this instance's grant.
+		"inline policy app-exec/" + grant: {Action: rollout.DestroyKept, Reason: "the tasks of task definition agent-a:1, run by " + borrower + ", fetch their secrets through it"},
 	}
 	for k, w := range want {
 		if g := got[k]; g.Action != w.Action || g.Reason != w.Reason {
@@ -597,7 +599,7 @@ func TestDestroyDeletesOnlyThisInstancesAndSaysWhyOfTheRest(t *testing.T) {
 			t.Errorf("unexpected item %s: %+v", k, got[k])
 		}
 	}
-	wantWrites = []string{"logs:TagResource", "iam:UntagRole", "iam:UntagRole", "iam:DeleteRolePolicy"}
+	wantWrites = []string{"logs:TagResource", "iam:UntagRole", "iam:UntagRole"}
 	if w := e.writes(); !slices.Equal(w, wantWrites) {
 		t.Errorf("writes\n %v\nwant %v", w, wantWrites)
 	}
@@ -632,8 +634,8 @@ func TestDestroyDeletesOnlyThisInstancesAndSaysWhyOfTheRest(t *testing.T) {
 			t.Errorf("role %s still records the destroyed instance", role)
 		}
 	}
-	if e.inlinePolicy("app-exec", grant) != "" {
-		t.Error("the instance's grant survived")
+	if doc := e.inlinePolicy("app-exec", grant); !strings.Contains(doc, ":secret:agent/creds-") {
+		t.Errorf("the grant borrower's tasks fetch agent/creds through is %q, want it kept", doc)
 	}
 	if a := e.attached("app-exec"); !slices.Equal(a, []string{"arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}) {
 		t.Errorf("app-exec's managed policies: %v, want them left as they are", a)
@@ -657,5 +659,26 @@ func TestDestroyDeletesOnlyThisInstancesAndSaysWhyOfTheRest(t *testing.T) {
 	}
 	if it := got["log group /ecs/agent-a"]; it.Action != rollout.DestroySkipped || it.Reason != "created by deployment instance "+other {
 		t.Errorf("rerun: the handed-over log group %+v", it)
+	}
+
+	// Once borrower is gone, a rerun deletes the revision, the grant and the
+	// roles launch created.
+	if _, err := ecsc.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String("other"), Service: aws.String("borrower"), Force: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err = e.destroyOnce(sp, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, w := range map[string]rollout.DestroyItem{
+		"task definition agent-a:1": {Action: rollout.DestroyDeleted, Reason: "deregistered"},
+		"role app-exec":             {Action: rollout.DestroyDeleted, Reason: "no other instance uses it; with 1 managed policy attachment(s) and 1 inline policy(ies)"},
+	} {
+		if g := got[k]; g.Action != w.Action || g.Reason != w.Reason {
+			t.Errorf("after borrower: %s: %s (%s), want %s (%s)", k, g.Action, g.Reason, w.Action, w.Reason)
+		}
+	}
+	if roleExists(t, e.cfg, "app-exec") {
+		t.Error("role app-exec outlived the last service that ran it")
 	}
 }
