@@ -686,6 +686,19 @@ def test_validation_switch(h):
     assert refused(lambda: ecs.register_task_definition(**{**TASKDEF, "networkMode": "bridgee"}))[1] == "ClientException"
 
 
+def test_ecs_refuses_more_services_or_tasks_than_it_describes_at_once(h):
+    """ECS describes at most 10 services and 100 tasks per call (its model says no maximum,
+    moto answers any number): the harness answers what ECS answers."""
+    ecs = client(h, "ecs")
+    ecs.create_cluster(clusterName="c")
+    assert ecs.describe_services(cluster="c", services=[f"s{i}" for i in range(10)])["failures"]
+    assert refused(lambda: ecs.describe_services(cluster="c", services=[f"s{i}" for i in range(11)])) == (
+        400, "InvalidParameterException", "service names can have at most 10 items.")
+    assert ecs.describe_tasks(cluster="c", tasks=[f"{i:032x}" for i in range(100)])["tasks"] == []  # accepted
+    assert refused(lambda: ecs.describe_tasks(cluster="c", tasks=[f"{i:032x}" for i in range(101)])) == (
+        400, "InvalidParameterException", "taskIds can have at most 100 items.")
+
+
 def test_check_params_on_parsed_requests():
     """The LocalStack lane checks the request LocalStack already parsed (datetimes, bytes,
     Python lists): the same verdicts as on the wire."""

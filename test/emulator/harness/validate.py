@@ -68,7 +68,11 @@ JSON_VALIDATION_CODE = {
     "logs": "InvalidParameterException",
     "ecr": "InvalidParameterException",
 }
-JSON_OPERATION_CODE = {("ecs", "RegisterTaskDefinition"): "ClientException"}
+JSON_OPERATION_CODE = {
+    ("ecs", "RegisterTaskDefinition"): "ClientException",
+    ("ecs", "DescribeServices"): "InvalidParameterException",
+    ("ecs", "DescribeTasks"): "InvalidParameterException",
+}
 
 # IAM operations whose member is a policy document, and which kind of document it is.
 POLICY_MEMBERS = {
@@ -225,6 +229,8 @@ def _answer(service: str, action: str, params: Any, errors: list[Problem], proto
         validate(op.input_shape, params, "", errors)
     if service == "ecs" and action == "RegisterTaskDefinition" and isinstance(params, dict):
         ecs_names(params, errors)
+    if service == "ecs" and isinstance(params, dict):
+        ecs_list_maximums(action, params, errors)
     if errors:
         return _refuse(service, action, errors, protocol)
     if service == "iam" and action in POLICY_MEMBERS:
@@ -388,6 +394,23 @@ def ecs_names(params: dict[str, Any], errors: list[Problem]) -> None:
                                   "Member must have length less than or equal to 255", name, True))
         elif not _ECS_NAME.fullmatch(name):
             errors.append(Problem("literal", f"containerDefinitions.{i}.member.name", "Container.name contains invalid characters."))
+
+
+# Lists ECS caps that its service model leaves unbounded (and moto does not check), with ECS's
+# answer: InvalidParameterException "service names can have at most 10 items."
+# (API_DescribeServices; remind101/empire#468, panther-labs/panther#1526) and "taskIds can have
+# at most 100 items." (API_DescribeTasks; gchq/sleeper#555).
+_ECS_LIST_MAXIMUMS = {
+    ("DescribeServices", "services"): (10, "service names"),
+    ("DescribeTasks", "tasks"): (100, "taskIds"),
+}
+
+
+def ecs_list_maximums(action: str, params: dict[str, Any], errors: list[Problem]) -> None:
+    for (op, member), (most, word) in _ECS_LIST_MAXIMUMS.items():
+        value = params.get(member)
+        if op == action and isinstance(value, list) and len(value) > most:
+            errors.append(Problem("literal", member, f"{word} can have at most {most} items."))
 
 
 # ---------------------------------------------------------------- query protocol decoding
