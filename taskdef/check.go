@@ -16,8 +16,9 @@ import (
 // The rules below are what ECS refuses at RegisterTaskDefinition (or what
 // Fargate refuses at run time) for a Fargate task, from the ECS developer
 // guide: "Amazon ECS task definition differences for the Fargate launch type"
-// (fargate-tasks-services.html: parameters not valid on Fargate, cpu ≥ 1 vCPU
-// for Windows), "Amazon ECS task definition parameters" (container name,
+// (fargate-tasks-services.html: parameters not valid on Fargate — gpu among
+// them —, linuxParameters limits: only SYS_PTRACE added, no devices,
+// sharedMemorySize or tmpfs; cpu ≥ 1 vCPU for Windows), "Amazon ECS task definition parameters" (container name,
 // image, memory, dependsOn, hostPort, pidMode), and the API reference's
 // EphemeralStorage (21–200 GiB). See FIELD-NOTES.md, "ECS task definitions".
 
@@ -147,6 +148,27 @@ func Check(in *ecs.RegisterTaskDefinitionInput) []Problem {
 			}
 			if lp.Swappiness != nil {
 				add(p+".linuxParameters.swappiness", "Fargate does not support swappiness; remove it")
+			}
+			if len(lp.Devices) > 0 {
+				add(p+".linuxParameters.devices", "Fargate does not support devices (no host devices to map); remove devices")
+			}
+			if aws.ToInt32(lp.SharedMemorySize) != 0 {
+				add(p+".linuxParameters.sharedMemorySize", "Fargate does not support sharedMemorySize; remove it")
+			}
+			if len(lp.Tmpfs) > 0 {
+				add(p+".linuxParameters.tmpfs", "Fargate does not support tmpfs mounts; remove tmpfs (a bind mount, host {}, is task-scoped storage)")
+			}
+			if lp.Capabilities != nil {
+				for j, capName := range lp.Capabilities.Add {
+					if capName != "SYS_PTRACE" && capName != "CAP_SYS_PTRACE" {
+						add(fmt.Sprintf("%s.linuxParameters.capabilities.add[%d]", p, j), "Fargate lets a container add only the SYS_PTRACE capability, not %s; remove it from capabilities.add", capName)
+					}
+				}
+			}
+		}
+		for j, rr := range c.ResourceRequirements {
+			if rr.Type == types.ResourceTypeGpu {
+				add(fmt.Sprintf("%s.resourceRequirements[%d]", p, j), "Fargate has no GPUs; remove the GPU resource requirement (GPU tasks run on EC2 container instances)")
 			}
 		}
 		for j, pm := range c.PortMappings {

@@ -90,6 +90,24 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 			"containerDefinitions[0].linuxParameters.maxSwap: Fargate does not support maxSwap; remove it",
 			"containerDefinitions[0].linuxParameters.swappiness: Fargate does not support swappiness; remove it",
 		}},
+		// fargate-tasks-services.html: of linuxParameters, Fargate takes only
+		// SYS_PTRACE added, and no devices, sharedMemorySize or tmpfs.
+		"linux parameters Fargate refuses": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[0].LinuxParameters = &types.LinuxParameters{
+				Capabilities:     &types.KernelCapabilities{Add: []string{"SYS_PTRACE", "NET_ADMIN", "CAP_SYS_PTRACE"}, Drop: []string{"ALL"}},
+				Devices:          []types.Device{{HostPath: aws.String("/dev/net/tun")}},
+				SharedMemorySize: aws.Int32(512),
+				Tmpfs:            []types.Tmpfs{{ContainerPath: aws.String("/run"), Size: 64}},
+			}
+		}, []string{
+			"containerDefinitions[0].linuxParameters.devices: Fargate does not support devices (no host devices to map); remove devices",
+			"containerDefinitions[0].linuxParameters.sharedMemorySize: Fargate does not support sharedMemorySize; remove it",
+			"containerDefinitions[0].linuxParameters.tmpfs: Fargate does not support tmpfs mounts; remove tmpfs (a bind mount, host {}, is task-scoped storage)",
+			"containerDefinitions[0].linuxParameters.capabilities.add[1]: Fargate lets a container add only the SYS_PTRACE capability, not NET_ADMIN; remove it from capabilities.add",
+		}},
+		"a GPU": {func(in *ecs.RegisterTaskDefinitionInput) {
+			in.ContainerDefinitions[0].ResourceRequirements = []types.ResourceRequirement{{Type: types.ResourceTypeGpu, Value: aws.String("1")}}
+		}, []string{"containerDefinitions[0].resourceRequirements[0]: Fargate has no GPUs; remove the GPU resource requirement (GPU tasks run on EC2 container instances)"}},
 		"hostPort differs": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[0].PortMappings[0].HostPort = aws.Int32(80)
 		},
