@@ -178,14 +178,16 @@ func applyWaves(ctx context.Context, c Clients, p *Plan, opts Options, out Repor
 		if err == nil {
 			err = followAgents(ctx, c, p, w.Agents, opts, started, out, rep)
 		}
-		if err == nil {
-			// A wave an earlier run deployed whole is checked once, not
-			// baked again.
-			d := ro.BakeTime.Duration
-			if !slices.ContainsFunc(w.Agents, func(i int) bool { return started[i].Action != "unchanged" }) {
+		d := ro.BakeTime.Duration
+		if err == nil && !slices.ContainsFunc(w.Agents, func(i int) bool { return started[i].Action != "unchanged" }) {
+			d, err = bakeLeft(ctx, c, p, w.Agents, d)
+			if err == nil && d == 0 {
 				out.Printf("wave %d/%d: deployed by an earlier run of this rollout; checking it without a bake time", k+1, len(waves))
-				d = 0
+			} else if err == nil {
+				out.Printf("wave %d/%d: deployed by an earlier run of this rollout; baking the rest of its bake time", k+1, len(waves))
 			}
+		}
+		if err == nil {
 			err = bake(ctx, c, p, w.Agents, d, opts, out, rep)
 		}
 		if err != nil {
@@ -422,6 +424,34 @@ func bake(ctx context.Context, c Clients, p *Plan, idx []int, d time.Duration, o
 			return &service.InterruptedError{Service: strings.Join(names, ", "), DeploymentID: "(bake time)", Last: "healthy", Err: ctx.Err()}
 		case <-time.After(min(interval, left)):
 		}
+	}
+}
+
+// bakeLeft is what is left of bake time d for a wave an earlier run of this
+// rollout deployed: d from when the last of its deployments last changed
+// (completed, as a rule), 0 once that is d ago. A rerun right after an
+// interrupted wave bakes it (almost) whole; a rerun after its bake time
+// checks it once.
+func bakeLeft(ctx context.Context, c Clients, p *Plan, idx []int, d time.Duration) (time.Duration, error) {
+	names := agentNames(p, idx)
+	svcs, err := service.ReadAll(ctx, c.ECS, p.Spec.Cluster.Name, names)
+	if err != nil {
+		return 0, bakeErr(ctx, err, names)
+	}
+	var last time.Time
+	for _, svc := range svcs {
+		if dep := service.Primary(svc); dep != nil && aws.ToTime(dep.UpdatedAt).After(last) {
+			last = aws.ToTime(dep.UpdatedAt)
+		}
+	}
+	left := d - time.Since(last)
+	switch {
+	case left <= 0:
+		return 0, nil
+	case left >= time.Minute:
+		return left.Round(time.Second), nil
+	default:
+		return left.Round(10 * time.Millisecond), nil
 	}
 }
 

@@ -105,6 +105,12 @@ func (l *writeLog) services() []string {
 // deployWaves runs a deploy in-process under ctx, recording service writes.
 func (e *env) deployWaves(ctx context.Context, sp *spec.Spec, log *writeLog) (*rollout.Report, awsconf.Calls, error) {
 	e.t.Helper()
+	return e.deployWavesTo(ctx, sp, log, quiet{e.t})
+}
+
+// deployWavesTo is deployWaves printing its progress to out.
+func (e *env) deployWavesTo(ctx context.Context, sp *spec.Spec, log *writeLog, out rollout.Reporter) (*rollout.Report, awsconf.Calls, error) {
+	e.t.Helper()
 	cfg, counter, err := awsconf.Load(ctx, awsconf.Options{Region: e.cfg.Region, EndpointURL: aws.ToString(e.cfg.BaseEndpoint)})
 	if err != nil {
 		e.t.Fatal(err)
@@ -113,7 +119,7 @@ func (e *env) deployWaves(ctx context.Context, sp *spec.Spec, log *writeLog) (*r
 	log.ECSAPI = c.ECS
 	c.ECS = log
 	rep := rollout.NewReport(sp.Path)
-	err = rollout.Deploy(ctx, c, sp, rollout.Options{PollMin: 100 * time.Millisecond, PollMax: 300 * time.Millisecond}, quiet{e.t}, rep)
+	err = rollout.Deploy(ctx, c, sp, rollout.Options{PollMin: 100 * time.Millisecond, PollMax: 300 * time.Millisecond}, out, rep)
 	return rep, counter.Snapshot(), err
 }
 
@@ -342,7 +348,9 @@ func TestWavesResumeAfterInterrupt(t *testing.T) {
 	if _, _, err := e.deployWaves(context.Background(), e.spec(fleetYAML(10, sameImage("example.com/agent:1"), "")), &writeLog{}); err != nil {
 		t.Fatal(err)
 	}
-	sp := e.spec(fleetYAML(10, sameImage("example.com/agent:2"), wavesRollout))
+	// A bake time the rerun's wait for wave 2 cannot use up on a slow
+	// machine (see below).
+	sp := e.spec(fleetYAML(10, sameImage("example.com/agent:2"), "  waves: [1, 3, 100%]\n  bakeTime: 3s\n"))
 
 	// Interrupt once wave 2's three UpdateService calls are made (the
 	// deployments then run on in ECS, as after Ctrl-C).
@@ -366,9 +374,37 @@ func TestWavesResumeAfterInterrupt(t *testing.T) {
 	// to the end of its deployments, then checked) make no write.
 	e.h.ClearRequests(t)
 	log = &writeLog{}
-	rep, _, err = e.deployWaves(context.Background(), sp, log)
+	progress := &recorder{t: t}
+	rep, _, err = e.deployWavesTo(context.Background(), sp, log, progress)
 	if err != nil {
 		t.Fatalf("rerun: %v", err)
+	}
+	// Wave 1 passed its bake before the interrupt: checked once, no bake.
+	// Wave 2's deployments, made by the interrupted run, complete while
+	// the rerun follows them: it bakes what is left of its bake time, from
+	// their completion (nearly all of it), before wave 3 starts.
+	lines := strings.Split(progress.text(), "\n")
+	for _, want := range []string{
+		"wave 1/3: deployed by an earlier run of this rollout; checking it without a bake time",
+		"wave 2/3: deployed by an earlier run of this rollout; baking the rest of its bake time",
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("rerun lacks the line %q:\n%s", want, progress.text())
+		}
+	}
+	var bakes []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "baking ") {
+			bakes = append(bakes, l)
+		}
+	}
+	wave2 := "baking 3 agents: agent-02, agent-03, agent-04 must stay healthy for "
+	if len(bakes) != 2 || !strings.HasPrefix(bakes[0], wave2) ||
+		bakes[1] != "baking 6 agents: agent-05, agent-06, agent-07, agent-08, agent-09, agent-10 must stay healthy for 3s" {
+		t.Fatalf("rerun baked\n%q\nwant wave 2's rest of 3s, then wave 3's 3s", bakes)
+	}
+	if left, err := time.ParseDuration(strings.TrimPrefix(bakes[0], wave2)); err != nil || left <= 0 || left >= 3*time.Second {
+		t.Errorf("wave 2 baked %q (%v), want what is left of 3s", bakes[0], err)
 	}
 	if got, want := waveAgents(rep), [][]string{names(1, 1), names(2, 4), names(5, 10)}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("rerun waves %q, want %q", got, want)
