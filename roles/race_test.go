@@ -106,6 +106,12 @@ func TestInstanceRecordIsAddedOnlyWhenMissing(t *testing.T) {
 	if !p.Changed() || len(p.AddTags) != 1 || p.AddTags[k] != v {
 		t.Fatalf("missing record: AddTags %v", p.AddTags)
 	}
+	// A record holding another value (copied with the role's tags from
+	// another account, say) is rewritten.
+	st.Tags[k] = "210987654321"
+	if p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}, Record: rec}, st); err != nil || !p.Changed() || len(p.AddTags) != 1 || p.AddTags[k] != v {
+		t.Errorf("record of another account: AddTags %v, err %v; want %s=%s", p.AddTags, err, k, v)
+	}
 	st.Tags[k] = v
 	if p, err := PlanFor(Desired{Name: "r", Trusted: []TrustedService{{Service: ECSTasksService}}, Record: rec}, st); err != nil || p.Changed() {
 		t.Errorf("record present: plan still changes (%v), err %v", p.AddTags, err)

@@ -160,7 +160,11 @@ func (l *loader) decodeWave(n *yaml.Node, w *Wave, path string) {
 	if pct, ok := strings.CutSuffix(v, "%"); ok {
 		p, err := strconv.Atoi(strings.TrimSpace(pct))
 		if err != nil || p <= 0 {
-			l.problemAt(posOf(n), path, fmt.Sprintf("%s is not a percentage; write a whole number from 1 to 100 followed by %%, such as 25%%", quoteShort(v)))
+			what := "is not a percentage"
+			if err == nil {
+				what = "selects no agent"
+			}
+			l.problemAt(posOf(n), path, fmt.Sprintf("%s %s; write a whole number from 1 to 100 followed by %%, such as 25%%", quoteShort(v), what))
 			l.bad[path] = true
 			return
 		}

@@ -299,3 +299,26 @@ agents:
 		t.Errorf("agent = %+v", a)
 	}
 }
+
+// A missing base file's hint says where relative paths start: the spec's
+// directory, named unless it is the working directory.
+func TestMissingFileHintNamesTheSpecsDirectory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir("team", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := []byte(minimal + "agents:\n  - name: a\n    image: busybox\n    baseTaskDefinition: base.json\n    network: {subnets: [subnet-1]}\n")
+	for _, file := range []string{"deploy.yaml", filepath.Join("team", "deploy.yaml")} {
+		if err := os.WriteFile(file, spec, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for file, want := range map[string]string{
+		"deploy.yaml":                        "deploy.yaml:8:25: agents[0].baseTaskDefinition: base task definition base.json does not exist; check the path (relative paths start at the spec's directory)",
+		filepath.Join("team", "deploy.yaml"): "team/deploy.yaml:8:25: agents[0].baseTaskDefinition: base task definition team/base.json does not exist; check the path (relative paths start at the spec's directory, team)",
+	} {
+		if _, err := Load(file, nil); err == nil || err.Error() != want {
+			t.Errorf("Load(%s):\n%v\nwant\n%s", file, err, want)
+		}
+	}
+}

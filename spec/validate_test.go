@@ -182,7 +182,10 @@ func TestValidBoundaries(t *testing.T) {
 		"tags":                 {top: map[string]string{"tags": "{team: data, empty: '', 'cost centre/é': 'a b_c.d:e/f=g+h-i@j'}"}},
 		"48 tags":              {top: map[string]string{"tags": "{" + manyTags(48) + "}"}},
 		"image references":     {top: map[string]string{"agents": "[{name: a, image: 'localhost:5000/a/b', network: {subnets: [subnet-1]}}, {name: b, image: busybox, network: {subnets: [subnet-1]}}, {name: c, image: 'public.ecr.aws/x/y:tag', network: {subnets: [subnet-1]}}, {name: d, image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/r@sha256:" + strings.Repeat("0a", 32) + "', network: {subnets: [subnet-1]}}]"}},
-		"policy grammar":       {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Version": "2008-10-17", "Id": "x", "Statement": [{"Sid": "Read1", "Effect": "Deny", "NotAction": ["s3:Get*"], "NotResource": "*", "Condition": {"Bool": {"aws:SecureTransport": false}, "StringEquals": {"aws:RequestedRegion": ["eu-west-1", "eu-west-2"]}}}]}'}, {name: q, document: '{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}'}]}`}},
+		// Policies written by the AWS Policy Generator and many public
+		// examples give every statement "Sid": "": empty Sids never clash.
+		"empty sids":     {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Version": "2012-10-17", "Statement": [{"Sid": "", "Effect": "Allow", "Action": "es:ESHttpGet", "Resource": "*"}, {"Sid": "", "Effect": "Allow", "Action": "es:ESHttpHead", "Resource": "*"}]}'}]}`}},
+		"policy grammar": {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Version": "2008-10-17", "Id": "x", "Statement": [{"Sid": "Read1", "Effect": "Deny", "NotAction": ["s3:Get*"], "NotResource": "*", "Condition": {"Bool": {"aws:SecureTransport": false}, "StringEquals": {"aws:RequestedRegion": ["eu-west-1", "eu-west-2"]}}}]}'}, {name: q, document: '{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}'}]}`}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -108,6 +108,12 @@ func findMisindent(lines [][]byte) *misindent {
 			}
 			continue
 		}
+		if c == 0 && (content == "---" || content == "...") {
+			// A document marker (many specs begin with ---): what follows
+			// is a document of its own.
+			stack, opener, prevKey, prevCol, plainCol = nil, -1, "", -1, -1
+			continue
+		}
 		if content[0] == '\t' || strings.HasPrefix(content, "---") || strings.HasPrefix(content, "...") || content[0] == '%' {
 			return nil // tabs and directives: leave it to the parser's words
 		}

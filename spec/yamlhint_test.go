@@ -115,6 +115,10 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			"cluster:\n  name: c\n taskRole:\n  name: t\nexecutionRole:\n  name: e\nagents:\n  - name: agent\n    image: x\n",
 			"t.yaml:3:2: invalid YAML: did not find expected key; taskRole: starts at column 2, which lines up with no key above it; move it to column 3 to sit with name: (line 2), or to column 1 to sit with cluster: (line 1)",
 		},
+		"a misindent in a second document": {
+			head + "    image: x\n    network: {subnets: [subnet-1]}\n---\nagents:\n  - name: b\n   image: y\n",
+			"t.yaml:14:4: invalid YAML: did not find expected '-' indicator; image: starts at column 4, which lines up with no key above it; move it to column 5 to sit with name: (line 13)",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
