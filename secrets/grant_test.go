@@ -124,6 +124,17 @@ func TestInstancePolicyName(t *testing.T) {
 	if InstancePolicyName("eu-west-1", "team/prod") == InstancePolicyName("eu-west-1", "team/prod2") {
 		t.Error("two clusters share a shortened name")
 	}
+	// A shortened name is what every launch since per-instance grants
+	// writes (sha256 of "<region>/<cluster>"): a rerun or a destroy by a
+	// newer launch must find the grant an older one put.
+	for _, tt := range []struct{ region, cluster, want string }{
+		{"ap-southeast-2", strings.Repeat("data-streaming-agents-", 6) + "prod", "launch-secrets-ap-southeast-2-afa18144a4dcc6d8"},
+		{"eu-west-1", "team/prod", "launch-secrets-eu-west-1-37171f89b19041e5"},
+	} {
+		if got := InstancePolicyName(tt.region, tt.cluster); got != tt.want {
+			t.Errorf("InstancePolicyName(%s, %s) = %s, want %s as before", tt.region, tt.cluster, got, tt.want)
+		}
+	}
 }
 
 // failingSM fails every DescribeSecret as AWS does when it will not answer.
