@@ -160,11 +160,8 @@ func locateNearest(file taskdef.BaseFile, path string) (int, int, bool) {
 		if line, col, ok := file.Locate(path); ok {
 			return line, col, true
 		}
-		i := strings.LastIndexAny(path, ".[")
-		if i <= 0 {
-			return 0, 0, false
-		}
-		path = path[:i]
+		// Up one level: "a.b[2].c", "a.b[2]", "a.b", "a", then none.
+		path = path[:max(strings.LastIndexAny(path, ".["), 0)]
 	}
 	return 0, 0, false
 }
