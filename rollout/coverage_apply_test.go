@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -205,5 +207,44 @@ func TestAServiceCreatedMeanwhileIsConvergedOn(t *testing.T) {
 	svc := activeService(t, e.cfg, "apps-0", "agent-0")
 	if svc == nil || svc.DesiredCount != 1 || aws.ToString(svc.TaskDefinition) != rep.Agents[0].TaskDefinition.ARN {
 		t.Errorf("service after the converge: %+v, want 1 task of %s as the spec says", svc, rep.Agents[0].TaskDefinition.ARN)
+	}
+}
+
+// untilRegistered is a retry backoff that waits until the emulator has
+// seen a RegisterTaskDefinition (at most 10 s), so the call it delays fails
+// only after the agent's task definition is registered.
+type untilRegistered struct{ e *env }
+
+func (u untilRegistered) BackoffDelay(int, error) (time.Duration, error) {
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if emulator.CountActions(u.e.h.Requests(u.e.t))["ecs:RegisterTaskDefinition"] > 0 {
+			break
+		}
+	}
+	return 0, nil
+}
+
+// A cluster that fails to be created after the agent's task definition is
+// registered still gets no service: CreateService never runs against a
+// cluster that does not exist, and the error is the cluster's.
+func TestNoServiceAfterTheClusterFailed(t *testing.T) {
+	e := newEnv(t)
+	y := applyYAML(0, false, "")
+	y = strings.Replace(y, "secrets: {a: agent/a, b: agent/b}\n", "", 1)
+	y = strings.Replace(y, "    secrets:\n      A: {secret: a}\n", "", 1)
+	sp := e.spec(y)
+	cfg := e.cfg.Copy()
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 2; o.Backoff = untilRegistered{e} })
+	}
+	e.h.ClearRequests(t)
+	e.h.InjectFault(t, emulator.Fault{Service: "ecs", Action: "CreateCluster", Count: 2, Status: 500, Code: "ServerException", Message: "cluster refused by the test"})
+	err := rollout.Deploy(context.Background(), rollout.NewClients(cfg), sp, rollout.Options{NoWait: true}, &hooked{t: t}, rollout.NewReport(sp.Path))
+	if err == nil || !strings.HasPrefix(err.Error(), "create cluster apps-0: ") || !strings.Contains(err.Error(), "cluster refused by the test") {
+		t.Errorf("deploy: %v, want the cluster's error", err)
+	}
+	calls := emulator.CountActions(e.h.Requests(t))
+	if calls["ecs:RegisterTaskDefinition"] != 1 || calls["ecs:CreateService"] != 0 {
+		t.Errorf("calls %v, want the task definition registered and no CreateService", calls)
 	}
 }
