@@ -11,9 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/launchdeploy/launch/internal/emulator"
 	"github.com/launchdeploy/launch/rollout"
+	"github.com/launchdeploy/launch/secrets"
 )
 
 // Ctrl-C while the preflight checks run stops the deploy with the
@@ -97,5 +99,40 @@ func TestOneSecretReadByTwoAgentsIsGrantedOnce(t *testing.T) {
 	want := "  secret " + arn + " ← agent agent-a container agent-a secrets[ID], agent agent-b container agent-b secrets[ID]"
 	if !slices.Contains(lines, want) {
 		t.Errorf("plan of app-exec:\n%s\nwant the line %q", strings.Join(lines, "\n"), want)
+	}
+}
+
+// cancelOnDescribe cancels the run when the secret id is described: a
+// Ctrl-C at that moment.
+type cancelOnDescribe struct {
+	secrets.API
+	id     string
+	cancel context.CancelFunc
+}
+
+func (c cancelOnDescribe) DescribeSecret(ctx context.Context, in *secretsmanager.DescribeSecretInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
+	if aws.ToString(in.SecretId) == c.id {
+		c.cancel()
+	}
+	return c.API.DescribeSecret(ctx, in, opts...)
+}
+
+// Ctrl-C while plan resolves a secret the base task definition reads (by
+// a partial ARN) stops the plan with the interruption, not with a problem
+// of that secret.
+func TestPlanInterruptedWhileResolvingTheBasesSecret(t *testing.T) {
+	e := newEnv(t)
+	emulator.CreateSecret(t, e.cfg, "agent/other", `{"password":"p"}`, "")
+	partial := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:agent/other", e.cfg.Region, e.account())
+	base := `{"family": "agent-a", "containerDefinitions": [{"name": "agent-a", "image": "x", "essential": true,
+  "secrets": [{"name": "OTHER", "valueFrom": "` + partial + `"}]}]}`
+	sp := e.spec(withBase(t, e, specYAML(nil, ""), base))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := rollout.NewClients(e.cfg)
+	c.Secrets = cancelOnDescribe{API: c.Secrets, id: partial, cancel: cancel}
+	p, err := rollout.MakePlan(ctx, c, sp)
+	if !errors.Is(err, context.Canceled) || p != nil {
+		t.Errorf("plan: %v, %v; want the interruption", p, err)
 	}
 }
