@@ -142,9 +142,7 @@ func inBase(path string, built, base *ecs.RegisterTaskDefinitionInput) string {
 			baseNames = append(baseNames, aws.ToString(v.Name))
 		}
 	}
-	if i >= len(names) {
-		return path
-	}
+	// i is in range: path comes from checking built itself.
 	j := slices.Index(baseNames, names[i]) // an unnamed one: the base's first unnamed one
 	if j < 0 {
 		return path
