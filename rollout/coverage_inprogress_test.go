@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -23,6 +24,9 @@ func TestDeployStopsWaitingForRunsThatKeepDeploying(t *testing.T) {
 	if _, _, err := e.deploy(sp, rollout.Options{}); err != nil {
 		t.Fatal(err)
 	}
+	// Each deployment of the other run lasts long enough for the next plan
+	// to find it in progress.
+	e.h.SetDeploymentDuration(t, 2*time.Second)
 	ecsc := ecs.NewFromConfig(e.cfg)
 	redeploy := func() {
 		if _, err := ecsc.UpdateService(context.Background(), &ecs.UpdateServiceInput{Cluster: aws.String("apps"), Service: aws.String("agent-a"), ForceNewDeployment: true}); err != nil {
