@@ -136,3 +136,21 @@ func TestPlanInterruptedWhileResolvingTheBasesSecret(t *testing.T) {
 		t.Errorf("plan: %v, %v; want the interruption", p, err)
 	}
 }
+
+// A deploy whose base task definition does not decode (a misspelt key,
+// which spec.Load lets through and cmd/launch's offline check refuses)
+// stops at planning, naming the agent, the file and the key: nothing is
+// written.
+func TestDeployOfABaseThatDoesNotDecodeWritesNothing(t *testing.T) {
+	e := newEnv(t)
+	sp := e.spec(withBase(t, e, specYAML(nil, ""), `{"family":"x","containerDefinitions":[{"name":"agent-a","image":"x","essentail":true}]}`))
+	e.h.ClearRequests(t)
+	_, _, err := e.deploy(sp, rollout.Options{})
+	want := "agent agent-a: base task definition base.json: decode base task definition: 1:69: containerDefinitions[0].essentail: unknown key; did you mean essential?"
+	if err == nil || err.Error() != want {
+		t.Errorf("deploy: %v\nwant the error %s", err, want)
+	}
+	if w := e.writes(); len(w) != 0 {
+		t.Errorf("wrote %v", w)
+	}
+}
