@@ -285,10 +285,7 @@ func serviceChange(p *Plan, ap AgentPlan) PlannedChange {
 func (v PlanView) Text() string {
 	var b strings.Builder
 	if v.Preflight != nil {
-		b.WriteString(v.Preflight.Tree())
-		if !strings.HasSuffix(v.Preflight.Tree(), "\n") {
-			b.WriteString("\n")
-		}
+		b.WriteString(v.Preflight.Tree()) // ends in a newline
 		b.WriteString("\n")
 	}
 	for _, it := range v.Items {

@@ -142,9 +142,7 @@ func inBase(path string, built, base *ecs.RegisterTaskDefinitionInput) string {
 			baseNames = append(baseNames, aws.ToString(v.Name))
 		}
 	}
-	if i >= len(names) {
-		return path
-	}
+	// i is in range: path comes from checking built itself.
 	j := slices.Index(baseNames, names[i]) // an unnamed one: the base's first unnamed one
 	if j < 0 {
 		return path
@@ -160,11 +158,8 @@ func locateNearest(file taskdef.BaseFile, path string) (int, int, bool) {
 		if line, col, ok := file.Locate(path); ok {
 			return line, col, true
 		}
-		i := strings.LastIndexAny(path, ".[")
-		if i <= 0 {
-			return 0, 0, false
-		}
-		path = path[:i]
+		// Up one level: "a.b[2].c", "a.b[2]", "a.b", "a", then none.
+		path = path[:max(strings.LastIndexAny(path, ".["), 0)]
 	}
 	return 0, 0, false
 }

@@ -121,9 +121,8 @@ func (p *Plan) writes() map[string]bool {
 		if len(rp.Put) > 0 {
 			add("iam:PutRolePolicy")
 		}
-		if len(rp.Delete) > 0 {
-			add("iam:DeleteRolePolicy")
-		}
+		// No rp.Delete: the task role deletes nothing, and the execution
+		// role's grant is deleted only after the wait (p.Narrow, below).
 		if len(rp.AddTags) > 0 {
 			add("iam:TagRole")
 		}

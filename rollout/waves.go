@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -291,13 +292,7 @@ func serviceTaskDef(s *ecstypes.Service) *string {
 // created has no such revision and stays as it is; one ECS's circuit
 // breaker already moved back needs nothing.
 func rollBackWaves(ctx context.Context, c Clients, p *Plan, targets map[int]string, waveOf map[int]int, opts Options, out Reporter, rep *Report) error {
-	idx := slices.Sorted(func(yield func(int) bool) {
-		for i := range targets {
-			if !yield(i) {
-				return
-			}
-		}
-	})
+	idx := slices.Sorted(maps.Keys(targets))
 	cluster := p.Spec.Cluster.Name
 	now, err := service.ReadAll(ctx, c.ECS, cluster, agentNames(p, idx))
 	if err != nil {
