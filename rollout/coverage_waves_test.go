@@ -50,6 +50,11 @@ func TestWavesStopWhenAnUnchangedAgentsDeploymentFails(t *testing.T) {
 	if got := rep.Agents[0].Service.Outcome; got != "timed out" {
 		t.Errorf("agent-01's outcome %q, want timed out", got)
 	}
+	for _, w := range rep.Waves {
+		if w.Outcome != "not started" {
+			t.Errorf("wave %d: outcome %q, want not started", w.Index, w.Outcome)
+		}
+	}
 	if w := e.writes(); len(w) != 0 {
 		t.Errorf("wrote %v; no wave may start after the unchanged agent failed", w)
 	}

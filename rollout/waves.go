@@ -138,6 +138,15 @@ func applyWaves(ctx context.Context, c Clients, p *Plan, opts Options, out Repor
 	for k, w := range waves {
 		rep.addWave(k+1, agentNames(p, w.Agents))
 	}
+	// A wave still pending when the deploy ends (it stopped before the
+	// wave's turn) never started.
+	defer func() {
+		for _, wr := range rep.Waves {
+			if wr.Outcome == "pending" {
+				wr.Outcome = "not started"
+			}
+		}
+	}()
 	out.Printf("rollout in %d waves (bake time %s, on failure %s)", len(waves), ro.BakeTime, ro.OnFailure)
 
 	r := startApply(ctx, c, p, opts, out, rep)
