@@ -407,14 +407,14 @@ func TestWavesStopBeforeTheFirstWave(t *testing.T) {
 		rep, _, err := e.deployHooked(context.Background(), sp, log, rollout.Options{}, &hooked{t: t})
 		return rep, log, err
 	}
-	pending := []string{"pending", "pending"}
+	notStarted := []string{"not started", "not started"}
 
 	e.h.InjectFault(t, emulator.Fault{Action: "CreateRole", Service: "iam", Code: "AccessDenied", Status: 403, Message: "no roles for you"})
 	rep, log, err := deploy(e.spec(fleetYAML(2, sameImage("example.com/agent:1"), ro)))
 	if err == nil || !strings.Contains(err.Error(), "no roles for you") {
 		t.Fatalf("deploy: %v, want the refused CreateRole", err)
 	}
-	if got := waveOutcomes(rep); !slices.Equal(got, pending) || len(log.actions()) != 0 {
+	if got := waveOutcomes(rep); !slices.Equal(got, notStarted) || len(log.actions()) != 0 {
 		t.Errorf("role refused: waves %q, service writes %q; want none started", got, log.actions())
 	}
 
