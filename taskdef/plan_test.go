@@ -144,6 +144,15 @@ func TestCanonicalEquivalences(t *testing.T) {
 				d.RequiresCompatibilities = []types.Compatibility{"FARGATE", "FARGATE"}
 			},
 		},
+		// A base that runs on both launch types lists them in either order.
+		"compatibilities in another order": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) {
+				d.RequiresCompatibilities = []types.Compatibility{"EC2", "FARGATE"}
+			},
+			b: func(d *ecs.RegisterTaskDefinitionInput) {
+				d.RequiresCompatibilities = []types.Compatibility{"FARGATE", "EC2"}
+			},
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -163,6 +172,7 @@ func TestCanonicalEquivalences(t *testing.T) {
 
 func TestPlanForRegistersEachRealChange(t *testing.T) {
 	agent := func(d *ecs.RegisterTaskDefinitionInput) *types.ContainerDefinition { return &d.ContainerDefinitions[0] }
+	const registryLogin = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-login-AbCdEf"
 	tests := map[string]struct {
 		change func(*ecs.RegisterTaskDefinitionInput)
 		line   string // a line the diff must add
@@ -200,6 +210,19 @@ func TestPlanForRegistersEachRealChange(t *testing.T) {
 		"base-only healthCheck": {
 			change: func(d *ecs.RegisterTaskDefinitionInput) { agent(d).HealthCheck.Retries = aws.Int32(5) },
 			line:   `+                "retries": 5,`,
+		},
+		// Security settings of the base: each change is a new revision.
+		"a capability added beside drop ALL": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) {
+				agent(d).LinuxParameters.Capabilities.Add = []string{"SYS_PTRACE"}
+			},
+			line: `+                        "SYS_PTRACE"`,
+		},
+		"private registry credentials": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) {
+				agent(d).RepositoryCredentials = &types.RepositoryCredentials{CredentialsParameter: aws.String(registryLogin)}
+			},
+			line: `+                "credentialsParameter": "` + registryLogin + `"`,
 		},
 		"essential false on the sidecar is kept apart from absent": {
 			change: func(d *ecs.RegisterTaskDefinitionInput) { d.ContainerDefinitions[1].Essential = nil },
