@@ -237,8 +237,9 @@ func TestJSONPlainValues(t *testing.T) {
 // definition holds none of these, so Canonical, Equivalent, PlanFor and Diff
 // return no error (plainJSON panics if one ever comes). encoding/json, in
 // DecodeBase, fails on valid JSON only with a type error naming the member,
-// as no member type decodes itself. This walks every member type, so a new
-// SDK member of another kind fails here first.
+// as no member type decodes itself; and maps hold only strings, with no keys
+// inside for DecodeBase to check. This walks every member type, so a new SDK
+// member of another kind fails here first.
 func TestTaskDefinitionMembersArePlainData(t *testing.T) {
 	unions := map[reflect.Type]bool{reflect.TypeFor[types.SharingStrategy](): true} // GPU sharing: *SharingStrategyMemberNvidiaMps of int32s
 	unmarshalers := []reflect.Type{reflect.TypeFor[json.Unmarshaler](), reflect.TypeFor[encoding.TextUnmarshaler]()}
@@ -256,6 +257,9 @@ func TestTaskDefinitionMembersArePlainData(t *testing.T) {
 		case reflect.Map:
 			if ty.Key().Kind() != reflect.String {
 				t.Errorf("%s: map key %s", path, ty.Key())
+			}
+			if ty.Elem().Kind() != reflect.String {
+				t.Errorf("%s: map of %s, whose keys DecodeBase does not check", path, ty.Elem())
 			}
 			walk(ty.Elem(), path)
 		case reflect.Struct:

@@ -329,8 +329,12 @@ func TestCanonicalHostPortsByNetworkMode(t *testing.T) {
 
 // plan --json and the report print the action as these words.
 func TestActionsAsPrinted(t *testing.T) {
-	if taskdef.ActionRegister != "register" || taskdef.ActionReuse != "reuse" {
-		t.Errorf("actions print as %q and %q, want register and reuse", taskdef.ActionRegister, taskdef.ActionReuse)
+	desired := desiredFromBase(t)
+	if a := taskdef.PlanFor(desired, current(desired)).Action; a != "reuse" {
+		t.Errorf("the same definition registered: action prints as %q, want reuse", a)
+	}
+	if a := taskdef.PlanFor(desired).Action; a != "register" {
+		t.Errorf("nothing registered: action prints as %q, want register", a)
 	}
 }
 
