@@ -241,10 +241,8 @@ func taskDefChange(ap AgentPlan) PlannedChange {
 		if ap.Base != nil {
 			// What the spec changes against the base says more than the
 			// whole new document.
-			if d, err := taskdef.Diff(ap.Base, ap.TaskDef, "base "+ap.Agent.BaseTaskDefinition); err == nil {
-				c.Detail = append(c.Detail, "changes against the base "+ap.Agent.BaseTaskDefinition+" below")
-				c.Diff = d
-			}
+			c.Detail = append(c.Detail, "changes against the base "+ap.Agent.BaseTaskDefinition+" below")
+			c.Diff = taskdef.Diff(ap.Base, ap.TaskDef, "base "+ap.Agent.BaseTaskDefinition)
 		}
 	default:
 		c.Action = PlanUpdate

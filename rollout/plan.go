@@ -299,10 +299,7 @@ func MakePlan(ctx context.Context, c Clients, sp *spec.Spec) (*Plan, error) {
 		}
 		// What runs first: after a rollback, or in a second cluster, it
 		// is what matches, and reusing it changes nothing.
-		tdPlan, err := taskdef.PlanFor(desired, cur.running[i], cur.taskDefs[i])
-		if err != nil {
-			return nil, fmt.Errorf("agent %s: %w", a.Name, err)
-		}
+		tdPlan := taskdef.PlanFor(desired, cur.running[i], cur.taskDefs[i])
 		if cur.taskDefs[i] != nil {
 			tdPlan.Newest = cur.taskDefs[i].Definition.Revision
 		}

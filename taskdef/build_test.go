@@ -1,6 +1,7 @@
 package taskdef_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,6 +96,38 @@ func TestBuildFromScratch(t *testing.T) {
 	}
 	if n := aws.ToString(got.ContainerDefinitions[0].Name); n != "agent" {
 		t.Errorf("container name = %q, want the ContainerName %q", n, "agent")
+	}
+}
+
+// The base's log router is essential: false, and Build keeps it so: left
+// out, ECS would make it essential, and its exit would stop the agent's task.
+func TestBuildKeepsASidecarNotEssential(t *testing.T) {
+	got, err := taskdef.Build(agentInput(decodeFixture(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(got.ContainerDefinitions, func(c types.ContainerDefinition) bool { return aws.ToString(c.Name) == "log-router" })
+	if i < 0 {
+		t.Fatal("the base's log-router is gone")
+	}
+	if e := got.ContainerDefinitions[i].Essential; e == nil || *e {
+		t.Errorf("log-router essential = %v, want false as in the base", aws.ToBool(e))
+	}
+}
+
+// A size the spec writes wins over the base's even when Fargate has no such
+// size (the spec checks memory beside a base only against cpu it also
+// writes): the task's size check then names it, rather than launch quietly
+// deploying the base's.
+func TestBuildKeepsASpecSizeFargateRefuses(t *testing.T) {
+	in := agentInput(decodeFixture(t))
+	in.CPU, in.Memory = 0, 1
+	got, err := taskdef.Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, m := aws.ToString(got.Cpu), aws.ToString(got.Memory); c != "1024" || m != "1" {
+		t.Errorf("cpu %q, memory %q; want the base's 1024 and the spec's 1", c, m)
 	}
 }
 

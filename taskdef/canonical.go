@@ -2,7 +2,6 @@ package taskdef
 
 import (
 	"cmp"
-	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -47,23 +46,19 @@ const (
 //
 // Members that only DescribeTaskDefinition returns (revision, status, ARN…)
 // cannot appear: both sides are RegisterTaskDefinitionInput values.
-func Canonical(in *ecs.RegisterTaskDefinitionInput) ([]byte, error) {
+func Canonical(in *ecs.RegisterTaskDefinitionInput) []byte {
 	if in == nil {
-		return JSON(in)
+		return plainJSON(in)
 	}
 	d := clone(in)
 	normalise(d)
-	b, err := JSON(d)
-	if err != nil {
-		return nil, fmt.Errorf("canonical form of task definition %s: %w", aws.ToString(in.Family), err)
-	}
-	return b, nil
+	return plainJSON(d)
 }
 
 // CanonicalByName renders several definitions as one JSON object keyed by
 // name (sorted), each value in Canonical's form: `launch render` without
 // --agent prints it.
-func CanonicalByName(defs map[string]*ecs.RegisterTaskDefinitionInput) ([]byte, error) {
+func CanonicalByName(defs map[string]*ecs.RegisterTaskDefinitionInput) []byte {
 	out := make(map[string]*ecs.RegisterTaskDefinitionInput, len(defs))
 	for name, d := range defs {
 		if d != nil {
@@ -72,7 +67,7 @@ func CanonicalByName(defs map[string]*ecs.RegisterTaskDefinitionInput) ([]byte, 
 		}
 		out[name] = d
 	}
-	return JSON(out)
+	return plainJSON(out)
 }
 
 func normalise(d *ecs.RegisterTaskDefinitionInput) {
@@ -236,21 +231,14 @@ func convertUnits(s *string, suffix string, factor float64) *string {
 // "" when they are equal. current may be nil (no registered revision): every
 // line of desired is then an addition. currentLabel names the "from" side,
 // for example "registered streaming-agent:3"; the "to" side is "desired".
-func Diff(current, desired *ecs.RegisterTaskDefinitionInput, currentLabel string) (string, error) {
+func Diff(current, desired *ecs.RegisterTaskDefinitionInput, currentLabel string) string {
 	var a []byte
 	if current != nil {
-		var err error
-		if a, err = Canonical(current); err != nil {
-			return "", err
-		}
+		a = Canonical(current)
 	}
-	b, err := Canonical(desired)
-	if err != nil {
-		return "", err
-	}
-	return unifiedDiff(a, b, currentLabel)
+	return unifiedDiff(a, Canonical(desired), currentLabel)
 }
 
-func unifiedDiff(a, b []byte, currentLabel string) (string, error) {
-	return textdiff.Unified(string(a), string(b), currentLabel, "desired"), nil
+func unifiedDiff(a, b []byte, currentLabel string) string {
+	return textdiff.Unified(string(a), string(b), currentLabel, "desired")
 }

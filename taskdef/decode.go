@@ -20,16 +20,16 @@ import (
 
 // readOnlyKeys are the members DescribeTaskDefinition returns that
 // RegisterTaskDefinition rejects.
-var readOnlyKeys = map[string]bool{
-	"taskDefinitionArn":  true,
-	"revision":           true,
-	"status":             true,
-	"requiresAttributes": true,
-	"compatibilities":    true,
-	"registeredAt":       true,
-	"registeredBy":       true,
-	"deregisteredAt":     true,
-	"deleteRequestedAt":  true,
+var readOnlyKeys = []string{
+	"taskDefinitionArn",
+	"revision",
+	"status",
+	"requiresAttributes",
+	"compatibilities",
+	"registeredAt",
+	"registeredBy",
+	"deregisteredAt",
+	"deleteRequestedAt",
 }
 
 // utf8BOM is the byte order mark some Windows editors write at the start of
@@ -78,7 +78,6 @@ func (e *DecodeError) Error() string {
 // BaseFile says where the members of a decoded base task definition are
 // written in its file.
 type BaseFile struct {
-	data   []byte
 	ix     *jsonpos.Index
 	prefix string // "taskDefinition." for describe output
 }
@@ -86,7 +85,7 @@ type BaseFile struct {
 // LocateBase indexes a base task definition file (as DecodeBase reads it).
 func LocateBase(data []byte) BaseFile {
 	data = bytes.TrimPrefix(data, utf8BOM)
-	b := BaseFile{data: data, ix: jsonpos.New(data)}
+	b := BaseFile{ix: jsonpos.New(data)}
 	if _, ok := b.ix.Offset("taskDefinition"); ok {
 		b.prefix = "taskDefinition."
 	}
@@ -139,8 +138,9 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 	}
 	delete(top, responseMetadata)
 	def := top
-	var outerTags json.RawMessage
-	if raw, ok := top["taskDefinition"]; ok {
+	var outerTags json.RawMessage // beside taskDefinition; exactly the value's bytes
+	raw, wrapped := top["taskDefinition"]
+	if wrapped {
 		var unknown []string
 		for k := range top {
 			if k != "taskDefinition" && k != "tags" {
@@ -165,11 +165,11 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 		outerTags = top["tags"]
 		delete(def, responseMetadata)
 	}
-	for k := range readOnlyKeys {
+	for _, k := range readOnlyKeys {
 		delete(def, k)
 	}
 	tagsFile := file // where the tags are written
-	if len(outerTags) > 0 && !bytes.Equal(bytes.TrimSpace(outerTags), []byte("null")) {
+	if outerTags != nil && string(outerTags) != "null" {
 		if _, both := def["tags"]; both {
 			return nil, fail("tags", "tags appear both inside and beside taskDefinition; keep one list")
 		}
@@ -185,14 +185,10 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 			problems = append(problems, file.problem(k, unknownKey(inType, k)))
 			continue
 		}
-		var generic any
-		if err := json.Unmarshal(raw, &generic); err != nil {
-			return nil, fmt.Errorf("decode base task definition: %s: %w", k, err)
-		}
 		if k == "tags" {
-			checkKeys(tagsFile, generic, f.Type, k, &problems)
+			checkKeys(tagsFile, raw, f.Type, k, &problems)
 		} else {
-			checkKeys(file, generic, f.Type, k, &problems)
+			checkKeys(file, raw, f.Type, k, &problems)
 		}
 	}
 	if len(problems) > 0 {
@@ -208,61 +204,56 @@ func DecodeBase(data []byte) (*ecs.RegisterTaskDefinitionInput, error) {
 		return nil, &DecodeError{Problems: problems}
 	}
 
-	normalised, err := json.Marshal(def)
+	in, err := decodeChecked(data, wrapped)
 	if err != nil {
-		return nil, fmt.Errorf("decode base task definition: %w", err)
+		// data is valid JSON and no member decodes itself
+		// (TestTaskDefinitionMembersArePlainData): only a type error is left.
+		typeErr := err.(*json.UnmarshalTypeError)
+		path := file.typeErrorPath(typeErr)
+		line, col, _ := file.ix.Position(path)
+		return nil, &DecodeError{Problems: []Problem{{Path: path, Line: line, Column: col,
+			Message: fmt.Sprintf("a JSON %s where %s belongs; write the value as the ECS API documents it", typeErr.Value, typeErr.Type)}}}
 	}
-	var in ecs.RegisterTaskDefinitionInput
-	if err := json.Unmarshal(normalised, &in); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			path := file.typeErrorPath(typeErr)
-			line, col, _ := file.ix.Position(path)
-			return nil, &DecodeError{Problems: []Problem{{Path: path, Line: line, Column: col,
-				Message: fmt.Sprintf("a JSON %s where %s belongs; write the value as the ECS API documents it", typeErr.Value, typeErr.Type)}}}
-		}
-		return nil, fmt.Errorf("decode base task definition: %w", err)
+	return in, nil
+}
+
+// decodeChecked decodes a base file whose keys DecodeBase has checked:
+// describe output (wrapped) or a bare definition. The members
+// RegisterTaskDefinition rejects, and boto3's ResponseMetadata, have no field
+// to land in; tags beside taskDefinition replace the (then absent) ones in it.
+func decodeChecked(data []byte, wrapped bool) (*ecs.RegisterTaskDefinitionInput, error) {
+	in := &ecs.RegisterTaskDefinitionInput{}
+	if !wrapped {
+		return in, json.Unmarshal(data, in)
 	}
-	return &in, nil
+	w := struct {
+		TaskDefinition *ecs.RegisterTaskDefinitionInput `json:"taskDefinition"`
+		Tags           []types.Tag                      `json:"tags"`
+	}{TaskDefinition: in}
+	err := json.Unmarshal(data, &w)
+	if w.Tags != nil {
+		in.Tags = w.Tags
+	}
+	return in, err
 }
 
 // typeErrorPath finds the path as written in the file, with array indexes,
 // of the value a type error is about: encoding/json names the field without
-// indexes ("containerDefinitions.cpu") but knows the offset just past the
-// value in the input. Decoding the file itself (describe output, with the
-// tags beside taskDefinition, or bare) gives the same first error, with an
-// offset into the file; the member written last before that offset is the
-// one.
+// indexes ("taskDefinition.containerDefinitions.cpu") but knows the offset
+// just past the value; the member of that name written last before the
+// offset is the one.
 func (b BaseFile) typeErrorPath(te *json.UnmarshalTypeError) string {
 	parts := strings.Split(te.Field, ".")
 	for i, p := range parts {
 		parts[i] = wireName(p)
 	}
 	noIndex := strings.Join(parts, ".")
-	var err error
-	if b.prefix != "" {
-		var wrapped struct {
-			TaskDefinition ecs.RegisterTaskDefinitionInput `json:"taskDefinition"`
-			Tags           []types.Tag                     `json:"tags"`
-		}
-		err = json.Unmarshal(b.data, &wrapped)
-	} else {
-		var in ecs.RegisterTaskDefinitionInput
-		err = json.Unmarshal(b.data, &in)
-	}
-	best := b.Path(noIndex)
-	var fileErr *json.UnmarshalTypeError
-	if !errors.As(err, &fileErr) {
-		return best
-	}
-	bestOff := -1
+	best, bestOff := noIndex, -1
 	for _, p := range b.ix.Paths() {
-		// The prefix is cut from the task definition's members; the tags
-		// beside it are written without one.
-		if stripIndexes(strings.TrimPrefix(p, b.prefix)) != noIndex {
+		if stripIndexes(p) != noIndex {
 			continue
 		}
-		if off, _ := b.ix.Offset(p); off < int(fileErr.Offset) && off > bestOff {
+		if off, _ := b.ix.Offset(p); off < int(te.Offset) && off > bestOff {
 			best, bestOff = p, off
 		}
 	}
@@ -300,21 +291,21 @@ func unknownKey(t reflect.Type, key string) string {
 	return "unknown key; remove it, or spell it as the ECS RegisterTaskDefinition API does"
 }
 
-// checkKeys walks a generically decoded JSON value alongside the SDK type it
-// will be decoded into and records every object key that names no member.
-// Type mismatches are left to encoding/json, which reports them with a path.
-func checkKeys(file BaseFile, v any, t reflect.Type, path string, problems *[]Problem) {
+// checkKeys walks a JSON value alongside the SDK type it will be decoded
+// into and records every object key that names no member. A value of the
+// wrong kind is left to encoding/json, which reports its type with a path.
+// The maps of a task definition (dockerLabels, options…) hold strings, so
+// their keys are free and there is nothing inside them to check
+// (TestTaskDefinitionMembersArePlainData).
+func checkKeys(file BaseFile, raw json.RawMessage, t reflect.Type, path string, problems *[]Problem) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		if t == timeType {
-			return
-		}
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return // not an object
 		}
 		for k, sub := range obj {
 			f, ok := fieldByWireName(t, k)
@@ -325,20 +316,12 @@ func checkKeys(file BaseFile, v any, t reflect.Type, path string, problems *[]Pr
 			checkKeys(file, sub, f.Type, path+"."+k, problems)
 		}
 	case reflect.Slice, reflect.Array:
-		list, ok := v.([]any)
-		if !ok {
-			return
+		var list []json.RawMessage
+		if json.Unmarshal(raw, &list) != nil {
+			return // not a list
 		}
 		for i, item := range list {
 			checkKeys(file, item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), problems)
-		}
-	case reflect.Map:
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return
-		}
-		for k, sub := range obj {
-			checkKeys(file, sub, t.Elem(), path+"."+k, problems)
 		}
 	}
 }

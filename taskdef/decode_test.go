@@ -142,6 +142,19 @@ func TestDecodeBaseWithoutTags(t *testing.T) {
 	}
 }
 
+// "tags": null beside taskDefinition, as tools that write every member
+// (null when absent) give it, is no list: the tags inside are kept.
+func TestDecodeBaseNullTagsBesideTheWrapper(t *testing.T) {
+	got, err := taskdef.DecodeBase([]byte(`{"taskDefinition": {"family": "a", "tags": [{"key": "team", "value": "data"}]}, "tags": null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []types.Tag{{Key: aws.String("team"), Value: aws.String("data")}}
+	if d := cmp.Diff(want, got.Tags, allExported); d != "" {
+		t.Errorf("tags (-want +got):\n%s", d)
+	}
+}
+
 func TestDecodeBaseErrors(t *testing.T) {
 	tests := map[string]struct {
 		data string
@@ -182,6 +195,21 @@ func TestDecodeBaseErrors(t *testing.T) {
 		"tags twice": {
 			data: `{"taskDefinition": {"family": "a", "tags": []}, "tags": [{"key": "k", "value": "v"}]}`,
 			want: "decode base task definition: 1:36: taskDefinition.tags: tags appear both inside and beside taskDefinition; keep one list",
+		},
+		// Members beside the wrapper, as when a bare definition is pasted
+		// next to one: each is named, in name order.
+		"several unknown keys beside taskDefinition": {
+			data: `{"taskDefinition": {"family": "a"}, "revision": 3, "family": "a", "status": "ACTIVE", "cpu": "256"}`,
+			want: "decode base task definition: 1:87: cpu: unknown key beside taskDefinition; describe output has only taskDefinition and tags: remove it; " +
+				"1:52: family: unknown key beside taskDefinition; describe output has only taskDefinition and tags: remove it; " +
+				"1:37: revision: unknown key beside taskDefinition; describe output has only taskDefinition and tags: remove it; " +
+				"1:67: status: unknown key beside taskDefinition; describe output has only taskDefinition and tags: remove it",
+		},
+		// The first container is wrong; the second writes the same member
+		// correctly, later in the file.
+		"wrong type in the first of two containers": {
+			data: `{"family": "a", "containerDefinitions": [{"name": "a", "cpu": "256"}, {"name": "b", "cpu": 256}]}`,
+			want: "decode base task definition: 1:56: containerDefinitions[0].cpu: a JSON string where int32 belongs; write the value as the ECS API documents it",
 		},
 		"wrong type, with the index of the container": {
 			data: `{"family": "a", "containerDefinitions": [{"name": "a"}, {"name": "b", "cpu": "256"}]}`,

@@ -139,10 +139,7 @@ func TestDeployTwiceRegistersOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := taskdef.PlanFor(desired, cur)
-		if err != nil {
-			t.Fatal(err)
-		}
+		plan := taskdef.PlanFor(desired, cur)
 		if plan.Action == taskdef.ActionRegister {
 			if _, err := taskdef.Register(ctx, f, desired); err != nil {
 				t.Fatal(err)

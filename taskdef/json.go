@@ -38,6 +38,17 @@ func JSON(v any) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// plainJSON is JSON for a task definition, or a map of them. Their members
+// are plain data JSON always renders (TestTaskDefinitionMembersArePlainData
+// guards that), so an error is a programming error: plainJSON panics.
+func plainJSON(v any) []byte {
+	b, err := JSON(v)
+	if err != nil {
+		panic("taskdef: a task definition member is not plain data (see TestTaskDefinitionMembersArePlainData): " + err.Error())
+	}
+	return b
+}
+
 // wireName is the AWS member name of an SDK field: its Go name with the first
 // letter lowered. That holds for every member of every ECS shape in the SDK's
 // own schema (the test TestWireNamesMatchSDK checks it against the SDK's

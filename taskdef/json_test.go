@@ -234,12 +234,12 @@ func TestJSONPlainValues(t *testing.T) {
 // The members of a task definition are plain data. JSON fails only on a map
 // key that is not a string, a value of a kind JSON has no form for, a smithy
 // document that cannot marshal, or a float that is not a number: a task
-// definition holds none of these, so Canonical cannot fail on one, and
-// Equivalent, PlanFor and Diff never return its error. encoding/json, in
+// definition holds none of these, so Canonical, Equivalent, PlanFor and Diff
+// return no error (plainJSON panics if one ever comes). encoding/json, in
 // DecodeBase, fails on valid JSON only with a type error naming the member,
-// as no member type decodes itself. scripts/mutate/equivalent.txt relies on
-// both. This walks every member type, so a new SDK member of another kind
-// fails here first.
+// as no member type decodes itself; and maps hold only strings, with no keys
+// inside for DecodeBase to check. This walks every member type, so a new SDK
+// member of another kind fails here first.
 func TestTaskDefinitionMembersArePlainData(t *testing.T) {
 	unions := map[reflect.Type]bool{reflect.TypeFor[types.SharingStrategy](): true} // GPU sharing: *SharingStrategyMemberNvidiaMps of int32s
 	unmarshalers := []reflect.Type{reflect.TypeFor[json.Unmarshaler](), reflect.TypeFor[encoding.TextUnmarshaler]()}
@@ -257,6 +257,9 @@ func TestTaskDefinitionMembersArePlainData(t *testing.T) {
 		case reflect.Map:
 			if ty.Key().Kind() != reflect.String {
 				t.Errorf("%s: map key %s", path, ty.Key())
+			}
+			if ty.Elem().Kind() != reflect.String {
+				t.Errorf("%s: map of %s, whose keys DecodeBase does not check", path, ty.Elem())
 			}
 			walk(ty.Elem(), path)
 		case reflect.Struct:

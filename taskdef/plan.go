@@ -2,7 +2,6 @@ package taskdef
 
 import (
 	"bytes"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -67,19 +66,13 @@ const launchTagPrefix = "launch:"
 // rewrites them (ECS would need TagResource, and a revision's tags are not
 // what runs). Every other member counts, the spec's own tags included: a tag
 // a user adds lands on a new revision, as before.
-func Equivalent(desired *ecs.RegisterTaskDefinitionInput, registered *Current) (bool, error) {
+func Equivalent(desired *ecs.RegisterTaskDefinitionInput, registered *Current) bool {
 	if desired == nil || registered == nil || registered.Definition == nil {
-		return false, nil
+		return false
 	}
-	a, err := Canonical(withoutLaunchTags(desired))
-	if err != nil {
-		return false, err
-	}
-	b, err := Canonical(withoutLaunchTags(FromDescribed(registered.Definition, registered.Tags)))
-	if err != nil {
-		return false, err
-	}
-	return bytes.Equal(a, b), nil
+	a := Canonical(withoutLaunchTags(desired))
+	b := Canonical(withoutLaunchTags(FromDescribed(registered.Definition, registered.Tags)))
+	return bytes.Equal(a, b)
 }
 
 func withoutLaunchTags(in *ecs.RegisterTaskDefinitionInput) *ecs.RegisterTaskDefinitionInput {
@@ -98,15 +91,13 @@ func withoutLaunchTags(in *ecs.RegisterTaskDefinitionInput) *ecs.RegisterTaskDef
 // reusing it changes nothing.
 //
 // Only ACTIVE revisions are reused: ECS refuses an INACTIVE one for a new
-// service or deployment.
-func PlanFor(desired *ecs.RegisterTaskDefinitionInput, candidates ...*Current) (Plan, error) {
+// service or deployment. desired must not be nil (Build never returns nil
+// without an error); PlanFor panics if it is.
+func PlanFor(desired *ecs.RegisterTaskDefinitionInput, candidates ...*Current) Plan {
 	if desired == nil {
-		return Plan{}, fmt.Errorf("plan task definition: no desired definition")
+		panic("taskdef.PlanFor: nil desired definition")
 	}
 	plan := Plan{Action: ActionRegister, Desired: desired}
-	fail := func(err error) (Plan, error) {
-		return Plan{}, fmt.Errorf("plan task definition %s: %w", aws.ToString(desired.Family), err)
-	}
 	seen := map[string]bool{}
 	for _, c := range candidates {
 		if c == nil || c.Definition == nil {
@@ -120,29 +111,15 @@ func PlanFor(desired *ecs.RegisterTaskDefinitionInput, candidates ...*Current) (
 			continue
 		}
 		seen[arn] = true
-		same, err := Equivalent(desired, c)
-		if err != nil {
-			return fail(err)
-		}
-		if same {
+		if Equivalent(desired, c) {
 			plan.Action, plan.Current = ActionReuse, c
-			return plan, nil
+			return plan
 		}
-	}
-	b, err := Canonical(desired)
-	if err != nil {
-		return fail(err)
 	}
 	var a []byte
 	if plan.Current != nil {
-		if a, err = Canonical(FromDescribed(plan.Current.Definition, plan.Current.Tags)); err != nil {
-			return fail(err)
-		}
+		a = Canonical(FromDescribed(plan.Current.Definition, plan.Current.Tags))
 	}
-	diff, err := unifiedDiff(a, b, plan.Current.Label())
-	if err != nil {
-		return fail(err)
-	}
-	plan.Diff = diff
-	return plan, nil
+	plan.Diff = unifiedDiff(a, Canonical(desired), plan.Current.Label())
+	return plan
 }

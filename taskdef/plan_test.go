@@ -41,10 +41,7 @@ func TestPlanForReusesWhatECSReturnsForTheSameDefinition(t *testing.T) {
 	for name, desired := range tests {
 		t.Run(name, func(t *testing.T) {
 			cur := current(desired)
-			plan, err := taskdef.PlanFor(desired, cur)
-			if err != nil {
-				t.Fatal(err)
-			}
+			plan := taskdef.PlanFor(desired, cur)
 			if plan.Action != taskdef.ActionReuse || plan.Diff != "" {
 				t.Fatalf("Action = %s, want reuse; diff:\n%s", plan.Action, plan.Diff)
 			}
@@ -147,6 +144,15 @@ func TestCanonicalEquivalences(t *testing.T) {
 				d.RequiresCompatibilities = []types.Compatibility{"FARGATE", "FARGATE"}
 			},
 		},
+		// A base that runs on both launch types lists them in either order.
+		"compatibilities in another order": {
+			a: func(d *ecs.RegisterTaskDefinitionInput) {
+				d.RequiresCompatibilities = []types.Compatibility{"EC2", "FARGATE"}
+			},
+			b: func(d *ecs.RegisterTaskDefinitionInput) {
+				d.RequiresCompatibilities = []types.Compatibility{"FARGATE", "EC2"}
+			},
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -157,11 +163,7 @@ func TestCanonicalEquivalences(t *testing.T) {
 			if tc.b != nil {
 				tc.b(b)
 			}
-			d, err := taskdef.Diff(a, b, "a")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d != "" {
+			if d := taskdef.Diff(a, b, "a"); d != "" {
 				t.Errorf("Diff is not empty:\n%s", d)
 			}
 		})
@@ -170,6 +172,7 @@ func TestCanonicalEquivalences(t *testing.T) {
 
 func TestPlanForRegistersEachRealChange(t *testing.T) {
 	agent := func(d *ecs.RegisterTaskDefinitionInput) *types.ContainerDefinition { return &d.ContainerDefinitions[0] }
+	const registryLogin = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-login-AbCdEf"
 	tests := map[string]struct {
 		change func(*ecs.RegisterTaskDefinitionInput)
 		line   string // a line the diff must add
@@ -208,6 +211,19 @@ func TestPlanForRegistersEachRealChange(t *testing.T) {
 			change: func(d *ecs.RegisterTaskDefinitionInput) { agent(d).HealthCheck.Retries = aws.Int32(5) },
 			line:   `+                "retries": 5,`,
 		},
+		// Security settings of the base: each change is a new revision.
+		"a capability added beside drop ALL": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) {
+				agent(d).LinuxParameters.Capabilities.Add = []string{"SYS_PTRACE"}
+			},
+			line: `+                        "SYS_PTRACE"`,
+		},
+		"private registry credentials": {
+			change: func(d *ecs.RegisterTaskDefinitionInput) {
+				agent(d).RepositoryCredentials = &types.RepositoryCredentials{CredentialsParameter: aws.String(registryLogin)}
+			},
+			line: `+                "credentialsParameter": "` + registryLogin + `"`,
+		},
 		"essential false on the sidecar is kept apart from absent": {
 			change: func(d *ecs.RegisterTaskDefinitionInput) { d.ContainerDefinitions[1].Essential = nil },
 			line:   `+            "essential": true,`,
@@ -218,10 +234,7 @@ func TestPlanForRegistersEachRealChange(t *testing.T) {
 			desired := desiredFromBase(t)
 			cur := current(desired)
 			tc.change(desired)
-			plan, err := taskdef.PlanFor(desired, cur)
-			if err != nil {
-				t.Fatal(err)
-			}
+			plan := taskdef.PlanFor(desired, cur)
 			if plan.Action != taskdef.ActionRegister {
 				t.Fatalf("Action = %s, want register", plan.Action)
 			}
@@ -240,17 +253,11 @@ func TestPlanForRegistersEachRealChange(t *testing.T) {
 
 func TestPlanForWithoutCurrent(t *testing.T) {
 	desired := desiredFromBase(t)
-	plan, err := taskdef.PlanFor(desired, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := taskdef.PlanFor(desired, nil)
 	if plan.Action != taskdef.ActionRegister || plan.Current != nil {
 		t.Fatalf("plan = %+v, want register with no current", plan)
 	}
-	canon, err := taskdef.Canonical(desired)
-	if err != nil {
-		t.Fatal(err)
-	}
+	canon := taskdef.Canonical(desired)
 	if !strings.HasPrefix(plan.Diff, "--- (no active revision)\n+++ desired\n") {
 		t.Errorf("diff header wrong:\n%.200s", plan.Diff)
 	}
@@ -313,10 +320,7 @@ func TestCanonicalHostPortsByNetworkMode(t *testing.T) {
                 }
             ]`,
 	} {
-		b, err := taskdef.Canonical(mode)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := taskdef.Canonical(mode)
 		if !strings.Contains(string(b), want) {
 			t.Errorf("networkMode %s: canonical form lacks\n%s\nin\n%s", mode.NetworkMode, want, b)
 		}
@@ -325,8 +329,12 @@ func TestCanonicalHostPortsByNetworkMode(t *testing.T) {
 
 // plan --json and the report print the action as these words.
 func TestActionsAsPrinted(t *testing.T) {
-	if taskdef.ActionRegister != "register" || taskdef.ActionReuse != "reuse" {
-		t.Errorf("actions print as %q and %q, want register and reuse", taskdef.ActionRegister, taskdef.ActionReuse)
+	desired := desiredFromBase(t)
+	if a := taskdef.PlanFor(desired, current(desired)).Action; a != "reuse" {
+		t.Errorf("the same definition registered: action prints as %q, want reuse", a)
+	}
+	if a := taskdef.PlanFor(desired).Action; a != "register" {
+		t.Errorf("nothing registered: action prints as %q, want register", a)
 	}
 }
 
@@ -341,8 +349,8 @@ func TestEquivalentWithoutARevision(t *testing.T) {
 		"a revision without one": {desired, &taskdef.Current{}},
 		"nothing desired":        {nil, current(desired)},
 	} {
-		if same, err := taskdef.Equivalent(tc.desired, tc.current); same || err != nil {
-			t.Errorf("%s: Equivalent = %t, %v; want false, nil", name, same, err)
+		if taskdef.Equivalent(tc.desired, tc.current) {
+			t.Errorf("%s: Equivalent = true; want false", name)
 		}
 	}
 }
@@ -354,10 +362,7 @@ func TestCanonicalHealthCheckDefaults(t *testing.T) {
 	in := &ecs.RegisterTaskDefinitionInput{ContainerDefinitions: []types.ContainerDefinition{{
 		Name: aws.String("a"), HealthCheck: &types.HealthCheck{Command: []string{"CMD-SHELL", "curl -f http://localhost/ || exit 1"}},
 	}}}
-	b, err := taskdef.Canonical(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := taskdef.Canonical(in)
 	want := `"healthCheck": {
                 "command": [
                     "CMD-SHELL",
@@ -384,10 +389,7 @@ func TestPlanForRegistersInitProcessEnabled(t *testing.T) {
 	withoutExec := taskdef.CloneInput(withExec)
 	withoutExec.ContainerDefinitions[0].LinuxParameters = nil
 
-	plan, err := taskdef.PlanFor(withExec, current(withoutExec))
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := taskdef.PlanFor(withExec, current(withoutExec))
 	if plan.Action != taskdef.ActionRegister {
 		t.Fatalf("Action = %s, want register: the running revision has no init process for ECS Exec", plan.Action)
 	}
@@ -398,8 +400,8 @@ func TestPlanForRegistersInitProcessEnabled(t *testing.T) {
 	}
 	// Turned off again (false is the default): the revision without it serves.
 	withExec.ContainerDefinitions[0].LinuxParameters.InitProcessEnabled = aws.Bool(false)
-	if plan, err := taskdef.PlanFor(withExec, current(withoutExec)); err != nil || plan.Action != taskdef.ActionReuse {
-		t.Errorf("initProcessEnabled false: PlanFor = %s, %v; want reuse", plan.Action, err)
+	if plan := taskdef.PlanFor(withExec, current(withoutExec)); plan.Action != taskdef.ActionReuse {
+		t.Errorf("initProcessEnabled false: PlanFor = %s; want reuse", plan.Action)
 	}
 }
 
@@ -414,17 +416,11 @@ func TestCanonicalByName(t *testing.T) {
 	}
 	agent := desiredFromBase(t)
 	defs := map[string]*ecs.RegisterTaskDefinitionInput{"streaming-agent": agent, "exec-debug": exec}
-	got, err := taskdef.CanonicalByName(defs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := taskdef.CanonicalByName(defs)
 	var want strings.Builder
 	want.WriteString("{\n")
 	for i, name := range []string{"exec-debug", "streaming-agent"} {
-		c, err := taskdef.Canonical(defs[name])
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := taskdef.Canonical(defs[name])
 		if i > 0 {
 			want.WriteString(",\n")
 		}
@@ -444,9 +440,6 @@ func TestCanonicalByName(t *testing.T) {
 
 // Nothing in, an error or null out, and never a call to ECS.
 func TestNothingToPlanOrRegister(t *testing.T) {
-	if plan, err := taskdef.PlanFor(nil, nil); err == nil || err.Error() != "plan task definition: no desired definition" {
-		t.Errorf("PlanFor(nil) = %+v, %v", plan, err)
-	}
 	f := &fakeECS{}
 	if td, err := taskdef.Register(context.Background(), f, nil); err == nil || err.Error() != "register task definition: no definition" {
 		t.Errorf("Register(nil) = %v, %v", td, err)
@@ -457,8 +450,8 @@ func TestNothingToPlanOrRegister(t *testing.T) {
 	if len(f.calls) != 0 {
 		t.Errorf("calls to ECS: %v", f.calls)
 	}
-	if b, err := taskdef.Canonical(nil); err != nil || string(b) != "null\n" {
-		t.Errorf("Canonical(nil) = %q, %v", b, err)
+	if b := taskdef.Canonical(nil); string(b) != "null\n" {
+		t.Errorf("Canonical(nil) = %q", b)
 	}
 	if g := taskdef.LogGroup(nil, "agent"); g != "" {
 		t.Errorf("LogGroup(nil) = %q", g)
@@ -476,5 +469,27 @@ func TestPlanARNWithoutARevision(t *testing.T) {
 		if got := p.ARN(); got != "" {
 			t.Errorf("%s: ARN() = %q, want empty", name, got)
 		}
+	}
+}
+
+// A nil desired definition is a caller's mistake (Build returns one or an
+// error), and an unrenderable member a broken invariant: both panic with a
+// message naming it, never a plan or bytes that look fine.
+func TestProgrammingErrorsPanic(t *testing.T) {
+	for name, tc := range map[string]struct {
+		call func()
+		want string
+	}{
+		"PlanFor(nil)":       {func() { taskdef.PlanFor(nil) }, "taskdef.PlanFor: nil desired definition"},
+		"a map keyed by int": {func() { taskdef.PlainJSON(map[int]string{1: "a"}) }, "taskdef: a task definition member is not plain data (see TestTaskDefinitionMembersArePlainData): render json: unsupported map key type int"},
+	} {
+		func() {
+			defer func() {
+				if got := recover(); got != tc.want {
+					t.Errorf("%s: panic %v, want %q", name, got, tc.want)
+				}
+			}()
+			tc.call()
+		}()
 	}
 }

@@ -100,11 +100,7 @@ func olderTwin(ctx context.Context, api API, desired *ecs.RegisterTaskDefinition
 		if cur.Definition.Status != types.TaskDefinitionStatusActive {
 			continue
 		}
-		same, err := Equivalent(desired, cur)
-		if err != nil {
-			return "", err
-		}
-		if same {
+		if Equivalent(desired, cur) {
 			return r.arn, nil
 		}
 	}

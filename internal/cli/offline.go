@@ -88,13 +88,11 @@ roles by name (by ARN with --account), secrets as written.`,
 			case len(defs) == 0:
 				return usageError{fmt.Sprintf("no agent named %q in %s", agent, sp.Path)}
 			case agent != "":
-				b, err = taskdef.Canonical(defs[agent])
+				b = taskdef.Canonical(defs[agent])
 			default:
-				b, err = taskdef.CanonicalByName(defs)
+				b = taskdef.CanonicalByName(defs)
 			}
-			if err == nil {
-				_, err = a.stdout.Write(b)
-			}
+			_, err = a.stdout.Write(b)
 			return err
 		})
 	f := cmd.Flags()
