@@ -202,7 +202,14 @@ func (l *loader) yamlProblem(err error) {
 	// yaml.v3's reader names no line for a control character: find it.
 	if strings.Contains(msg, "control characters are not allowed") {
 		if pos, r, ok := firstControlChar(l.lines); ok {
-			l.problemAt(pos, "", fmt.Sprintf("invalid YAML: the control character %U is not allowed (YAML allows only tab and line breaks); remove it — text copied from a coloured terminal carries such codes", r))
+			cause := "text copied from a coloured terminal carries such codes"
+			switch {
+			case r >= 0xfffe:
+				cause = "it is a Unicode non-character, never text"
+			case r >= 0x80:
+				cause = "curly quotes and dashes of Windows-1252 text read as Latin-1 turn into such codes: retype the character"
+			}
+			l.problemAt(pos, "", fmt.Sprintf("invalid YAML: the control character %U is not allowed (YAML allows only tab and line breaks); remove it — %s", r, cause))
 			return
 		}
 	}
@@ -211,12 +218,13 @@ func (l *loader) yamlProblem(err error) {
 
 // firstControlChar finds the first character YAML does not allow in a
 // stream: a C0 control other than tab, line feed and carriage return, DEL,
-// or a C1 control other than NEL (YAML 1.2, c-printable).
+// a C1 control other than NEL (YAML 1.2, c-printable), or the
+// non-characters U+FFFE and U+FFFF.
 func firstControlChar(lines [][]byte) (position, rune, bool) {
 	for i, line := range lines {
 		col := 1
 		for _, r := range string(line) {
-			if (r < 0x20 && r != '\t' && r != '\r') || (r >= 0x7f && r <= 0x9f && r != 0x85) {
+			if (r < 0x20 && r != '\t' && r != '\r') || (r >= 0x7f && r <= 0x9f && r != 0x85) || r == 0xfffe || r == 0xffff {
 				return position{i + 1, col}, r, true
 			}
 			col++

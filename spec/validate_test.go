@@ -113,6 +113,7 @@ func TestValidationRules(t *testing.T) {
 		"deployment stuck":            {agent: "service: {desiredCount: 3, minimumHealthyPercent: 100, maximumPercent: 133}", path: "agents[0].service.maximumPercent", want: "keeps 3 task(s) running and maximumPercent 133 allows 3"},
 		"deployment stuck at scale":   {agent: "service: {desiredCount: 100, minimumHealthyPercent: 100, maximumPercent: 100}", path: "agents[0].service.maximumPercent", want: "keeps 100 task(s) running and maximumPercent 100 allows 100"},
 		"wait timeout":                {agent: "waitTimeout: 0s", path: "agents[0].waitTimeout", want: "is not positive"},
+		"wait timeout as a mapping":   {agent: "waitTimeout: {minutes: 15}", path: "agents[0].waitTimeout", want: "a duration such as 15m"},
 		"image grammar":               {top: map[string]string{"agents": "[{name: a, image: 'MyOrg/Agent::latest', network: {subnets: [subnet-1]}}]"}, path: "agents[0].image", want: `"MyOrg/Agent::latest" is not a valid image reference (invalid reference format)`},
 		"image uppercase":             {top: map[string]string{"agents": "[{name: a, image: Busybox, network: {subnets: [subnet-1]}}]"}, path: "agents[0].image", want: "repository name must be lowercase"},
 		"image too long":              {top: map[string]string{"agents": "[{name: a, image: a/" + strings.Repeat("b", 812) + ", network: {subnets: [subnet-1]}}]"}, path: "agents[0].image", want: "814 characters long; ECS takes at most 255"},

@@ -119,6 +119,10 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    image: x\n    network: {subnets: [subnet-1]}\n---\nagents:\n  - name: b\n   image: y\n",
 			"t.yaml:14:4: invalid YAML: did not find expected '-' indicator; image: starts at column 4, which lines up with no key above it; move it to column 5 to sit with name: (line 13)",
 		},
+		"key after a double-quoted value whose second line looks like a key": {
+			head + "    image: x\n    environment:\n      MOTD: \"first line,\n        note: second line\"\n        LEVEL: debug\n",
+			"t.yaml:13:9: invalid YAML: did not find expected key; LEVEL: is indented more than MOTD: on line 11, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like MOTD:",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",

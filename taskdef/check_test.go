@@ -199,3 +199,13 @@ func TestCheckAcceptsPublishedFargateBases(t *testing.T) {
 		}
 	}
 }
+
+// The smallest Windows task Fargate runs, 1 vCPU, breaks no rule.
+func TestCheckAcceptsAOneVCPUWindowsTask(t *testing.T) {
+	in := validFargate()
+	in.Cpu, in.Memory, in.PidMode = aws.String("1024"), aws.String("2048"), ""
+	in.RuntimePlatform = &types.RuntimePlatform{OperatingSystemFamily: types.OSFamilyWindowsServer2022Core, CpuArchitecture: types.CPUArchitectureX8664}
+	if ps := taskdef.Check(in); len(ps) != 0 {
+		t.Errorf("Check refused a 1 vCPU Windows task: %v", ps)
+	}
+}
