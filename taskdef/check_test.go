@@ -209,3 +209,17 @@ func TestCheckAcceptsAOneVCPUWindowsTask(t *testing.T) {
 		t.Errorf("Check refused a 1 vCPU Windows task: %v", ps)
 	}
 }
+
+// Each limit itself is allowed: 200 GiB of ephemeral storage (21 is in
+// validFargate), a memoryReservation equal to the hard limit, a container
+// using all of the task's memory and cpu.
+func TestCheckAcceptsTheLimitsThemselves(t *testing.T) {
+	in := validFargate()
+	in.EphemeralStorage.SizeInGiB = 200
+	in.ContainerDefinitions = in.ContainerDefinitions[:1]
+	in.ContainerDefinitions[0].DependsOn = nil
+	in.ContainerDefinitions[0].Cpu, in.ContainerDefinitions[0].Memory, in.ContainerDefinitions[0].MemoryReservation = 1024, aws.Int32(2048), aws.Int32(2048)
+	if ps := taskdef.Check(in); len(ps) != 0 {
+		t.Errorf("Check refused a task at its limits: %v", ps)
+	}
+}

@@ -136,6 +136,15 @@ func TestJSONOutputTypes(t *testing.T) {
 	if s := mustJSON(t, (*ecs.RegisterTaskDefinitionInput)(nil)); s != "null\n" {
 		t.Errorf("JSON(nil) = %q", s)
 	}
+	// Only a struct member with nothing exported is left out, as the SDK's
+	// metadata is; one held by value with members prints like any other.
+	type inner struct{ Name string }
+	if s := mustJSON(t, struct {
+		Held inner
+		meta struct{ id int }
+	}{Held: inner{Name: "x"}}); s != "{\n    \"held\": {\n        \"name\": \"x\"\n    }\n}\n" {
+		t.Errorf("JSON of a struct held by value = %q", s)
+	}
 }
 
 // brokenDocument is a smithy document whose marshalling fails.
