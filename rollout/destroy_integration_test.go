@@ -65,7 +65,7 @@ func (e *env) unthrottle(action string) { e.h.SetThrottle(e.t, action, 1e6, 1e6)
 func (e *env) destroyOnce(sp *spec.Spec, withRoles bool) (map[string]rollout.DestroyItem, *recorder, error) {
 	e.t.Helper()
 	cfg := e.cfg.Copy()
-	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+	cfg.Retryer = faultsAtOnce
 	rec := &recorder{t: e.t}
 	items, err := rollout.Destroy(context.Background(), rollout.NewDestroyClients(cfg), sp, withRoles, rec)
 	byName := map[string]rollout.DestroyItem{}

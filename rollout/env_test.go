@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/launchdeploy/launch/internal/awsconf"
@@ -18,6 +20,19 @@ import (
 	"github.com/launchdeploy/launch/rollout"
 	"github.com/launchdeploy/launch/spec"
 )
+
+// faultsAtOnce is the retryer of tests that inject AWS faults and expect
+// each to surface at once: it retries nothing but a connection the
+// emulator's server resets, which it does now and then under load (the SDK
+// reports it as "use of closed network connection", aws-sdk-go-v2#2737),
+// and which launch's own retryer retries too.
+func faultsAtOnce() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+		o.MaxAttempts = 3
+		o.RateLimiter = ratelimit.None
+	})
+}
 
 // env is one integration test's emulator: reset, with a network and the
 // variables a spec refers to. Tests read results back with the SDK, never

@@ -24,7 +24,7 @@ func (e *env) deployWith(sp *spec.Spec, opts rollout.Options) (*rollout.Report, 
 	rec := &recorder{t: e.t}
 	rep := rollout.NewReport(sp.Path)
 	cfg := e.cfg.Copy()
-	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+	cfg.Retryer = faultsAtOnce
 	err := rollout.Deploy(ctx, rollout.NewClients(cfg), sp, opts, rec, rep)
 	return rep, rec, err
 }

@@ -47,7 +47,7 @@ func (e *env) rollback(sp *spec.Spec, ro rollout.RollbackOptions, noWait bool) (
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cfg := e.cfg.Copy()
-	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+	cfg.Retryer = faultsAtOnce
 	rec := &recorder{t: e.t}
 	rep := rollout.NewReport(sp.Path)
 	opts := rollout.Options{NoWait: noWait, PollMin: 100 * time.Millisecond, PollMax: 300 * time.Millisecond}

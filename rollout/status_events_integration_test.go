@@ -86,7 +86,7 @@ func TestStatusKeepsTheLastEventsAndStopsOnAFailedRead(t *testing.T) {
 	n := emulator.CountActions(e.h.Requests(t))["ecs:DescribeTaskDefinition"]
 	e.h.SetThrottle(t, "DescribeTaskDefinition", n-1, 0.001)
 	cfg := e.cfg.Copy()
-	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+	cfg.Retryer = faultsAtOnce
 	_, err = rollout.Status(ctx, rollout.NewClients(cfg), sp)
 	e.unthrottle("DescribeTaskDefinition")
 	wantThrottled(t, err, "describe task definition arn:aws:ecs:"+e.cfg.Region+":"+e.account()+":task-definition/agent-a:1: ")
