@@ -162,10 +162,7 @@ func TestALostRegistrationReplyRunsOneRevision(t *testing.T) {
 // CreateService is taken as it is and converged on, not failed on.
 func TestAServiceCreatedMeanwhileIsConvergedOn(t *testing.T) {
 	e := newEnv(t)
-	y := applyYAML(0, false, "")
-	y = strings.Replace(y, "secrets: {a: agent/a, b: agent/b}\n", "", 1)
-	y = strings.Replace(y, "    secrets:\n      A: {secret: a}\n", "", 1)
-	sp := e.spec(y)
+	sp := e.spec(applyYAMLWithoutSecrets())
 	c := rollout.NewClients(e.cfg)
 	ctx := context.Background()
 	p, err := rollout.MakePlan(ctx, c, sp)
@@ -229,10 +226,7 @@ func (u untilRegistered) BackoffDelay(int, error) (time.Duration, error) {
 // cluster that does not exist, and the error is the cluster's.
 func TestNoServiceAfterTheClusterFailed(t *testing.T) {
 	e := newEnv(t)
-	y := applyYAML(0, false, "")
-	y = strings.Replace(y, "secrets: {a: agent/a, b: agent/b}\n", "", 1)
-	y = strings.Replace(y, "    secrets:\n      A: {secret: a}\n", "", 1)
-	sp := e.spec(y)
+	sp := e.spec(applyYAMLWithoutSecrets())
 	cfg := e.cfg.Copy()
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 2; o.Backoff = untilRegistered{e} })
@@ -247,4 +241,12 @@ func TestNoServiceAfterTheClusterFailed(t *testing.T) {
 	if calls["ecs:RegisterTaskDefinition"] != 1 || calls["ecs:CreateService"] != 0 {
 		t.Errorf("calls %v, want the task definition registered and no CreateService", calls)
 	}
+}
+
+// applyYAMLWithoutSecrets is applyYAML's one-agent spec with no secret, so
+// nothing needs creating in Secrets Manager first.
+func applyYAMLWithoutSecrets() string {
+	y := applyYAML(0, false, "")
+	y = strings.Replace(y, "secrets: {a: agent/a, b: agent/b}\n", "", 1)
+	return strings.Replace(y, "    secrets:\n      A: {secret: a}\n", "", 1)
 }
