@@ -152,7 +152,10 @@ func (l *loader) parseYAML(data []byte) *yaml.Node {
 	case err == nil:
 		l.problemAt(position{next.Line, 0}, "", "a second YAML document starts here; a spec is one document: remove the --- separator and what follows, or merge it into the first")
 	case !errors.Is(err, io.EOF):
+		// The first document ended early because of the error: checking
+		// it would report as missing what the parser did not reach.
 		l.yamlProblem(err)
+		return nil
 	}
 	if len(doc.Content) != 1 {
 		l.problemAt(position{}, "", "the file holds no YAML document; a spec needs at least cluster:, taskRole:, executionRole: and agents:")
@@ -176,6 +179,13 @@ func (l *loader) yamlProblem(err error) {
 		if mi := findMisindent(l.lines); mi != nil && mi.line >= line && slices.Contains(blockErrors, m[2]) && mi.confirmed(l.lines, err) {
 			l.problemAt(position{mi.line, mi.col}, "", fmt.Sprintf("invalid YAML: %s; %s", m[2], mi.hint))
 			return
+		}
+		if m[2] == "did not find expected <document start>" {
+			if first, left, ok := leftOfFirstLine(l.lines); ok {
+				l.problemAt(position{first.line, first.col}, "", fmt.Sprintf("invalid YAML: %s; %s starts at column %d, but line %d starts at column %d: the top-level keys must start at one column; remove the spaces before %[2]s",
+					m[2], first.text, first.col, left.line, left.col))
+				return
+			}
 		}
 		// yaml.v3 names the tab's line or the one before it.
 		for i := line - 1; i >= 0 && i <= line && i < len(l.lines); i++ {
@@ -214,6 +224,38 @@ func (l *loader) yamlProblem(err error) {
 		}
 	}
 	l.problemAt(position{}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting", trimYAMLPrefix(msg)))
+}
+
+// lineStart is where a line's content starts: its first word, for messages.
+type lineStart struct {
+	line, col int // 1-based
+	text      string
+}
+
+// leftOfFirstLine finds a spec whose first line is indented and a later
+// line that starts left of it: yaml.v3 takes the first line's column for
+// the document's and then finds "no document start" at the later line.
+func leftOfFirstLine(lines [][]byte) (first, left lineStart, ok bool) {
+	found := false
+	for i, raw := range lines {
+		text := strings.TrimRight(string(raw), " \t\r")
+		content := strings.TrimLeft(text, " ")
+		if content == "" || content[0] == '#' {
+			continue
+		}
+		start := lineStart{i + 1, len(text) - len(content) + 1, strings.Fields(content)[0]}
+		if !found {
+			if start.col == 1 {
+				return first, left, false
+			}
+			first, found = start, true
+			continue
+		}
+		if start.col < first.col {
+			return first, start, true
+		}
+	}
+	return first, left, false
 }
 
 // firstControlChar finds the first character YAML does not allow in a
