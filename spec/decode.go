@@ -62,7 +62,8 @@ func (l *loader) decode(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	if l.badNodes[n] {
-		l.bad[path] = true
+		l.bad[path] = true // reported by scan: a second message would only repeat it
+		return
 	}
 	if isNull(n) {
 		return

@@ -292,7 +292,6 @@ func (l *loader) scan(n *yaml.Node, path string) {
 	switch n.Kind {
 	case yaml.AliasNode:
 		l.problemAt(posOf(n), path, fmt.Sprintf("YAML aliases (*%s) are not supported; write the value out, or put shared agent settings under defaults:", n.Value))
-		l.bad[path] = true
 	case yaml.ScalarNode:
 		value, problems := interpolate(n.Value, l.env)
 		for _, msg := range problems {
@@ -360,8 +359,7 @@ func (l *loader) checkTag(n *yaml.Node, path string) bool {
 		msg = fmt.Sprintf("YAML tag %s is not supported; launch does not evaluate CloudFormation intrinsic functions: write the value itself, or ${NAME} to take it from the environment", tag)
 	}
 	l.problemAt(posOf(n), path, msg)
-	l.badNodes[n] = true
-	l.bad[path] = true
+	l.badNodes[n] = true // decode marks path bad
 	return false
 }
 
