@@ -33,6 +33,7 @@ func TestInterpolate(t *testing.T) {
 		"unclosed":                  {in: "x${NAME", want: "x", problems: []string{`"${NAME" has no closing }`}},
 		"empty name":                {in: "${}", problems: []string{"${} names no variable"}},
 		"digit first":               {in: "${1A}", problems: []string{`cannot substitute "${1A}"`}},
+		"default without a name":    {in: "${:-eu1}", problems: []string{`cannot substitute "${:-eu1}"`}},
 		"colon without dash":        {in: "${NAME:x}", problems: []string{`cannot substitute "${NAME:x}"`}},
 		"dash without colon":        {in: "${NAME-x}", problems: []string{`cannot substitute "${NAME-x}"`}},
 		"IAM variable":              {in: "${aws:username}", problems: []string{"$${ for a literal ${"}},

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -171,6 +172,14 @@ func (l *loader) parseYAML(data []byte) *yaml.Node {
 
 func (l *loader) yamlProblem(err error) {
 	msg := err.Error()
+	if strings.Contains(msg, "incompatible YAML document") {
+		for i, line := range l.lines {
+			if bytes.HasPrefix(line, []byte("%YAML")) {
+				l.problemAt(position{i + 1, 1}, "", fmt.Sprintf("invalid YAML: %s is a version launch's YAML reader does not take (it reads YAML 1.1, and 1.2 files alike when they do not say so); remove this line: the spec means the same without it", strings.TrimSpace(string(line))))
+				return
+			}
+		}
+	}
 	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		// yaml.v3 names the line where the enclosing block began; a key
@@ -208,6 +217,14 @@ func (l *loader) yamlProblem(err error) {
 	}
 	if te := new(yaml.TypeError); errors.As(err, &te) {
 		msg = te.Errors[0]
+	}
+	// yaml.v3's reader names no line for bytes that are not UTF-8: find
+	// the first. A file saved as Windows-1252 or Latin-1 is the usual cause.
+	if strings.Contains(msg, "UTF-8") {
+		if pos, b, ok := firstNonUTF8(l.lines); ok {
+			l.problemAt(pos, "", fmt.Sprintf("invalid YAML: the byte 0x%02X is not UTF-8 text, and a spec is UTF-8; the file was likely saved as Windows-1252 or Latin-1: save it as UTF-8", b))
+			return
+		}
 	}
 	// yaml.v3's reader names no line for a control character: find it.
 	if strings.Contains(msg, "control characters are not allowed") {
@@ -269,6 +286,23 @@ func firstControlChar(lines [][]byte) (position, rune, bool) {
 			if (r < 0x20 && r != '\t' && r != '\r') || (r >= 0x7f && r <= 0x9f && r != 0x85) || r == 0xfffe || r == 0xffff {
 				return position{i + 1, col}, r, true
 			}
+			col++
+		}
+	}
+	return position{}, 0, false
+}
+
+// firstNonUTF8 finds the first byte that does not start a valid UTF-8
+// character; col counts the characters before it.
+func firstNonUTF8(lines [][]byte) (position, byte, bool) {
+	for i, line := range lines {
+		col := 1
+		for len(line) > 0 {
+			r, size := utf8.DecodeRune(line)
+			if r == utf8.RuneError && size <= 1 {
+				return position{i + 1, col}, line[0], true
+			}
+			line = line[size:]
 			col++
 		}
 	}

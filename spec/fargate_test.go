@@ -1,0 +1,33 @@
+package spec
+
+import (
+	"strings"
+	"testing"
+)
+
+// FargateSize is the rule a base task definition's size is held to
+// (taskdef's checks call it): the sizes of AWS's "Task CPU and memory"
+// table, and for Windows only 1, 2 and 4 vCPU.
+func TestFargateSize(t *testing.T) {
+	tests := []struct {
+		os          string
+		cpu, memory int
+		want        string // "" or a part of the answer
+	}{
+		{"", 256, 512, ""},
+		{"LINUX", 256, 2048, ""},
+		{"", 16384, 122880, ""},
+		{"WINDOWS_SERVER_2022_CORE", 1024, 2048, ""},
+		{"WINDOWS_SERVER_2019_FULL", 4096, 30720, ""},
+		{"", 300, 512, "cpu 300 is not a Fargate task size; use one of 256, 512, 1024, 2048, 4096, 8192, 16384"},
+		{"LINUX", 256, 4096, "memory 4096 does not fit cpu 256 on Fargate; use one of 512, 1024, 2048 (MiB)"},
+		{"WINDOWS_SERVER_2022_CORE", 256, 512, "cpu 256 is not available for WINDOWS_SERVER_2022_CORE on Fargate; use one of 1024, 2048, 4096"},
+		{"WINDOWS_SERVER_2019_CORE", 8192, 16384, "cpu 8192 is not available for WINDOWS_SERVER_2019_CORE"},
+	}
+	for _, tt := range tests {
+		got := FargateSize(tt.os, tt.cpu, tt.memory)
+		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+			t.Errorf("FargateSize(%q, %d, %d) = %q, want %q", tt.os, tt.cpu, tt.memory, got, tt.want)
+		}
+	}
+}
