@@ -49,8 +49,10 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 		"placement constraint": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.PlacementConstraints = []types.TaskDefinitionPlacementConstraint{{Type: types.TaskDefinitionPlacementConstraintTypeMemberOf, Expression: aws.String("attribute:ecs.instance-type =~ t2.*")}}
 		}, []string{"placementConstraints[0]: Fargate does not support placement constraints"}},
-		"ephemeral storage too small and too large": {func(in *ecs.RegisterTaskDefinitionInput) { in.EphemeralStorage.SizeInGiB = 20 },
+		"ephemeral storage too small": {func(in *ecs.RegisterTaskDefinitionInput) { in.EphemeralStorage.SizeInGiB = 20 },
 			[]string{"ephemeralStorage.sizeInGiB: ephemeral storage of 20 GiB is outside what Fargate offers, 21–200 GiB"}},
+		"ephemeral storage too large": {func(in *ecs.RegisterTaskDefinitionInput) { in.EphemeralStorage.SizeInGiB = 201 },
+			[]string{"ephemeralStorage.sizeInGiB: ephemeral storage of 201 GiB is outside what Fargate offers, 21–200 GiB"}},
 		"host sourcePath and docker volume": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.Volumes = append(in.Volumes, types.Volume{Name: aws.String("docker"), Host: &types.HostVolumeProperties{SourcePath: aws.String("/var/run/docker.sock")}},
 				types.Volume{Name: aws.String("d"), DockerVolumeConfiguration: &types.DockerVolumeConfiguration{Driver: aws.String("local")}})

@@ -40,6 +40,10 @@ func (f *fakeECS) ListTaskDefinitions(_ context.Context, in *ecs.ListTaskDefinit
 	if f.listErr != nil {
 		return nil, f.listErr
 	}
+	// ECS: "This value can be between 1 and 100" (ListTaskDefinitions, maxResults).
+	if in.MaxResults != nil && (*in.MaxResults < 1 || *in.MaxResults > 100) {
+		return nil, &types.InvalidParameterException{Message: aws.String("maxResults must be between 1 and 100")}
+	}
 	var matches []types.TaskDefinition
 	for _, d := range f.defs {
 		if strings.HasPrefix(aws.ToString(d.Family), aws.ToString(in.FamilyPrefix)) &&

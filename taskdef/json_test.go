@@ -183,7 +183,7 @@ func TestJSONRefusesWhatItCannotRender(t *testing.T) {
 // backslashes stay readable JSON, and invalid UTF-8 becomes U+FFFD.
 func TestJSONStrings(t *testing.T) {
 	in := &types.ContainerDefinition{Command: []string{
-		"printf 'a\tb\r\n'", "\x1b[31mred\x1b[0m \x01", `say "hi" \ bye`, "caf\xe9 <ok> & done", "crème",
+		"printf 'a\tb\r\n'", "\x1b[31mred\x1b[0m \x01", `say "hi" \ bye`, "caf\xe9 <ok> & done", "crème", "caf\ufffd already replaced",
 	}}
 	got := mustJSON(t, in)
 	want := `{
@@ -192,7 +192,8 @@ func TestJSONStrings(t *testing.T) {
         "\u001b[31mred\u001b[0m \u0001",
         "say \"hi\" \\ bye",
         "caf\ufffd <ok> & done",
-        "crème"
+        "crème",
+        "caf� already replaced"
     ]
 }
 `

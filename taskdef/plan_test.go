@@ -458,6 +458,25 @@ func TestNothingToPlanOrRegister(t *testing.T) {
 	}
 }
 
+// LogGroup reads the named container's awslogs group only: not another
+// container's, and nothing for a container logging elsewhere or not at all.
+func TestLogGroupOfOneContainer(t *testing.T) {
+	awslogs := func(group string) *types.LogConfiguration {
+		return &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{"awslogs-group": group}}
+	}
+	td := &ecs.RegisterTaskDefinitionInput{ContainerDefinitions: []types.ContainerDefinition{
+		{Name: aws.String("log_router"), LogConfiguration: awslogs("/ecs/firelens")},
+		{Name: aws.String("agent"), LogConfiguration: &types.LogConfiguration{LogDriver: types.LogDriverAwsfirelens, Options: map[string]string{"Name": "cloudwatch"}}},
+		{Name: aws.String("quiet")},
+		{Name: aws.String("web"), LogConfiguration: awslogs("/ecs/web")},
+	}}
+	for container, want := range map[string]string{"log_router": "/ecs/firelens", "agent": "", "quiet": "", "web": "/ecs/web", "absent": ""} {
+		if got := taskdef.LogGroup(td, container); got != want {
+			t.Errorf("LogGroup(%s) = %q, want %q", container, got, want)
+		}
+	}
+}
+
 // ARN is safe on any Plan value: a plan names a revision to run only when
 // it reuses a described one, and otherwise returns "" rather than panic.
 func TestPlanARNWithoutARevision(t *testing.T) {

@@ -235,6 +235,13 @@ func TestBuildLogConfigurationPrecedence(t *testing.T) {
 			want: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
 				"awslogs-group": "/ecs/agent", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "web"}},
 		},
+		// ECS requires awslogs-region; a base that leaves it out runs in the
+		// deployment's region, as launch's own group does.
+		"base awslogs group without region: kept, in launch's region": {
+			base: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{"awslogs-group": "/team/app", "awslogs-stream-prefix": "app"}},
+			want: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
+				"awslogs-group": "/team/app", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "app"}},
+		},
 		"spec group replaces FireLens": {
 			base: firelens, spec: taskdef.Logs{Group: "/launch/agent"},
 			want: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
