@@ -196,6 +196,12 @@ func (l *loader) yamlProblem(err error) {
 				return
 			}
 		}
+		if m[2] == "mapping values are not allowed in this context" && line >= 1 && line <= len(l.lines) {
+			if key, value, col, ok := colonInPlainValue(l.lines[line-1]); ok {
+				l.problemAt(position{line, col}, "", fmt.Sprintf(`invalid YAML: %s; the value of %s: holds ": ", which YAML reads as the start of another key: quote the value, as in %[2]s: "%s"`, m[2], key, value))
+				return
+			}
+		}
 		// yaml.v3 names the tab's line or the one before it.
 		for i := line - 1; i >= 0 && i <= line && i < len(l.lines); i++ {
 			text := l.lines[i]

@@ -53,6 +53,10 @@ var (
 	flowVariable = regexp.MustCompile(`[\[{,]\s*\$\{`)
 )
 
+// noCol is "no column" for findMisindent's column variables: every reader
+// checks col >= 0 first.
+const noCol = -1
+
 // findMisindent returns the first block key line in lines whose
 // indentation matches no mapping open above it, or nil. It follows block
 // mappings and lists only; a block scalar (|, >) or a flow collection over
@@ -60,14 +64,14 @@ var (
 func findMisindent(lines [][]byte) *misindent {
 	var (
 		stack     []indentLevel
-		opener    = -1 // the column of the key before, when its value is on the next lines
+		opener    = noCol // the column of the key before, when its value is on the next lines
 		prevKey   string
-		prevCol   = -1 // that key's column, when its value was on its line
+		prevCol   = noCol // that key's column, when its value was on its line
 		prevLine  int
-		skipAbove = -1 // skip lines indented more than this (a block scalar)
-		flowDepth int  // skip lines until the [ or { open above closes
-		quote     rune // skip lines until this quote closes a value
-		plainCol  = -1 // a line right of this may go on with a plain value
+		skipAbove = noCol // skip lines indented more than this (a block scalar)
+		flowDepth int     // skip lines until the [ or { open above closes
+		quote     rune    // skip lines until this quote closes a value
+		plainCol  = noCol // a line right of this may go on with a plain value
 	)
 	// startValue notes a value that goes on over the next lines.
 	startValue := func(value string, col int) {
@@ -96,7 +100,7 @@ func findMisindent(lines [][]byte) *misindent {
 			if c > skipAbove {
 				continue
 			}
-			skipAbove = -1
+			skipAbove = noCol
 		}
 		if flowDepth > 0 {
 			flowDepth += bracketDepth(content)
@@ -111,7 +115,7 @@ func findMisindent(lines [][]byte) *misindent {
 		if c == 0 && (content == "---" || content == "...") {
 			// A document marker (many specs begin with ---): what follows
 			// is a document of its own.
-			stack, opener, prevKey, prevCol, plainCol = nil, -1, "", -1, -1
+			stack, opener, prevKey, prevCol, plainCol = nil, noCol, "", noCol, noCol
 			continue
 		}
 		if content[0] == '\t' || strings.HasPrefix(content, "---") || strings.HasPrefix(content, "...") || content[0] == '%' {
@@ -173,7 +177,7 @@ func findMisindent(lines [][]byte) *misindent {
 			}
 		}
 
-		opener, prevCol, plainCol = -1, -1, -1
+		opener, prevCol, plainCol = noCol, noCol, noCol
 		if m == nil {
 			if v := strings.TrimSpace(stripComment(content)); v == "" {
 				opener = dashCols[len(dashCols)-1] // "-" alone: the item follows
@@ -234,6 +238,26 @@ func misindentAt(i, c int, m []string, dashes int, stack []indentLevel, closed *
 	}
 	mi.hint = fmt.Sprintf("%s starts at column %d, which lines up with no key above it; move it to %s", what, c+1, strings.Join(places, ", or to "))
 	return mi
+}
+
+// colonInPlainValue finds "key: a: b", a plain (unquoted) value that
+// holds ": ", and returns the key, the value and the value's column
+// (1-based).
+func colonInPlainValue(line []byte) (key, value string, col int, ok bool) {
+	text := strings.TrimRight(string(line), " \t\r")
+	content := strings.TrimLeft(text, " ")
+	for content == "-" || strings.HasPrefix(content, "- ") {
+		content = strings.TrimLeft(content[1:], " ")
+	}
+	m := keyLine.FindStringSubmatch(content)
+	if m == nil {
+		return "", "", 0, false
+	}
+	value = strings.TrimSpace(stripComment(m[3]))
+	if value == "" || strings.ContainsRune(`"'[{|>&!*`, rune(value[0])) || !strings.Contains(value, ": ") {
+		return "", "", 0, false
+	}
+	return strings.Trim(m[1], `"'`), value, len(text) - len(content) + strings.Index(content, m[3]) + 1, true
 }
 
 // bracketDepth counts [ and { opened and not closed in s, outside quotes.

@@ -123,6 +123,21 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    image: x\n    environment:\n      MOTD: \"first line,\n        note: second line\"\n        LEVEL: debug\n",
 			"t.yaml:13:9: invalid YAML: did not find expected key; LEVEL: is indented more than MOTD: on line 11, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like MOTD:",
 		},
+		"key after a single-quoted value whose first line ends in an escaped quote": {
+			head + "    image: x\n    environment:\n      MOTD: 'it''\n        note: s'\n        LEVEL: debug\n",
+			"t.yaml:13:9: invalid YAML: did not find expected key; LEVEL: is indented more than MOTD: on line 11, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like MOTD:",
+		},
+		"key after a list, left of its items": {
+			head + "    image: x\n    labels:\n      - a\n      - b\n     cpu: 1024\n",
+			"t.yaml:13:6: invalid YAML: did not find expected key; cpu: starts at column 6, which lines up with no key above it; move it to column 5 to sit with labels: (line 10)",
+		},
+		// The indentation finder sees a wrong line after the one the parser
+		// stops at; moving it would not change the parser's error, so the
+		// message names the parser's line and no move.
+		"an error that is not indentation, a misindent after it": {
+			head + "    image: repo: tag\n    cpu: 1024\n      memory: 2048\n",
+			"t.yaml:9:12: invalid YAML: mapping values are not allowed in this context; the value of image: holds \": \", which YAML reads as the start of another key: quote the value, as in image: \"repo: tag\"",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
