@@ -256,7 +256,9 @@ func (l *loader) unknownKey(k *yaml.Node, path string, fields []field) {
 		known[i] = f.key
 	}
 	msg := fmt.Sprintf("unknown key %s", quoteShort(k.Value))
-	if s := suggest.Closest(k.Value, known); s != "" {
+	if where := misplacedKey(k.Value); where != "" {
+		msg += " here; " + where
+	} else if s := suggest.Closest(k.Value, known); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	} else {
 		msg += "; known keys here are " + strings.Join(known, ", ")
