@@ -256,8 +256,9 @@ func (l *loader) unknownKey(k *yaml.Node, path string, fields []field) {
 		known[i] = f.key
 	}
 	msg := fmt.Sprintf("unknown key %s", quoteShort(k.Value))
-	if where := misplacedKey(k.Value); where != "" {
+	if where, homes := misplacedKey(k.Value); where != "" {
 		msg += " here; " + where
+		l.misplaced = append(l.misplaced, homes...)
 	} else if s := suggest.Closest(k.Value, known); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	} else {

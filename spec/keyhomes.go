@@ -40,11 +40,19 @@ var keyHomes = sync.OnceValue(func() map[string][]string {
 })
 
 // misplacedKey says where key belongs, for a key unknown where it stands
-// that is a key elsewhere, in at most three places; "" otherwise.
-func misplacedKey(key string) string {
+// that is a key elsewhere, in at most three places, and lists those places
+// as paths outside lists and maps ("taskRole", "rollout.bakeTime"); "" and
+// nil otherwise.
+func misplacedKey(key string) (string, []string) {
 	homes := keyHomes()[key]
 	if len(homes) == 0 || len(homes) > 3 {
-		return ""
+		return "", nil
+	}
+	var paths []string
+	for _, h := range homes {
+		if !strings.ContainsAny(h, "[<") {
+			paths = append(paths, joinKey(h, key))
+		}
 	}
 	var places []string
 	for _, h := range homes {
@@ -54,5 +62,5 @@ func misplacedKey(key string) string {
 			places = append(places, "under "+h)
 		}
 	}
-	return key + ": belongs " + strings.Join(places, " or ") + "; check this line's indentation against the lines above it"
+	return key + ": belongs " + strings.Join(places, " or ") + "; check this line's indentation against the lines above it", paths
 }

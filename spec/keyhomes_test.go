@@ -1,19 +1,28 @@
 package spec
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
 
 func TestMisplacedKey(t *testing.T) {
-	for key, want := range map[string]string{
-		"network":         "network: belongs under defaults or under agents[]; check this line's indentation against the lines above it",
-		"subnets":         "subnets: belongs under defaults.network or under agents[].network; check this line's indentation against the lines above it",
-		"bakeTime":        "bakeTime: belongs under rollout; check this line's indentation against the lines above it",
-		"cluster":         "cluster: belongs at the top level; check this line's indentation against the lines above it",
-		"grantAllSecrets": "grantAllSecrets: belongs under executionRole; check this line's indentation against the lines above it",
-		"name":            "", // a key of too many blocks to guess which
-		"nonsense":        "",
+	const check = "; check this line's indentation against the lines above it"
+	for key, want := range map[string]struct {
+		where string
+		paths []string // the homes outside lists and maps
+	}{
+		"network":         {"network: belongs under defaults or under agents[]" + check, []string{"defaults.network"}},
+		"subnets":         {"subnets: belongs under defaults.network or under agents[].network" + check, []string{"defaults.network.subnets"}},
+		"bakeTime":        {"bakeTime: belongs under rollout" + check, []string{"rollout.bakeTime"}},
+		"taskRole":        {"taskRole: belongs at the top level" + check, []string{"taskRole"}},
+		"grantAllSecrets": {"grantAllSecrets: belongs under executionRole" + check, []string{"executionRole.grantAllSecrets"}},
+		"name":            {}, // a key of too many blocks to guess which
+		"nonsense":        {},
 	} {
-		if got := misplacedKey(key); got != want {
-			t.Errorf("misplacedKey(%q) = %q, want %q", key, got, want)
+		where, paths := misplacedKey(key)
+		if where != want.where || !cmp.Equal(paths, want.paths) {
+			t.Errorf("misplacedKey(%q) = %q, %q; want %q, %q", key, where, paths, want.where, want.paths)
 		}
 	}
 }

@@ -76,6 +76,10 @@ type loader struct {
 	// it (writtenPrefix trimmed) of the fields given a non-null value.
 	written       map[string]bool
 	writtenPrefix string
+	// misplaced holds the paths (outside lists and maps) where a key
+	// reported as unknown belongs: when nothing was written there, the
+	// block is the misplaced one, so its fields are not also "missing".
+	misplaced []string
 }
 
 func (l *loader) problemAt(p position, path, msg string) {
@@ -128,6 +132,11 @@ func (l *loader) load(data []byte) *Spec {
 	}
 	l.scan(root, "")
 	s := l.decodeSpec(root)
+	for _, p := range l.misplaced {
+		if _, written := l.keyPos[p]; !written {
+			l.bad[p] = true
+		}
+	}
 	l.readFiles(s)
 	l.validate(s)
 	return s

@@ -154,7 +154,9 @@ func findMisindent(lines [][]byte) *misindent {
 			for len(stack) > 0 {
 				top := stack[len(stack)-1]
 				if top.col > c || top.col == c && top.seq && dashes == 0 {
-					closed = &top
+					if top.lastKey != "" {
+						closed = &top // the block nearest the line's column that has a key to name
+					}
 					stack = stack[:len(stack)-1]
 					continue
 				}
@@ -225,7 +227,7 @@ func misindentAt(i, c int, m []string, dashes int, stack []indentLevel, closed *
 	}
 	var places []string
 	mi.fixCol = stack[len(stack)-1].col
-	if closed != nil && closed.lastKey != "" {
+	if closed != nil {
 		mi.fixCol = closed.col
 		places = append(places, fmt.Sprintf("column %d to sit with %s: (line %d)", closed.col+1, closed.lastKey, closed.lastLine))
 	}
