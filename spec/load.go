@@ -167,11 +167,13 @@ func (l *loader) parseYAML(data []byte) *yaml.Node {
 		l.yamlProblem(err)
 		return nil
 	}
-	if len(doc.Content) != 1 {
-		l.problemAt(position{}, "", "the file holds no YAML document; a spec needs at least cluster:, taskRole:, executionRole: and agents:")
+	// yaml.v3 gives a decoded document exactly one node; "---" alone
+	// holds a null scalar.
+	root := doc.Content[0]
+	if isNull(root) {
+		l.problemAt(position{}, "", "the file holds no keys, only comments or a --- marker; a spec needs at least cluster:, taskRole:, executionRole: and agents:")
 		return nil
 	}
-	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		l.problemAt(posOf(root), "", fmt.Sprintf("want a mapping of keys (cluster:, taskRole:, agents:, …) at the top of the file, got %s; start the file with key: value lines", describeNode(root)))
 		return nil
