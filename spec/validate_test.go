@@ -9,7 +9,7 @@ import (
 // spec builds a spec from a valid one: top replaces top-level keys (given
 // whole, in flow style), agent adds keys to the one agent.
 func specWith(top map[string]string, agent string) string {
-	keys := []string{"region", "cluster", "tags", "taskRole", "executionRole", "secrets"}
+	keys := []string{"region", "cluster", "tags", "taskRole", "executionRole", "secrets", "rollout"}
 	vals := map[string]string{
 		"cluster":       "{name: c}",
 		"taskRole":      "{name: task}",
@@ -134,6 +134,8 @@ func TestValidationRules(t *testing.T) {
 		"policy statement as text":       {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Version": "2012-10-17", "Statement": "Allow s3:GetObject"}'}]}`}, path: "taskRole.inlinePolicies[0].document", want: "the policy document at 1:27: Statement: Statement is a string; write one statement object or a list of them"},
 		"policy statement not an object": {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Version": "2012-10-17", "Statement": ["s3:GetObject"]}'}]}`}, path: "taskRole.inlinePolicies[0].document", want: "Statement[0]: a statement is a string; write an object with Effect, Action and Resource"},
 		"policy action as an object":     {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Statement": {"Effect": "Allow", "Action": {"s3": "GetObject"}, "Resource": "*"}}'}]}`}, path: "taskRole.inlinePolicies[0].document", want: "Statement.Action: the value is an object; write a string or a list of strings"},
+		"rollout without waves":          {top: map[string]string{"rollout": "{bakeTime: 5m}"}, path: "rollout.waves", want: "the rollout has no waves; list them"},
+		"wave just over 100%":            {top: map[string]string{"rollout": "{waves: [101%]}"}, path: "rollout.waves[0]", want: "101% is more than 100%"},
 		"policy number out of range":     {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Statement": {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*", "Condition": {"NumericLessThanEquals": {"s3:max-keys": 1e400}}}}'}]}`}, path: "taskRole.inlinePolicies[0].document", want: "the policy document is not valid JSON: json: cannot unmarshal number 1e400 into Go value of type float64; fix the JSON"},
 		"inline policies too large":      {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": ["` + strings.Repeat("r", 10300) + `"]}}'}]}`}, path: "taskRole.inlinePolicies", want: "the inline policies together are 10364 characters"},
 	}
@@ -167,24 +169,25 @@ func TestValidBoundaries(t *testing.T) {
 		top   map[string]string
 		agent string
 	}{
-		"smallest task":        {agent: "cpu: 256, memory: 512"},
-		"largest task":         {agent: "cpu: 16384, memory: 122880"},
-		"8 vCPU":               {agent: "cpu: 8192, memory: 61440"},
-		"4 vCPU top":           {agent: "cpu: 4096, memory: 30720"},
-		"arm64":                {agent: "platform: {architecture: ARM64}"},
-		"windows":              {agent: "cpu: 4096, memory: 8192, platform: {os: WINDOWS_SERVER_2025_CORE}"},
-		"longest retention":    {agent: "logs: {retentionDays: 3653}"},
-		"two tasks rolling":    {agent: "service: {desiredCount: 2, minimumHealthyPercent: 100, maximumPercent: 200}"},
-		"stopped service":      {agent: "service: {desiredCount: 0, minimumHealthyPercent: 100, maximumPercent: 100}"},
-		"whole secret":         {agent: "secrets: {TOKEN: {secret: creds}}"},
-		"secret partial arn":   {top: map[string]string{"secrets": "{creds: 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:app/creds'}"}},
-		"policy arns":          {top: map[string]string{"taskRole": "{name: t, managedPolicies: ['arn:aws-cn:iam::123456789012:policy/team/x', AdministratorAccess, service-role/AmazonECSTaskExecutionRolePolicy]}"}},
-		"china principal":      {top: map[string]string{"taskRole": "{name: t, trustedServices: [ecs-tasks.amazonaws.com.cn]}"}},
-		"role name characters": {top: map[string]string{"taskRole": "{name: 'a+b=c,d.e@f_g-h'}"}},
-		"log group characters": {agent: "logs: {group: '/a/b.c_d-e#f'}"},
-		"tags":                 {top: map[string]string{"tags": "{team: data, empty: '', 'cost centre/é': 'a b_c.d:e/f=g+h-i@j'}"}},
-		"48 tags":              {top: map[string]string{"tags": "{" + manyTags(48) + "}"}},
-		"image references":     {top: map[string]string{"agents": "[{name: a, image: 'localhost:5000/a/b', network: {subnets: [subnet-1]}}, {name: b, image: busybox, network: {subnets: [subnet-1]}}, {name: c, image: 'public.ecr.aws/x/y:tag', network: {subnets: [subnet-1]}}, {name: d, image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/r@sha256:" + strings.Repeat("0a", 32) + "', network: {subnets: [subnet-1]}}]"}},
+		"smallest task":                       {agent: "cpu: 256, memory: 512"},
+		"largest task":                        {agent: "cpu: 16384, memory: 122880"},
+		"8 vCPU":                              {agent: "cpu: 8192, memory: 61440"},
+		"4 vCPU top":                          {agent: "cpu: 4096, memory: 30720"},
+		"arm64":                               {agent: "platform: {architecture: ARM64}"},
+		"windows":                             {agent: "cpu: 4096, memory: 8192, platform: {os: WINDOWS_SERVER_2025_CORE}"},
+		"longest retention":                   {agent: "logs: {retentionDays: 3653}"},
+		"log group shared with one retention": {top: map[string]string{"agents": "[{name: a, image: i, network: {subnets: [subnet-1]}, logs: {group: /ecs/shared, retentionDays: 30}}, {name: b, image: i, network: {subnets: [subnet-1]}, logs: {group: /ecs/shared, retentionDays: 30}}]"}},
+		"two tasks rolling":                   {agent: "service: {desiredCount: 2, minimumHealthyPercent: 100, maximumPercent: 200}"},
+		"stopped service":                     {agent: "service: {desiredCount: 0, minimumHealthyPercent: 100, maximumPercent: 100}"},
+		"whole secret":                        {agent: "secrets: {TOKEN: {secret: creds}}"},
+		"secret partial arn":                  {top: map[string]string{"secrets": "{creds: 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:app/creds'}"}},
+		"policy arns":                         {top: map[string]string{"taskRole": "{name: t, managedPolicies: ['arn:aws-cn:iam::123456789012:policy/team/x', AdministratorAccess, service-role/AmazonECSTaskExecutionRolePolicy]}"}},
+		"china principal":                     {top: map[string]string{"taskRole": "{name: t, trustedServices: [ecs-tasks.amazonaws.com.cn]}"}},
+		"role name characters":                {top: map[string]string{"taskRole": "{name: 'a+b=c,d.e@f_g-h'}"}},
+		"log group characters":                {agent: "logs: {group: '/a/b.c_d-e#f'}"},
+		"tags":                                {top: map[string]string{"tags": "{team: data, empty: '', 'cost centre/é': 'a b_c.d:e/f=g+h-i@j'}"}},
+		"48 tags":                             {top: map[string]string{"tags": "{" + manyTags(48) + "}"}},
+		"image references":                    {top: map[string]string{"agents": "[{name: a, image: 'localhost:5000/a/b', network: {subnets: [subnet-1]}}, {name: b, image: busybox, network: {subnets: [subnet-1]}}, {name: c, image: 'public.ecr.aws/x/y:tag', network: {subnets: [subnet-1]}}, {name: d, image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/r@sha256:" + strings.Repeat("0a", 32) + "', network: {subnets: [subnet-1]}}]"}},
 		// Policies written by the AWS Policy Generator and many public
 		// examples give every statement "Sid": "": empty Sids never clash.
 		"empty sids":     {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Version": "2012-10-17", "Statement": [{"Sid": "", "Effect": "Allow", "Action": "es:ESHttpGet", "Resource": "*"}, {"Sid": "", "Effect": "Allow", "Action": "es:ESHttpHead", "Resource": "*"}]}'}]}`}},
