@@ -138,6 +138,14 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    image: repo: tag\n    cpu: 1024\n      memory: 2048\n",
 			"t.yaml:9:12: invalid YAML: mapping values are not allowed in this context; the value of image: holds \": \", which YAML reads as the start of another key: quote the value, as in image: \"repo: tag\"",
 		},
+		"key after an empty quoted value": {
+			head + "    image: x\n    environment:\n      MOTD: \"\"\n        LEVEL: debug\n",
+			"t.yaml:12:9: invalid YAML: did not find expected key; LEVEL: is indented more than MOTD: on line 11, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like MOTD:",
+		},
+		"a misindent in a document after an end marker": {
+			head + "    image: x\n    network: {subnets: [subnet-1]}\n...\n---\nagents:\n  - name: b\n   image: y\n",
+			"t.yaml:15:4: invalid YAML: did not find expected '-' indicator; image: starts at column 4, which lines up with no key above it; move it to column 5 to sit with name: (line 14)",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
