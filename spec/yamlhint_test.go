@@ -146,6 +146,10 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    image: x\n    network: {subnets: [subnet-1]}\n...\n---\nagents:\n  - name: b\n   image: y\n",
 			"t.yaml:15:4: invalid YAML: did not find expected '-' indicator; image: starts at column 4, which lines up with no key above it; move it to column 5 to sit with name: (line 14)",
 		},
+		"a key after a list in a list": {
+			"defaults:\n  labels:\n  - - a\n    x: 1\n",
+			"t.yaml:4:5: invalid YAML: did not find expected '-' indicator; x: starts at column 5, which lines up with no key above it; indent it like the keys it belongs with",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
