@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -220,6 +221,13 @@ func misindentAt(i, c int, m []string, dashes int, stack []indentLevel, closed *
 		what = strings.Trim(m[1], `"'`) + ":"
 	}
 	mi := &misindent{line: i + 1, col: c + 1}
+	// A key the spec has only at the top level: whatever it lines up
+	// with, it belongs beside the top-level keys.
+	if root := stack[0]; m != nil && dashes == 0 && root.lastKey != "" && slices.Equal(keyHomes()[what[:len(what)-1]], []string{""}) {
+		mi.hint = fmt.Sprintf("%s is a top-level key; move it to column %d to sit with %s: (line %d)", what, root.col+1, root.lastKey, root.lastLine)
+		mi.fixCol = root.col
+		return mi
+	}
 	if prevCol >= 0 && c > prevCol {
 		mi.hint = fmt.Sprintf("%s is indented more than %s: on line %d, which has its value on that line and so cannot hold keys; start %s at column %d, like %s:", what, prevKey, prevLine, what, prevCol+1, prevKey)
 		mi.fixCol = prevCol

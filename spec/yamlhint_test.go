@@ -113,7 +113,11 @@ func TestYAMLSyntaxHints(t *testing.T) {
 		},
 		"top-level key one space in": {
 			"cluster:\n  name: c\n taskRole:\n  name: t\nexecutionRole:\n  name: e\nagents:\n  - name: agent\n    image: x\n",
-			"t.yaml:3:2: invalid YAML: did not find expected key; taskRole: starts at column 2, which lines up with no key above it; move it to column 3 to sit with name: (line 2), or to column 1 to sit with cluster: (line 1)",
+			"t.yaml:3:2: invalid YAML: did not find expected key; taskRole: is a top-level key; move it to column 1 to sit with cluster: (line 1)",
+		},
+		"top-level key indented past the keys above it": {
+			"cluster:\n  name: c\n    taskRole:\n  name: t\nexecutionRole:\n  name: e\nagents:\n  - name: agent\n    image: x\n",
+			"t.yaml:3:5: invalid YAML: mapping values are not allowed in this context; taskRole: is a top-level key; move it to column 1 to sit with cluster: (line 1)",
 		},
 		"a misindent in a second document": {
 			head + "    image: x\n    network: {subnets: [subnet-1]}\n---\nagents:\n  - name: b\n   image: y\n",
