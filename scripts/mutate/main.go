@@ -17,7 +17,7 @@
 // end-to-end tests count too, against the binary built with the mutant
 // (e2e.go).
 //
-//	go run ./scripts/mutate [-pkg ./secrets,./service] [-max 20] [-emulator] [-list]
+//	go run ./scripts/mutate [-pkg ./secrets,./service] [-files secrets/grant.go] [-max 20] [-emulator] [-list]
 package main
 
 import (
@@ -52,6 +52,7 @@ type options struct {
 	seed       uint64
 	ops        map[string]bool
 	list       bool
+	files      []string // only mutants of these files (module-relative paths); nil: all
 	equivalent string
 	timeout    time.Duration
 	emulator   bool   // keep the emulator variables: integration tests run
@@ -78,6 +79,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the sample")
 	opsFlag := fs.String("operators", strings.Join(allOperators, ","), "comma-separated operators")
 	list := fs.Bool("list", false, "print the mutants without running them")
+	files := fs.String("files", "", "comma-separated files (module-relative, such as spec/yamlhint.go): only their mutants (\"\": every file of the packages)")
 	equiv := fs.String("equivalent", "scripts/mutate/equivalent.txt", "list of equivalent mutants to skip")
 	timeout := fs.Duration("timeout", 0, "time limit of one mutant's test run, a mutant that exceeds it counts as killed (0: 4 times the unmutated run of the same tests, at least 30s)")
 	emulator := fs.Bool("emulator", false, "keep AWS_ENDPOINT_URL and LAUNCH_REQUIRE_* so integration tests run against the emulator (one mutant at a time)")
@@ -93,6 +95,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	o := options{ctx: ctx, max: *max, seed: *seed, ops: map[string]bool{}, list: *list,
 		equivalent: *equiv, timeout: *timeout, emulator: *emulator, root: root}
+	for _, f := range splitList(*files) {
+		o.files = append(o.files, strings.TrimPrefix(filepath.ToSlash(filepath.Clean(f)), "./"))
+	}
 	if o.emulator && *e2e != "" {
 		o.e2e = "./" + strings.TrimPrefix(filepath.ToSlash(filepath.Clean(*e2e)), "./")
 	}
@@ -165,6 +170,9 @@ func mutate(o options, stdout, stderr io.Writer) error {
 		if stale := staleEquivalents(equiv, pkg, o.ops, all); len(stale) > 0 {
 			return fmt.Errorf("%s lists mutants that %s no longer has (did its lines move?); give each its new path:line:col or remove it:\n  %s",
 				o.equivalent, pkg, strings.Join(stale, "\n  "))
+		}
+		if o.files != nil {
+			all = slices.DeleteFunc(all, func(m mutant) bool { return !slices.Contains(o.files, m.File) })
 		}
 		r := pkgResult{pkg: pkg}
 		// The sample is drawn from every mutant, so that listing one as
