@@ -202,14 +202,19 @@ func (l *loader) yamlProblem(err error) {
 		}
 		if m[2] == "did not find expected <document start>" {
 			if first, left, ok := leftOfFirstLine(l.lines); ok {
-				l.problemAt(position{first.line, first.col}, "", fmt.Sprintf("invalid YAML: %s; %s starts at column %d, but line %d starts at column %d: the top-level keys must start at one column; remove the spaces before %[2]s",
+				l.problemAt(position{first.line, first.col}, "", fmt.Sprintf("invalid YAML: %s; %s starts at column %d, but line %d starts left of it, at column %d, and nothing in a YAML document may start left of its first line; remove the spaces before %[2]s",
 					m[2], first.text, first.col, left.line, left.col))
 				return
 			}
 		}
-		if m[2] == "mapping values are not allowed in this context" && line >= 1 && line <= len(l.lines) {
-			if key, value, col, ok := colonInPlainValue(l.lines[line-1]); ok {
+		if line >= 1 && line <= len(l.lines) {
+			key, value, col, ok := keyValue(l.lines[line-1])
+			switch {
+			case ok && m[2] == "mapping values are not allowed in this context" && plainWithColon(value):
 				l.problemAt(position{line, col}, "", fmt.Sprintf(`invalid YAML: %s; the value of %s: holds ": ", which YAML reads as the start of another key: quote the value, as in %[2]s: "%s"`, m[2], key, value))
+				return
+			case ok && m[2] == "block sequence entries are not allowed in this context" && (value == "-" || strings.HasPrefix(value, "- ")):
+				l.problemAt(position{line, col}, "", fmt.Sprintf(`invalid YAML: %s; a list cannot start on the line of its key: put each "- " item on a line of its own below %s:, indented more than it, or write the list as [a, b]`, m[2], key))
 				return
 			}
 		}

@@ -23,7 +23,6 @@ var blockErrors = []string{
 	"mapping values are not allowed in this context",
 	"did not find expected key",
 	"did not find expected '-' indicator",
-	"block sequence entries are not allowed in this context",
 }
 
 // misindent is a key or list item line that no block above it can hold.
@@ -250,10 +249,10 @@ func misindentAt(i, c int, m []string, dashes int, stack []indentLevel, closed *
 	return mi
 }
 
-// colonInPlainValue finds "key: a: b", a plain (unquoted) value that
-// holds ": ", and returns the key, the value and the value's column
-// (1-based).
-func colonInPlainValue(line []byte) (key, value string, col int, ok bool) {
+// keyValue splits a "key: value" line (after any "- " of a list item)
+// into its key, its value without a comment, and the value's column
+// (1-based); ok is false for other lines and for a key without a value.
+func keyValue(line []byte) (key, value string, col int, ok bool) {
 	text := strings.TrimRight(string(line), " \t\r")
 	content := strings.TrimLeft(text, " ")
 	for content == "-" || strings.HasPrefix(content, "- ") {
@@ -264,10 +263,16 @@ func colonInPlainValue(line []byte) (key, value string, col int, ok bool) {
 		return "", "", 0, false
 	}
 	value = strings.TrimSpace(stripComment(m[3]))
-	if value == "" || strings.ContainsRune(`"'[{|>&!*`, rune(value[0])) || !strings.Contains(value, ": ") {
+	if value == "" {
 		return "", "", 0, false
 	}
 	return strings.Trim(m[1], `"'`), value, len(text) - len(content) + strings.Index(content, m[3]) + 1, true
+}
+
+// plainWithColon reports whether value is a plain (unquoted) scalar that
+// holds ": ", which YAML reads as the start of another key.
+func plainWithColon(value string) bool {
+	return !strings.ContainsRune(`"'[{|>&!*`, rune(value[0])) && strings.Contains(value, ": ")
 }
 
 // bracketDepth counts [ and { opened and not closed in s, outside quotes.

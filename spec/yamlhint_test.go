@@ -154,6 +154,10 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			"defaults:\n  labels:\n  - - a\n    x: 1\n",
 			"t.yaml:4:5: invalid YAML: did not find expected '-' indicator; x: starts at column 5, which lines up with no key above it; indent it like the keys it belongs with",
 		},
+		"a list started on its key's line": {
+			head + "    image: x\n    labels: - canary\n",
+			`t.yaml:10:13: invalid YAML: block sequence entries are not allowed in this context; a list cannot start on the line of its key: put each "- " item on a line of its own below labels:, indented more than it, or write the list as [a, b]`,
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
