@@ -139,6 +139,15 @@ func TestInstanceTagFitsIAM(t *testing.T) {
 	if k != "launch:instance:ap-southeast-2/fe4b22c44a1ee659d3196864" {
 		t.Errorf("long cluster: key %q changed", k)
 	}
+	// At the limit the cluster's name is kept as written; one more
+	// character and it is hashed.
+	at := strings.Repeat("c", 128-len(InstanceTagPrefix+"eu-west-1/"))
+	if k, _ := InstanceTag("1", "eu-west-1", at); k != InstanceTagPrefix+"eu-west-1/"+at {
+		t.Errorf("a key of 128 characters: %q, want the cluster's name", k)
+	}
+	if k, _ := InstanceTag("1", "eu-west-1", at+"c"); len(k) > 128 || strings.Contains(k, at) {
+		t.Errorf("a key of 129 characters: %q, want the hash", k)
+	}
 }
 
 func TestTooManyTagsIsAQuotaError(t *testing.T) {
