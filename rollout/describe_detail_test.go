@@ -57,6 +57,12 @@ func TestPlanViewSaysWhatTheGrantCovers(t *testing.T) {
 		t.Errorf("summary %q", v.Summary)
 	}
 
+	// Without the old grant on the role, no warning about it.
+	p.LegacyGrant = ""
+	if got := p.View().Items[1].Detail; len(got) != 4 || strings.Contains(strings.Join(got, "\n"), "warning") {
+		t.Errorf("execution role without the legacy grant: %q", got)
+	}
+
 	// The preflight tree comes first, on lines of its own.
 	v.Preflight = &preflight.Result{Checks: []preflight.Check{{Name: "cluster apps", Status: preflight.OK, Reason: "exists"}}}
 	text := v.Text()
