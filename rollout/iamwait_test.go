@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"slices"
 	"testing"
 	"time"
 )
@@ -103,5 +104,27 @@ func TestIsIAMPropagationKnowsECSMessages(t *testing.T) {
 	}
 	if IsIAMPropagation(nil) {
 		t.Error("IsIAMPropagation(nil) = true")
+	}
+}
+
+// The waits double from 2 seconds and stop growing at 15: IAM usually
+// settles within seconds, and a slow propagation is polled every 15.
+func TestIAMWaiterBacksOffTo15Seconds(t *testing.T) {
+	var slept []time.Duration
+	w := iamWaiter{enabled: true, limit: 10 * time.Minute, out: &lines{},
+		sleep: func(_ context.Context, d time.Duration) error {
+			slept = append(slept, d.Round(time.Second))
+			return nil
+		}}
+	calls := 0
+	err := w.do(context.Background(), "x", func() error {
+		if calls++; calls <= 6 {
+			return errors.New("Unable to assume the service linked role")
+		}
+		return nil
+	})
+	want := []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 15 * time.Second, 15 * time.Second}
+	if err != nil || !slices.Equal(slept, want) {
+		t.Errorf("err %v, waits %v; want nil after waits of %v", err, slept, want)
 	}
 }
