@@ -158,6 +158,10 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    image: x\n    labels: - canary\n",
 			`t.yaml:10:13: invalid YAML: block sequence entries are not allowed in this context; a list cannot start on the line of its key: put each "- " item on a line of its own below labels:, indented more than it, or write the list as [a, b]`,
 		},
+		"key after a plain value continued by a line starting with a dash": {
+			head + "    image: x\n    environment:\n      NOTE: first part\n        - continued\n        LEVEL: debug\n",
+			"t.yaml:13:9: invalid YAML: mapping values are not allowed in this context; LEVEL: is indented more than NOTE: on line 11, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like NOTE:",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
