@@ -32,6 +32,11 @@ const realShape = `{
       "repositoryCredentials": {"credentialsParameter": "registry/creds"},
       "logConfiguration": {"logDriver": "splunk", "secretOptions": [{"name": "splunk-token", "valueFrom": "/web/token"}]},
       "secrets": [{"name": "BAD", "valueFrom": "arn:aws:s3:::not-a-secret"}]
+    },
+    {
+      "name": "sidecar",
+      "image": "busybox",
+      "repositoryCredentials": {}
     }
   ]
 }`
