@@ -121,11 +121,13 @@ func Identify(ctx context.Context, c Clients) (Identity, error) {
 	if err != nil {
 		return Identity{}, fmt.Errorf("identify the caller (sts:GetCallerIdentity): %w", err)
 	}
-	id := Identity{Account: aws.ToString(out.Account), CallerARN: aws.ToString(out.Arn), Region: c.Region, Partition: "aws"}
-	if a, err := arn.Parse(id.CallerARN); err == nil {
-		id.Partition = a.Partition
+	// The partition (aws, aws-cn, aws-us-gov) goes into every ARN launch
+	// writes: guessing it would write grants that match nothing.
+	a, err := arn.Parse(aws.ToString(out.Arn))
+	if err != nil {
+		return Identity{}, fmt.Errorf("identify the caller: sts:GetCallerIdentity answered with the ARN %q, which does not parse: %w", aws.ToString(out.Arn), err)
 	}
-	return id, nil
+	return Identity{Account: aws.ToString(out.Account), CallerARN: aws.ToString(out.Arn), Region: c.Region, Partition: a.Partition}, nil
 }
 
 // current is everything read from AWS before planning.
