@@ -38,6 +38,8 @@ type FollowOptions struct {
 	// checks (HealthChecks): when set, the deployment is done only once its
 	// running tasks are HEALTHY, and a task failing its check ends the wait.
 	HealthChecks []HealthCheck
+
+	waiting func(time.Duration) // tests: sees each wait between polls
 }
 
 // Outcome is a deployment that completed.
@@ -228,6 +230,9 @@ func Follow(ctx context.Context, api API, opts FollowOptions) (Outcome, error) {
 			return Outcome{}, &TimeoutError{Service: opts.Service, DeploymentID: depID, After: opts.Timeout, Last: last, Diagnostics: diagnose(context.WithoutCancel(ctx), api, opts, svc)}
 		}
 		wait := min(interval, remaining)
+		if opts.waiting != nil {
+			opts.waiting(wait)
+		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,25 @@ func TestFollowStopsOnFailedTasksWhenAsked(t *testing.T) {
 	var te *TimeoutError
 	if !errors.As(err, &te) {
 		t.Fatalf("without StopOnFailedTasks: %v, want the timeout", err)
+	}
+}
+
+// The first polls come MinInterval apart (five waits: a small deployment
+// often ends within them); then each wait is half as long again as the
+// last, up to MaxInterval.
+func TestFollowPollsFastThenBacksOff(t *testing.T) {
+	inProgress := svc(tdNew, dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateInProgress, 0, 1))
+	polls := slices.Repeat([]types.Service{inProgress}, 9)
+	polls = append(polls, svc(tdNew, dep("new", "PRIMARY", tdNew, types.DeploymentRolloutStateCompleted, 1, 1)))
+	var waits []time.Duration
+	_, err := Follow(context.Background(), &scripted{polls: polls}, FollowOptions{
+		Cluster: "c", Service: "agent", DeploymentID: "new", TaskDefinitionARN: tdNew, Timeout: time.Minute,
+		MinInterval: time.Millisecond, MaxInterval: 4 * time.Millisecond,
+		waiting: func(d time.Duration) { waits = append(waits, d) },
+	})
+	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+	want := []time.Duration{ms(1), ms(1), ms(1), ms(1), ms(1), ms(1.5), ms(2.25), ms(3.375), ms(4)}
+	if err != nil || !slices.Equal(waits, want) {
+		t.Errorf("err %v, waits %v; want %v", err, waits, want)
 	}
 }
