@@ -17,8 +17,9 @@ import (
 // of the file it read:
 //   - a spec that still loads is the same spec (the move was one YAML allows);
 //   - otherwise the first problem names a line;
-//   - a hint's "sit with KEY: (line L)" and "like KEY: on line L" name a line
-//     L that holds KEY at the column the hint gives;
+//   - a hint's "sit with KEY: (line L)", "like KEY: on line L" and "line up
+//     with the list item on line L" name a line L that holds KEY (or the
+//     item's "-") at the column the hint gives;
 //   - moving the line where the hint's first suggestion says changes the
 //     parser's answer (the line is part of the problem).
 func TestShiftedLinesGetTrueAnswers(t *testing.T) {
@@ -30,6 +31,7 @@ func TestShiftedLinesGetTrueAnswers(t *testing.T) {
 	var (
 		sitWith = regexp.MustCompile(`column (\d+) to sit with (\S+): \(line (\d+)\)`)
 		like    = regexp.MustCompile(`indented more than (\S+): on line (\d+), .* start .* at column (\d+), like `)
+		item    = regexp.MustCompile(`column (\d+) to line up with the list item on line (\d+)`)
 		moveTo  = regexp.MustCompile(`(?:move it to|start \S+ at) column (\d+)`)
 	)
 	cases, hints := 0, 0
@@ -79,6 +81,12 @@ func TestShiftedLinesGetTrueAnswers(t *testing.T) {
 				for _, m := range sitWith.FindAllStringSubmatch(first.Message, -1) {
 					hints++
 					checkKeyAt(t, name, movedLines, m[2], atoi(m[3]), atoi(m[1]))
+				}
+				for _, m := range item.FindAllStringSubmatch(first.Message, -1) {
+					hints++
+					if l, c := atoi(m[2]), atoi(m[1]); l > len(movedLines) || c > len(movedLines[l-1]) || movedLines[l-1][c-1] != '-' {
+						t.Errorf("%s: the hint puts a list item at line %d, column %d, which holds none", name, l, c)
+					}
 				}
 				if m := like.FindStringSubmatch(first.Message); m != nil {
 					hints++

@@ -38,6 +38,7 @@ type indentLevel struct {
 	seq      bool
 	lastKey  string // the mapping's latest key, for messages
 	lastLine int
+	itemLine int // the list's latest item, for messages
 }
 
 var (
@@ -150,12 +151,15 @@ func findMisindent(lines [][]byte) *misindent {
 		case opener >= 0 && (c > opener || c == opener && dashes > 0):
 			stack = append(stack, indentLevel{col: c, seq: dashes > 0})
 		default:
-			var closed *indentLevel
+			var closed, closedList *indentLevel
 			for len(stack) > 0 {
 				top := stack[len(stack)-1]
 				if top.col > c || top.col == c && top.seq && dashes == 0 {
 					if top.lastKey != "" {
 						closed = &top // the block nearest the line's column that has a key to name
+					}
+					if top.itemLine > 0 {
+						closedList = &top // the list nearest it
 					}
 					stack = stack[:len(stack)-1]
 					continue
@@ -168,14 +172,14 @@ func findMisindent(lines [][]byte) *misindent {
 				break
 			}
 			if stack[len(stack)-1].col != c {
-				return misindentAt(i, c, m, dashes, stack, closed, prevKey, prevCol, prevLine)
+				return misindentAt(i, c, m, dashes, stack, blocks{closed, closedList}, prevKey, prevCol, prevLine)
 			}
 		}
 		top := &stack[len(stack)-1]
 		if dashes > 0 {
-			top.seq = true
+			top.seq, top.itemLine = true, i+1
 			for _, dc := range dashCols[1:] { // - - x: a list in a list
-				stack = append(stack, indentLevel{col: dc, seq: true})
+				stack = append(stack, indentLevel{col: dc, seq: true, itemLine: i + 1})
 			}
 		}
 
@@ -211,10 +215,10 @@ func findMisindent(lines [][]byte) *misindent {
 }
 
 // misindentAt describes line i, at column c, which lines up with no open
-// block: stack is what is open left of it, closed the nearest block right
+// block: stack is what is open left of it, closed the nearest blocks right
 // of it, and prevKey the key before it when that key's value is on its line
 // (at prevCol, on prevLine).
-func misindentAt(i, c int, m []string, dashes int, stack []indentLevel, closed *indentLevel, prevKey string, prevCol, prevLine int) *misindent {
+func misindentAt(i, c int, m []string, dashes int, stack []indentLevel, closed blocks, prevKey string, prevCol, prevLine int) *misindent {
 	what := "this list item"
 	if m != nil && dashes == 0 {
 		what = strings.Trim(m[1], `"'`) + ":"
@@ -233,13 +237,33 @@ func misindentAt(i, c int, m []string, dashes int, stack []indentLevel, closed *
 		return mi
 	}
 	var places []string
-	mi.fixCol = stack[len(stack)-1].col
-	if closed != nil {
-		mi.fixCol = closed.col
-		places = append(places, fmt.Sprintf("column %d to sit with %s: (line %d)", closed.col+1, closed.lastKey, closed.lastLine))
+	var cols []int
+	place := func(col int, format string, args ...any) {
+		if slices.Contains(cols, col) {
+			return // one column, one suggestion: the first says why
+		}
+		places = append(places, fmt.Sprintf("column %d to ", col+1)+fmt.Sprintf(format, args...))
+		cols = append(cols, col)
 	}
-	if top := stack[len(stack)-1]; top.lastKey != "" {
-		places = append(places, fmt.Sprintf("column %d to sit with %s: (line %d)", top.col+1, top.lastKey, top.lastLine))
+	top := stack[len(stack)-1]
+	if dashes > 0 {
+		// A list item most likely belongs to a list: the nearest one.
+		switch {
+		case closed.list != nil:
+			place(closed.list.col, "line up with the list item on line %d", closed.list.itemLine)
+		case top.itemLine > 0:
+			place(top.col, "line up with the list item on line %d", top.itemLine)
+		}
+	}
+	if closed.keyed != nil {
+		place(closed.keyed.col, "sit with %s: (line %d)", closed.keyed.lastKey, closed.keyed.lastLine)
+	}
+	if top.lastKey != "" {
+		place(top.col, "sit with %s: (line %d)", top.lastKey, top.lastLine)
+	}
+	mi.fixCol = top.col
+	if len(cols) > 0 {
+		mi.fixCol = cols[0]
 	}
 	if len(places) == 0 {
 		mi.hint = fmt.Sprintf("%s starts at column %d, which lines up with no key above it; indent it like the keys it belongs with", what, c+1)
@@ -274,6 +298,10 @@ func keyValue(line []byte) (key, value string, col int, ok bool) {
 func plainWithColon(value string) bool {
 	return !strings.ContainsRune(`"'[{|>&!*`, rune(value[0])) && strings.Contains(value, ": ")
 }
+
+// blocks are the nearest blocks a misindented line closed: the nearest
+// with a key to name, and the nearest list.
+type blocks struct{ keyed, list *indentLevel }
 
 // bracketDepth counts [ and { opened and not closed in s, outside quotes.
 func bracketDepth(s string) int {

@@ -162,6 +162,34 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    image: x\n    environment:\n      NOTE: first part\n        - continued\n        LEVEL: debug\n",
 			"t.yaml:13:9: invalid YAML: mapping values are not allowed in this context; LEVEL: is indented more than NOTE: on line 11, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like NOTE:",
 		},
+		"a key under a list item written as a dash alone": {
+			"agents:\n  -\n    name: a\n   image: i\n",
+			"t.yaml:4:4: invalid YAML: did not find expected '-' indicator; image: starts at column 4, which lines up with no key above it; move it to column 5 to sit with name: (line 3)",
+		},
+		"a key after a top-level plain value continued by a line starting with a dash": {
+			"description: first\n  - second\n    more\nagents:\n  - name: a\n   image: i\n",
+			"t.yaml:6:4: invalid YAML: did not find expected '-' indicator; image: starts at column 4, which lines up with no key above it; move it to column 5 to sit with name: (line 5)",
+		},
+		"a key after a list flush with its key": {
+			head + "    image: x\n    labels:\n    - a\n    - b\n      cpu: 1\n",
+			"t.yaml:13:7: invalid YAML: mapping values are not allowed in this context; cpu: starts at column 7, which lines up with no key above it; indent it like the keys it belongs with",
+		},
+		"a second agent one column in": {
+			head + "    image: x\n   - name: b\n",
+			"t.yaml:10:4: invalid YAML: did not find expected '-' indicator; this list item starts at column 4, which lines up with no key above it; move it to column 3 to line up with the list item on line 8, or to column 5 to sit with image: (line 9)",
+		},
+		"a list item indented under a key with a value": {
+			head + "    image: x\n     - name: b\n",
+			"t.yaml:10:6: invalid YAML: mapping values are not allowed in this context; this list item is indented more than image: on line 9, which has its value on that line and so cannot hold keys; start this list item at column 5, like image:",
+		},
+		"a flush list item one column out": {
+			"agents:\n- name: a\n  labels:\n  - x\n - y\n",
+			"t.yaml:5:2: invalid YAML: did not find expected key; this list item starts at column 2, which lines up with no key above it; move it to column 3 to line up with the list item on line 4",
+		},
+		"an item of a list in a list one column out": {
+			"a:\n  - - x\n    - y\n   - z\n",
+			"t.yaml:4:4: invalid YAML: did not find expected '-' indicator; this list item starts at column 4, which lines up with no key above it; move it to column 5 to line up with the list item on line 3",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
