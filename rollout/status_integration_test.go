@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/launchdeploy/launch/rollout"
 	"github.com/launchdeploy/launch/spec"
@@ -102,5 +103,16 @@ func TestStatusBeforeAndAfterADeployAndDrift(t *testing.T) {
 	}
 	if !strings.Contains(rep.Text(), "running agent-a:1; the spec gives a new revision") {
 		t.Errorf("text does not say the spec gives a new revision")
+	}
+
+	// Someone detaches a managed policy from the shared task role: drift on
+	// the role, which every agent shares, beside the agents.
+	if _, err := iam.NewFromConfig(e.cfg).DetachRolePolicy(context.Background(), &iam.DetachRolePolicyInput{
+		RoleName: aws.String("app-task"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}); err != nil {
+		t.Fatal(err)
+	}
+	rep = status(t, e, sp)
+	if !rep.Drift || len(rep.SharedChanges) != 1 || rep.SharedChanges[0].Kind != "role" || rep.SharedChanges[0].Name != "app-task" || rep.SharedChanges[0].Action != rollout.PlanUpdate {
+		t.Errorf("a policy detached from the task role: drift %v, shared changes %+v", rep.Drift, rep.SharedChanges)
 	}
 }
