@@ -116,11 +116,8 @@ func findMisindent(lines [][]byte) *misindent {
 		if c == 0 && (content == "---" || content == "...") {
 			// A document marker (many specs begin with ---): what follows
 			// is a document of its own.
-			stack, opener, prevKey, prevCol, plainCol = nil, noCol, "", noCol, noCol
+			stack, opener, prevCol, plainCol = nil, noCol, noCol, noCol // prevKey is read only with prevCol
 			continue
-		}
-		if content[0] == '\t' || strings.HasPrefix(content, "---") || strings.HasPrefix(content, "...") || content[0] == '%' {
-			return nil // tabs and directives: leave it to the parser's words
 		}
 
 		// Split off the "- " of list items, and an anchor or tag alone
@@ -149,7 +146,7 @@ func findMisindent(lines [][]byte) *misindent {
 		// value follows, else beside a key of an open block.
 		switch {
 		case opener >= 0 && (c > opener || c == opener && dashes > 0):
-			stack = append(stack, indentLevel{col: c, seq: dashes > 0})
+			stack = append(stack, indentLevel{col: c}) // a list when a dash starts it: below
 		default:
 			var closed, closedList *indentLevel
 			for len(stack) > 0 {
@@ -168,7 +165,7 @@ func findMisindent(lines [][]byte) *misindent {
 			}
 			if len(stack) == 0 {
 				// The first line, or one left of it (which yaml.v3 takes).
-				stack = append(stack, indentLevel{col: c, seq: dashes > 0})
+				stack = append(stack, indentLevel{col: c})
 				break
 			}
 			if stack[len(stack)-1].col != c {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -189,6 +190,42 @@ func TestYAMLSyntaxHints(t *testing.T) {
 		"an item of a list in a list one column out": {
 			"a:\n  - - x\n    - y\n   - z\n",
 			"t.yaml:4:4: invalid YAML: did not find expected '-' indicator; this list item starts at column 4, which lines up with no key above it; move it to column 5 to line up with the list item on line 3",
+		},
+		"a key under a top-level key that has its value on its line": {
+			"cluster: streaming\n  create: true\n",
+			"t.yaml:2:3: invalid YAML: mapping values are not allowed in this context; create: is indented more than cluster: on line 1, which has its value on that line and so cannot hold keys; start create: at column 1, like cluster:",
+		},
+		"key after a value that is only a comment": {
+			head + "    image: x\n    network: # the agent's network\n      subnets: [a]\n        assignPublicIp: true\n",
+			"t.yaml:12:9: invalid YAML: did not find expected key; assignPublicIp: is indented more than subnets: on line 11, which has its value on that line and so cannot hold keys; start assignPublicIp: at column 7, like subnets:",
+		},
+		"key after a single-quoted Windows path ending in a backslash": {
+			head + "    image: x\n    environment:\n      DIR: 'C:\\temp\\'\n        LEVEL: debug\n",
+			"t.yaml:12:9: invalid YAML: did not find expected key; LEVEL: is indented more than DIR: on line 11, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like DIR:",
+		},
+		"key after a list item whose double-quoted value goes on over two lines": {
+			head + "    image: x\n    labels:\n      - \"a\n        b: c\"\n     cpu: 1\n",
+			"t.yaml:13:6: invalid YAML: did not find expected key; cpu: starts at column 6, which lines up with no key above it; move it to column 5 to sit with labels: (line 10)",
+		},
+		"a top-level key in a file that starts with a list": {
+			"- a\n cluster: y\n",
+			"t.yaml:2:2: invalid YAML: mapping values are not allowed in this context; cluster: starts at column 2, which lines up with no key above it; indent it like the keys it belongs with",
+		},
+		"a misindent in a file with Windows line ends that starts with a blank line": {
+			strings.ReplaceAll("\n"+head+"    image: x\n      cpu: 1024\n", "\n", "\r\n"),
+			"t.yaml:11:7: invalid YAML: mapping values are not allowed in this context; cpu: is indented more than image: on line 10, which has its value on that line and so cannot hold keys; start cpu: at column 5, like image:",
+		},
+		"a misindent after a value written on the line below its key": {
+			"cluster:\n  streaming\ntaskRole:\n  name: t\n   create: true\n",
+			"t.yaml:5:4: invalid YAML: mapping values are not allowed in this context; create: is indented more than name: on line 4, which has its value on that line and so cannot hold keys; start create: at column 3, like name:",
+		},
+		"a list item moved left of its key": {
+			"taskRole:\n  name: agent-task\n  managedPolicies:\n- arn:aws:iam::123456789012:policy/streaming-sources\n  inlinePolicies:\n    - name: read-config\n",
+			"t.yaml:5:3: invalid YAML: mapping values are not allowed in this context; inlinePolicies: starts at column 3, which lines up with no key above it; move it to column 1 to sit with taskRole: (line 1)",
+		},
+		"key after a value with # inside a word": {
+			head + "    image: x\n    environment:\n      LANGUAGE: C#\n        LEVEL: debug\n",
+			"t.yaml:12:9: invalid YAML: mapping values are not allowed in this context; LEVEL: is indented more than LANGUAGE: on line 11, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like LANGUAGE:",
 		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
