@@ -227,6 +227,14 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    image: x\n    environment:\n      LANGUAGE: C#\n        LEVEL: debug\n",
 			"t.yaml:12:9: invalid YAML: mapping values are not allowed in this context; LEVEL: is indented more than LANGUAGE: on line 11, which has its value on that line and so cannot hold keys; start LEVEL: at column 7, like LANGUAGE:",
 		},
+		"a list item's value holding ': '": {
+			"cluster:\n  name: c\nagents:\n  - name: agent: one\n",
+			`t.yaml:4:11: invalid YAML: mapping values are not allowed in this context; the value of name: holds ": ", which YAML reads as the start of another key: quote the value, as in name: "agent: one"`,
+		},
+		"a list item among a mapping's keys": {
+			"defaults:\n  image: i\n  - a\n  cpu: 1\n",
+			"t.yaml:1: invalid YAML: did not find expected key; check the indentation and quoting from this line on",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
