@@ -193,10 +193,10 @@ func (l *loader) yamlProblem(err error) {
 	}
 	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		// yaml.v3 names the line where the enclosing block began; a key
-		// indented like no block above it, on that line or after, is the
-		// likelier cause.
-		if mi := findMisindent(l.lines); mi != nil && mi.line >= line && slices.Contains(blockErrors, m[2]) && mi.confirmed(l.lines, err) {
+		// yaml.v3 names the line where the enclosing block began, or a
+		// line after the one that broke it; a line indented like no block
+		// above it is the likelier cause when moving it changes the error.
+		if mi := findMisindent(l.lines); mi != nil && slices.Contains(blockErrors, m[2]) && mi.confirmed(l.lines, err) {
 			l.problemAt(position{mi.line, mi.col}, "", fmt.Sprintf("invalid YAML: %s; %s", m[2], mi.hint))
 			return
 		}

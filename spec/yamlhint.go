@@ -171,6 +171,17 @@ func findMisindent(lines [][]byte) *misindent {
 			if stack[len(stack)-1].col != c {
 				return misindentAt(i, c, m, dashes, stack, blocks{closed, closedList}, prevKey, prevCol, prevLine)
 			}
+			if top := stack[len(stack)-1]; dashes > 0 && !top.seq && top.lastKey != "" {
+				// A list item among a mapping's keys: YAML has no place for
+				// it. Right after a key whose value follows, it is that value.
+				mi := &misindent{line: i + 1, col: c + 1, fixCol: c + 2,
+					hint: fmt.Sprintf("this list item starts at column %d, among the keys of a mapping (%s: on line %d); a list belongs under a key: indent it under the key it belongs to", c+1, top.lastKey, top.lastLine)}
+				if opener >= 0 {
+					mi.fixCol = opener + 2
+					mi.hint = fmt.Sprintf("this list item starts at column %d, among the keys of a mapping (%s: on line %d); move it to column %d, under %s: (line %d), whose value it is", c+1, top.lastKey, top.lastLine, opener+3, prevKey, prevLine)
+				}
+				return mi
+			}
 		}
 		top := &stack[len(stack)-1]
 		if dashes > 0 {

@@ -221,7 +221,7 @@ func TestYAMLSyntaxHints(t *testing.T) {
 		},
 		"a list item moved left of its key": {
 			"taskRole:\n  name: agent-task\n  managedPolicies:\n- arn:aws:iam::123456789012:policy/streaming-sources\n  inlinePolicies:\n    - name: read-config\n",
-			"t.yaml:5:3: invalid YAML: mapping values are not allowed in this context; inlinePolicies: starts at column 3, which lines up with no key above it; move it to column 1 to sit with taskRole: (line 1)",
+			"t.yaml:4:1: invalid YAML: mapping values are not allowed in this context; this list item starts at column 1, among the keys of a mapping (taskRole: on line 1); move it to column 5, under managedPolicies: (line 3), whose value it is",
 		},
 		"key after a value with # inside a word": {
 			head + "    image: x\n    environment:\n      LANGUAGE: C#\n        LEVEL: debug\n",
@@ -233,7 +233,7 @@ func TestYAMLSyntaxHints(t *testing.T) {
 		},
 		"a list item among a mapping's keys": {
 			"defaults:\n  image: i\n  - a\n  cpu: 1\n",
-			"t.yaml:1: invalid YAML: did not find expected key; check the indentation and quoting from this line on",
+			"t.yaml:3:3: invalid YAML: did not find expected key; this list item starts at column 3, among the keys of a mapping (image: on line 2); a list belongs under a key: indent it under the key it belongs to",
 		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
