@@ -23,7 +23,7 @@ import (
 // The schema checks shapes and names; cross-field rules (cpu/memory pairs,
 // declared secrets, …) are left to `launch validate`.
 func Schema() ([]byte, error) {
-	return generateSchema(schemaDescriptions)
+	return generateSchema(schemaDescriptions, schemaConstraints())
 }
 
 const (
@@ -185,8 +185,8 @@ type schemaGen struct {
 	problems    []string
 }
 
-func generateSchema(desc map[string]string) ([]byte, error) {
-	g := &schemaGen{desc: desc, constraints: schemaConstraints(), used: map[string]bool{}, defs: map[string]any{}, defPaths: map[string]string{}}
+func generateSchema(desc map[string]string, constraints map[string]map[string]any) ([]byte, error) {
+	g := &schemaGen{desc: desc, constraints: constraints, used: map[string]bool{}, defs: map[string]any{}, defPaths: map[string]string{}}
 	g.defs["interpolation"] = map[string]any{
 		"description": "A ${VAR} or ${VAR:-default} reference, substituted from the environment before the file is decoded.",
 		"type":        "string",

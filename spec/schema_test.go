@@ -90,13 +90,18 @@ func TestSchemaDescribesEveryKey(t *testing.T) {
 
 	missing := maps.Clone(schemaDescriptions)
 	delete(missing, "agents[].service.circuitBreaker.rollback")
-	if _, err := generateSchema(missing); err == nil || !strings.Contains(err.Error(), "agents[].service.circuitBreaker.rollback has no description") {
+	if _, err := generateSchema(missing, schemaConstraints()); err == nil || !strings.Contains(err.Error(), "agents[].service.circuitBreaker.rollback has no description") {
 		t.Errorf("without a description: error %v", err)
 	}
 	extra := maps.Clone(schemaDescriptions)
 	extra["agents[].replicas"] = "How many."
-	if _, err := generateSchema(extra); err == nil || !strings.Contains(err.Error(), "agents[].replicas is described but is no key") {
+	if _, err := generateSchema(extra, schemaConstraints()); err == nil || !strings.Contains(err.Error(), "agents[].replicas is described but is no key") {
 		t.Errorf("with a description of no key: error %v", err)
+	}
+	constraints := schemaConstraints()
+	constraints["agents[].replicas"] = map[string]any{"minimum": 1}
+	if _, err := generateSchema(schemaDescriptions, constraints); err == nil || !strings.Contains(err.Error(), "agents[].replicas has constraints but is no value of deploy.yaml") {
+		t.Errorf("with constraints of no key: error %v", err)
 	}
 }
 

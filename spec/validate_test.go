@@ -211,3 +211,16 @@ func manyTags(n int) string {
 	}
 	return strings.Join(tags, ", ")
 }
+
+// A policy value quoted in a message is cut after 57 characters of its JSON
+// when the whole is longer than 60, so a message stays one line.
+func TestJSONShortCutsLongValues(t *testing.T) {
+	sixty := strings.Repeat("a", 58) // "aaa…" is 60 characters of JSON
+	sixtyOne := strings.Repeat("a", 59)
+	if got := jsonShort(sixty); got != `"`+sixty+`"` {
+		t.Errorf("60 characters: %q", got)
+	}
+	if got := jsonShort(sixtyOne); got != `"`+sixtyOne[:56]+"…" {
+		t.Errorf("61 characters: %q", got)
+	}
+}
