@@ -137,6 +137,8 @@ func TestValidationRules(t *testing.T) {
 		"rollout without waves":          {top: map[string]string{"rollout": "{bakeTime: 5m}"}, path: "rollout.waves", want: "the rollout has no waves; list them"},
 		"wave just over 100%":            {top: map[string]string{"rollout": "{waves: [101%]}"}, path: "rollout.waves[0]", want: "101% is more than 100%"},
 		"policy number out of range":     {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Statement": {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*", "Condition": {"NumericLessThanEquals": {"s3:max-keys": 1e400}}}}'}]}`}, path: "taskRole.inlinePolicies[0].document", want: "the policy document is not valid JSON: json: cannot unmarshal number 1e400 into Go value of type float64; fix the JSON"},
+		"inline policies one over":       {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": ["` + strings.Repeat("r", 10177) + `"]}}'}]}`}, path: "taskRole.inlinePolicies", want: "the inline policies together are 10241 characters"},
+		"image with a leading space":     {top: map[string]string{"agents": `[{name: a, image: " nginx", network: {subnets: [subnet-1]}}]`}, path: "agents[0].image", want: `image " nginx" contains whitespace`},
 		"inline policies too large":      {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": ["` + strings.Repeat("r", 10300) + `"]}}'}]}`}, path: "taskRole.inlinePolicies", want: "the inline policies together are 10364 characters"},
 	}
 	for name, tt := range tests {
@@ -176,6 +178,7 @@ func TestValidBoundaries(t *testing.T) {
 		"arm64":                               {agent: "platform: {architecture: ARM64}"},
 		"windows":                             {agent: "cpu: 4096, memory: 8192, platform: {os: WINDOWS_SERVER_2025_CORE}"},
 		"longest retention":                   {agent: "logs: {retentionDays: 3653}"},
+		"inline policies at IAM's limit":      {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": ["` + strings.Repeat("r", 10176) + `"]}}'}]}`}},
 		"log group shared with one retention": {top: map[string]string{"agents": "[{name: a, image: i, network: {subnets: [subnet-1]}, logs: {group: /ecs/shared, retentionDays: 30}}, {name: b, image: i, network: {subnets: [subnet-1]}, logs: {group: /ecs/shared, retentionDays: 30}}]"}},
 		"two tasks rolling":                   {agent: "service: {desiredCount: 2, minimumHealthyPercent: 100, maximumPercent: 200}"},
 		"stopped service":                     {agent: "service: {desiredCount: 0, minimumHealthyPercent: 100, maximumPercent: 100}"},

@@ -235,6 +235,10 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			"defaults:\n  image: i\n  - a\n  cpu: 1\n",
 			"t.yaml:3:3: invalid YAML: did not find expected key; this list item starts at column 3, among the keys of a mapping (image: on line 2); a list belongs under a key: indent it under the key it belongs to",
 		},
+		"a quoted key whose value holds ': '": {
+			head + "    \"image\": repo: tag\n",
+			`t.yaml:9:14: invalid YAML: mapping values are not allowed in this context; the value of image: holds ": ", which YAML reads as the start of another key: quote the value, as in image: "repo: tag"`,
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
