@@ -121,6 +121,10 @@ func TestApplyCreatesTheRole(t *testing.T) {
 	if aws.ToString(in.RoleName) != "r" || aws.ToString(in.AssumeRolePolicyDocument) != NewTrustPolicy([]TrustedService{{Service: ECSTasksService}}).JSON() {
 		t.Errorf("CreateRole %s with trust %s", aws.ToString(in.RoleName), aws.ToString(in.AssumeRolePolicyDocument))
 	}
+	// The console's role list shows who made it.
+	if d := aws.ToString(in.Description); d != "Created by launch for ECS tasks" {
+		t.Errorf("description %q", d)
+	}
 }
 
 // A CreateRole IAM refuses is an error naming the role and IAM's reason,

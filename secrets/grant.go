@@ -129,7 +129,9 @@ func ParseGrant(doc string) (Grant, error) {
 	}
 	g := Grant{}
 	for _, s := range d.Statement {
-		if s["Effect"] != "Allow" || s["Condition"] != nil || s["NotResource"] != nil || s["NotAction"] != nil || s["Resource"] == nil {
+		// A statement with NotResource has no Resource (IAM allows one of
+		// the two), so Resource == nil refuses it too.
+		if s["Effect"] != "Allow" || s["Condition"] != nil || s["NotAction"] != nil || s["Resource"] == nil {
 			return nil, fmt.Errorf("statement %v is not one launch writes", s["Sid"])
 		}
 		for _, a := range policy.Strings(s["Action"]) {
