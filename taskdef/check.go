@@ -97,7 +97,7 @@ func Check(in *ecs.RegisterTaskDefinitionInput) []Problem {
 	var sumCPU, sumMem int
 	for i, c := range in.ContainerDefinitions {
 		name := aws.ToString(c.Name)
-		if first, dup := names[name]; dup && name != "" {
+		if first, dup := names[name]; dup { // "" is never recorded: nameless containers are no duplicates
 			add(fmt.Sprintf("containerDefinitions[%d].name", i), "container name %q is already used by containerDefinitions[%d]; give each container its own name", name, first)
 		} else if name != "" {
 			names[name] = i

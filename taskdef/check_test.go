@@ -114,15 +114,18 @@ func TestCheckRefusesWhatFargateRefuses(t *testing.T) {
 			in.ContainerDefinitions[0].PortMappings[0].HostPort = aws.Int32(80)
 		},
 			[]string{"containerDefinitions[0].portMappings[0].hostPort: hostPort 80 differs from containerPort 8080"}},
+		// Two nameless containers are two missing names, not a duplicate.
 		"empty, invalid and duplicate names": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[1].Name = aws.String("agent")
 			in.ContainerDefinitions = append(in.ContainerDefinitions, types.ContainerDefinition{Name: aws.String(""), Image: aws.String("busybox")},
-				types.ContainerDefinition{Name: aws.String("a.b"), Image: aws.String("busybox")})
+				types.ContainerDefinition{Name: aws.String("a.b"), Image: aws.String("busybox")},
+				types.ContainerDefinition{Image: aws.String("busybox")})
 		}, []string{
 			`containerDefinitions[1].name: container name "agent" is already used by containerDefinitions[0]`,
 			`containerDefinitions[0].dependsOn[0].containerName: depends on container "log_router", which is not in this task definition`,
 			"containerDefinitions[2].name: the container has no name",
 			`containerDefinitions[3].name: "a.b" is not a valid container name`,
+			"containerDefinitions[4].name: the container has no name",
 		}},
 		"container depends on itself": {func(in *ecs.RegisterTaskDefinitionInput) {
 			in.ContainerDefinitions[1].DependsOn = []types.ContainerDependency{{ContainerName: aws.String("log_router"), Condition: types.ContainerConditionStart}}
