@@ -54,12 +54,20 @@ func TestLoadUnreadableFileIsErrors(t *testing.T) {
 	}
 }
 
+// A spec of 1 MiB is read (its comment padding it out); one byte more is a
+// problem, as spec/REFERENCE.md says.
 func TestTooLargeIsAProblem(t *testing.T) {
-	data := []byte("cluster: {name: c}\n# " + strings.Repeat("x", MaxFileSize) + "\n")
+	const mib = 1 << 20
+	head := "cluster: {name: c}\n# "
+	data := []byte(head + strings.Repeat("x", mib-len(head)-1) + "\n")
 	_, err := Parse("big.yaml", data, "", nil)
+	if err == nil || strings.Contains(err.Error(), "limit") {
+		t.Fatalf("Parse(1 MiB) = %v, want the spec's own problems, not a size problem", err)
+	}
+	_, err = Parse("big.yaml", append(data, '\n'), "", nil)
 	var errs Errors
-	if !errors.As(err, &errs) || !strings.Contains(err.Error(), "limit") {
-		t.Fatalf("Parse(big) = %v, want a size problem", err)
+	if !errors.As(err, &errs) || err.Error() != "big.yaml: the file is 1048577 bytes, more than the 1048576-byte limit; a spec is a short YAML file: check the path" {
+		t.Fatalf("Parse(1 MiB + 1) = %v, want a size problem", err)
 	}
 }
 
