@@ -33,7 +33,9 @@ type field struct {
 	index int
 }
 
-// fieldsOf lists the yaml keys of a struct type in declaration order.
+// fieldsOf lists the yaml keys of a struct type in declaration order. Every
+// exported field of the model names its key in a yaml tag, without options,
+// or "-" (TestEveryFieldNamesItsKey).
 func fieldsOf(t reflect.Type) []field {
 	var out []field
 	for i := 0; i < t.NumField(); i++ {
@@ -41,12 +43,9 @@ func fieldsOf(t reflect.Type) []field {
 		if !f.IsExported() {
 			continue
 		}
-		key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		key := f.Tag.Get("yaml")
 		if key == "-" {
 			continue
-		}
-		if key == "" {
-			key = strings.ToLower(f.Name)
 		}
 		out = append(out, field{key, i})
 	}

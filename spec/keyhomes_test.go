@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,5 +25,36 @@ func TestMisplacedKey(t *testing.T) {
 		if where != want.where || !cmp.Equal(paths, want.paths) {
 			t.Errorf("misplacedKey(%q) = %q, %q; want %q, %q", key, where, paths, want.where, want.paths)
 		}
+	}
+}
+
+// The loader takes each field's key from its yaml tag as written: every
+// exported field of the model has one, a plain key or "-", never empty and
+// without options such as ",omitempty".
+func TestEveryFieldNamesItsKey(t *testing.T) {
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(t2 reflect.Type) {
+		for t2.Kind() == reflect.Pointer || t2.Kind() == reflect.Slice || t2.Kind() == reflect.Map {
+			t2 = t2.Elem()
+		}
+		if t2.Kind() != reflect.Struct || t2 == durationType || seen[t2] {
+			return
+		}
+		seen[t2] = true
+		for i := 0; i < t2.NumField(); i++ {
+			f := t2.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			if tag := f.Tag.Get("yaml"); tag != "-" && !plainKey.MatchString(tag) {
+				t.Errorf("%s.%s: yaml tag %q, want a plain key or \"-\"", t2.Name(), f.Name, tag)
+			}
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeFor[Spec]())
+	if len(seen) < 10 {
+		t.Errorf("walked %d types of the model, want at least 10", len(seen))
 	}
 }
