@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
@@ -118,7 +120,11 @@ func (l *loader) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		i, err := strconv.ParseInt(strings.TrimPrefix(n.Value, "+"), 10, 32)
 		if err != nil {
-			l.problemAt(posOf(n), path, fmt.Sprintf("%s is not a whole number; write digits only, without units or a decimal point", quoteShort(n.Value)))
+			msg := fmt.Sprintf("%s is not a whole number; write digits only, without units or a decimal point", quoteShort(n.Value))
+			if errors.Is(err, strconv.ErrRange) {
+				msg = fmt.Sprintf("%s is too large a number; every number in a spec is below %d", quoteShort(n.Value), math.MaxInt32+1)
+			}
+			l.problemAt(posOf(n), path, msg)
 			l.bad[path] = true
 			return
 		}

@@ -191,6 +191,11 @@ func (l *loader) yamlProblem(err error) {
 			}
 		}
 	}
+	// yaml.v3 names no line for a syntax error on the first line (its
+	// reader's errors, about the bytes, name none either: below).
+	if rest, ok := strings.CutPrefix(msg, "yaml: "); ok && !yamlErrLine.MatchString(msg) && !readerError(rest) {
+		msg = "yaml: line 1: " + rest
+	}
 	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		// yaml.v3 names the line where the enclosing block began, or a
@@ -263,6 +268,12 @@ func (l *loader) yamlProblem(err error) {
 		}
 	}
 	l.problemAt(position{}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting", trimYAMLPrefix(msg)))
+}
+
+// readerError reports whether a yaml.v3 message is one of its reader's,
+// about the bytes of the file rather than its syntax.
+func readerError(msg string) bool {
+	return strings.Contains(msg, "UTF-8") || strings.Contains(msg, "Unicode") || strings.Contains(msg, "control characters") || strings.HasPrefix(msg, "input error")
 }
 
 // lineStart is where a line's content starts: its first word, for messages.

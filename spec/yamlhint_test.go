@@ -239,6 +239,10 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    \"image\": repo: tag\n",
 			`t.yaml:9:14: invalid YAML: mapping values are not allowed in this context; the value of image: holds ": ", which YAML reads as the start of another key: quote the value, as in image: "repo: tag"`,
 		},
+		"a value holding ': ' on the first line": {
+			"cluster: name: streaming\n",
+			`t.yaml:1:10: invalid YAML: mapping values are not allowed in this context; the value of cluster: holds ": ", which YAML reads as the start of another key: quote the value, as in cluster: "name: streaming"`,
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
