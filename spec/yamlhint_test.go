@@ -243,6 +243,10 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			"cluster: name: streaming\n",
 			`t.yaml:1:10: invalid YAML: mapping values are not allowed in this context; the value of cluster: holds ": ", which YAML reads as the start of another key: quote the value, as in cluster: "name: streaming"`,
 		},
+		"a dash alone on its key's line": {
+			head + "    image: x\n    labels: -\n      - canary\n",
+			`t.yaml:10:13: invalid YAML: block sequence entries are not allowed in this context; a list cannot start on the line of its key: put each "- " item on a line of its own below labels:, indented more than it, or write the list as [a, b]`,
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
