@@ -50,8 +50,9 @@ var (
 	// properties is an anchor or a tag written alone, before a node that
 	// starts on the next line.
 	properties = regexp.MustCompile(`^((&|!)\S*\s*)+$`)
-	// flowVariable is an unquoted ${…} inside [ ] or { }.
-	flowVariable = regexp.MustCompile(`[\[{,]\s*\$\{`)
+	// flowVariable is an unquoted ${…} inside [ ] or { }: an item, or the
+	// value of a key of a flow mapping.
+	flowVariable = regexp.MustCompile(`[\[{,]\s*(?:[^\s\[\]{},:]+:\s+)?\$\{`)
 )
 
 // noCol is "no column" for findMisindent's column variables: every reader

@@ -247,6 +247,22 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			head + "    image: x\n    labels: -\n      - canary\n",
 			`t.yaml:10:13: invalid YAML: block sequence entries are not allowed in this context; a list cannot start on the line of its key: put each "- " item on a line of its own below labels:, indented more than it, or write the list as [a, b]`,
 		},
+		"a tab indenting the first line": {
+			"\tcluster:\n  name: c\n",
+			"t.yaml:1:1: invalid YAML: found character that cannot start any token; this line is indented with a tab, and YAML indents with spaces only: replace the tab with spaces",
+		},
+		"an unquoted variable in a flow mapping on the first line": {
+			"cluster: {name: ${CLUSTER}}\n",
+			`t.yaml:1:17: invalid YAML: did not find expected ',' or '}'; inside [ ] or { }, quote a value that uses ${…}, as in ["${SUBNET_1}"]`,
+		},
+		"an unclosed flow mapping before a tab": {
+			"cluster: {name: c\ntaskRole:\n\tname: t\n",
+			"t.yaml:1: invalid YAML: did not find expected ',' or '}'; check the indentation and quoting from this line on",
+		},
+		"an unclosed flow mapping before a flow variable": {
+			"cluster: {name: c\ntaskRole:\n  name: t\nagents: [${AGENT}]\n",
+			"t.yaml:1: invalid YAML: did not find expected ',' or '}'; check the indentation and quoting from this line on",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
