@@ -242,9 +242,6 @@ func (l *loader) yamlProblem(err error) {
 		l.problemAt(position{line, 0}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting from this line on", m[2]))
 		return
 	}
-	if te := new(yaml.TypeError); errors.As(err, &te) {
-		msg = te.Errors[0]
-	}
 	// yaml.v3's reader names no line for bytes that are not UTF-8: find
 	// the first. A file saved as Windows-1252 or Latin-1 is the usual cause.
 	if strings.Contains(msg, "UTF-8") {
