@@ -295,8 +295,6 @@ func describeNode(n *yaml.Node) string {
 		return "a list"
 	case yaml.AliasNode:
 		return "an alias"
-	case yaml.DocumentNode:
-		return "a document"
 	}
 	switch n.ShortTag() {
 	case "!!null":

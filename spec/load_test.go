@@ -343,3 +343,12 @@ func TestYAMLErrorWithoutAHint(t *testing.T) {
 		}
 	}
 }
+
+// U+0080, the first C1 control, is named with the likely cause (text of
+// Windows-1252 read as Latin-1), as the rest of the C1 range is.
+func TestFirstC1ControlIsNamed(t *testing.T) {
+	_, err := Parse("t.yaml", []byte("cluster:\n  name: a\u0080b\n"), t.TempDir(), nil)
+	if err == nil || err.Error() != "t.yaml:2:10: invalid YAML: the control character U+0080 is not allowed (YAML allows only tab and line breaks); remove it — curly quotes and dashes of Windows-1252 text read as Latin-1 turn into such codes: retype the character" {
+		t.Errorf("Parse = %v", err)
+	}
+}
