@@ -352,3 +352,19 @@ func TestFirstC1ControlIsNamed(t *testing.T) {
 		t.Errorf("Parse = %v", err)
 	}
 }
+
+// The controls YAML refuses are found where they are: DEL and the last C1
+// control; a non-breaking space (pasted from a web page) and NEL before
+// them are text, not the culprit.
+func TestControlCharactersAtTheirEdges(t *testing.T) {
+	for in, want := range map[string]string{
+		"cluster:\n  name: a\u007fb\n":                   "t.yaml:2:10: invalid YAML: the control character U+007F",
+		"cluster:\n  name: a\u00a0b\u009f\n":             "t.yaml:2:12: invalid YAML: the control character U+009F",
+		"cluster:\n  name: \u0085a\ntags: {x: \u0001}\n": "t.yaml:3:11: invalid YAML: the control character U+0001",
+	} {
+		_, err := Parse("t.yaml", []byte(in), t.TempDir(), nil)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want %s…", in, err, want)
+		}
+	}
+}
