@@ -211,6 +211,12 @@ func (l *loader) yamlProblem(err error) {
 					m[2], first.text, first.col, left.line, left.col))
 				return
 			}
+			for i := min(line, len(l.lines)) - 1; i >= 0; i-- {
+				if strings.TrimRight(string(l.lines[i]), " \t\r") == "..." {
+					l.problemAt(position{i + 1, 1}, "", fmt.Sprintf("invalid YAML: %s; this ... ends the document, and more follows without a --- to start another: remove the ... line", m[2]))
+					return
+				}
+			}
 		}
 		if line >= 1 && line <= len(l.lines) {
 			key, value, col, ok := keyValue(l.lines[line-1])

@@ -263,6 +263,10 @@ func TestYAMLSyntaxHints(t *testing.T) {
 			"cluster: {name: c\ntaskRole:\n  name: t\nagents: [${AGENT}]\n",
 			"t.yaml:1: invalid YAML: did not find expected ',' or '}'; check the indentation and quoting from this line on",
 		},
+		"a document end marker with no new document after it": {
+			"cluster:\n  name: c\n...\ntaskRole:\n  name: t\n",
+			"t.yaml:3:1: invalid YAML: did not find expected <document start>; this ... ends the document, and more follows without a --- to start another: remove the ... line",
+		},
 		"unquoted variable in a flow list": {
 			head + "    network:\n      subnets: [${SUBNET_1}]\n",
 			"t.yaml:10:17: invalid YAML: did not find expected ',' or ']'; inside [ ] or { }, quote a value that uses ${…}, as in [\"${SUBNET_1}\"]",
