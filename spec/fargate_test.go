@@ -31,3 +31,44 @@ func TestFargateSize(t *testing.T) {
 		}
 	}
 }
+
+// The memory of each Fargate CPU size, as AWS's "Task CPU and memory" table
+// lists it (FIELD-NOTES.md): every value is a size FargateSize accepts, and
+// one step below the first or above the last is not.
+func TestFargateMemoryTable(t *testing.T) {
+	span := func(from, to, step int) []int {
+		var out []int
+		for m := from; m <= to; m += step {
+			out = append(out, m)
+		}
+		return out
+	}
+	table := map[int][]int{
+		256:   {512, 1024, 2048},
+		512:   span(1024, 4096, 1024),
+		1024:  span(2048, 8192, 1024),
+		2048:  span(4096, 16384, 1024),
+		4096:  span(8192, 30720, 1024),
+		8192:  span(16384, 61440, 4096),
+		16384: span(32768, 122880, 8192),
+	}
+	for cpu, mems := range table {
+		for _, m := range mems {
+			if got := FargateSize("", cpu, m); got != "" {
+				t.Errorf("cpu %d memory %d: %s", cpu, m, got)
+			}
+		}
+		step := 1024
+		if len(mems) > 1 {
+			step = mems[1] - mems[0]
+		}
+		for _, m := range []int{mems[0] - step, mems[len(mems)-1] + step, mems[0] + 1} {
+			if FargateSize("", cpu, m) == "" {
+				t.Errorf("cpu %d memory %d accepted; AWS's table has no such size", cpu, m)
+			}
+		}
+	}
+	if len(fargateMemory) != len(table) {
+		t.Errorf("%d CPU sizes, AWS's table has %d", len(fargateMemory), len(table))
+	}
+}

@@ -270,7 +270,7 @@ func (l *loader) yamlProblem(err error) {
 			return
 		}
 	}
-	l.problemAt(position{}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting", trimYAMLPrefix(msg)))
+	l.problemAt(position{}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting", strings.TrimPrefix(msg, "yaml: ")))
 }
 
 // readerError reports whether a yaml.v3 message is one of its reader's,
@@ -335,7 +335,7 @@ func firstNonUTF8(lines [][]byte) (position, byte, bool) {
 		col := 1
 		for len(line) > 0 {
 			r, size := utf8.DecodeRune(line)
-			if r == utf8.RuneError && size <= 1 {
+			if r == utf8.RuneError && size == 1 { // a U+FFFD written out decodes in 3 bytes
 				return position{i + 1, col}, line[0], true
 			}
 			line = line[size:]
@@ -345,12 +345,6 @@ func firstNonUTF8(lines [][]byte) (position, byte, bool) {
 	return position{}, 0, false
 }
 
-func trimYAMLPrefix(s string) string {
-	if len(s) > 6 && s[:6] == "yaml: " {
-		return s[6:]
-	}
-	return s
-}
 
 // scan walks the whole tree once before decoding: it reports duplicate
 // keys, aliases and merge keys, and substitutes ${VAR} in every scalar value

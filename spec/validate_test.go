@@ -187,6 +187,7 @@ func TestValidBoundaries(t *testing.T) {
 		"windows":                             {agent: "cpu: 4096, memory: 8192, platform: {os: WINDOWS_SERVER_2025_CORE}"},
 		"longest retention":                   {agent: "logs: {retentionDays: 3653}"},
 		"a number with a plus sign":           {agent: "cpu: +1024, memory: 2048"},
+		"core schema tags":                    {agent: "environment: {RATIO: !!float 1.5, COUNT: !!int 3, NAME: !!str x, ON: !!bool true}"},
 		"inline policies at IAM's limit":      {top: map[string]string{"taskRole": `{name: t, inlinePolicies: [{name: p, document: '{"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": ["` + strings.Repeat("r", 10176) + `"]}}'}]}`}},
 		"log group shared with one retention": {top: map[string]string{"agents": "[{name: a, image: i, network: {subnets: [subnet-1]}, logs: {group: /ecs/shared, retentionDays: 30}}, {name: b, image: i, network: {subnets: [subnet-1]}, logs: {group: /ecs/shared, retentionDays: 30}}]"}},
 		"two tasks rolling":                   {agent: "service: {desiredCount: 2, minimumHealthyPercent: 100, maximumPercent: 200}"},
