@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -297,6 +298,32 @@ func TestWavesFailingCanaryStopsTheRollout(t *testing.T) {
 		if a.EndedOn != before[a.Name] || a.Why == "" {
 			t.Errorf("agent %s ended on %s (%s), want %s", a.Name, a.EndedOn, a.Why, before[a.Name])
 		}
+	}
+}
+
+// A write AWS refuses in a wave fails that wave at once, naming the
+// refusal: no service of the wave is touched and the later waves do not
+// start.
+func TestWavesStopOnARefusedWrite(t *testing.T) {
+	e := newEnv(t)
+	if _, _, err := e.deployWaves(context.Background(), e.spec(fleetYAML(4, sameImage("example.com/agent:1"), "")), &writeLog{}); err != nil {
+		t.Fatal(err)
+	}
+	before := runningTaskDefs(t, e, 4)
+	e.h.InjectFault(t, emulator.Fault{Service: "ecs", Action: "RegisterTaskDefinition", Status: 400, Code: "AccessDeniedException", Message: "registration refused by the test"})
+	log := &writeLog{}
+	rep, _, err := e.deployWaves(context.Background(), e.spec(fleetYAML(4, sameImage("example.com/agent:2"), wavesRollout)), log)
+	if err == nil || !strings.Contains(err.Error(), "registration refused by the test") {
+		t.Fatalf("deploy: %v, want the refused registration", err)
+	}
+	if got := log.services(); len(got) != 0 {
+		t.Errorf("services written %q, want none: the canary's registration was refused", got)
+	}
+	if rep.Waves[0].Outcome != "failed" || rep.Waves[1].Outcome != "not started" || rep.Waves[2].Outcome != "not started" {
+		t.Errorf("waves %+v %+v %+v", rep.Waves[0], rep.Waves[1], rep.Waves[2])
+	}
+	if after := runningTaskDefs(t, e, 4); !maps.Equal(after, before) {
+		t.Errorf("running %v, want %v", after, before)
 	}
 }
 
