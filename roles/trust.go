@@ -265,9 +265,7 @@ func canJoin(s policy.Statement, cond map[string]any) bool {
 }
 
 func sameCondition(a, b map[string]any) bool {
-	if len(a) == 0 && len(b) == 0 {
-		return true
-	}
+	// Canonical drops an empty Condition, so none and {} compare equal.
 	wrap := func(c map[string]any) string {
 		d := &policy.Document{Statement: []policy.Statement{{"Condition": c}}}
 		return d.Canonical()

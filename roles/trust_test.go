@@ -39,6 +39,12 @@ func TestEnsureTrusted(t *testing.T) {
 			trusted: TrustedService{Service: ECSTasksService},
 			same:    true,
 		},
+		// Some tools write an empty Condition object: it conditions nothing.
+		"already trusted with an empty Condition: left alone": {
+			in:      `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{}}}`,
+			trusted: TrustedService{Service: ECSTasksService},
+			same:    true,
+		},
 		"already trusted with another condition: left alone": {
 			in:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","ecs-tasks.amazonaws.com"]},"Action":["sts:AssumeRole"],"Condition":{"StringEquals":{"aws:SourceAccount":"999999999999"}}}]}`,
 			trusted: TrustedService{Service: ECSTasksService, Condition: cond},

@@ -51,9 +51,7 @@ func GrantFor(refs []Reference, allSecrets bool) Grant {
 			g.add(ActionGetObject, r.ARN)
 			g.add(ActionGetBucketLocation, r.BucketARN())
 		}
-		if r.KMSKeyARN != "" {
-			g.add(ActionDecrypt, r.KMSKeyARN)
-		}
+		g.add(ActionDecrypt, r.KMSKeyARN) // none: add skips ""
 	}
 	if allSecrets {
 		g[ActionGetSecretValue] = []string{"*"}
