@@ -241,3 +241,12 @@ func TestBatchedNamesAServiceOnce(t *testing.T) {
 		}
 	}
 }
+
+// A failed read of several services names each of them.
+func TestReadAllNamesTheServicesOfAFailedRead(t *testing.T) {
+	boom := errors.New("ThrottlingException")
+	_, err := ReadAll(context.Background(), &services{err: boom}, "c", []string{"agent-a", "agent-b"})
+	if !errors.Is(err, boom) || err.Error() != "describe service agent-a, agent-b: ThrottlingException" {
+		t.Errorf("ReadAll = %v", err)
+	}
+}

@@ -53,3 +53,10 @@ rollout:
 		t.Errorf("waves (-want +got):\n%s", diff)
 	}
 }
+
+// A spec deploys in waves exactly when it lists some.
+func TestRolloutEnabled(t *testing.T) {
+	if (Rollout{}).Enabled() || !(Rollout{Waves: []Wave{{Count: 1}}}).Enabled() {
+		t.Errorf("Enabled: without waves %v, with one %v", (Rollout{}).Enabled(), (Rollout{Waves: []Wave{{Count: 1}}}).Enabled())
+	}
+}
