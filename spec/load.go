@@ -345,7 +345,6 @@ func firstNonUTF8(lines [][]byte) (position, byte, bool) {
 	return position{}, 0, false
 }
 
-
 // scan walks the whole tree once before decoding: it reports duplicate
 // keys, aliases and merge keys, and substitutes ${VAR} in every scalar value
 // (never in keys).
