@@ -181,6 +181,8 @@ func (l *loader) parseYAML(data []byte) *yaml.Node {
 	return root
 }
 
+// yamlProblem reports a YAML error in the writer's terms, at the line
+// that caused it where it can be found.
 func (l *loader) yamlProblem(err error) {
 	msg := err.Error()
 	if strings.Contains(msg, "incompatible YAML document") {
@@ -198,65 +200,72 @@ func (l *loader) yamlProblem(err error) {
 	}
 	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		// yaml.v3 names the line where the enclosing block began, or a
-		// line after the one that broke it; a line indented like no block
-		// above it is the likelier cause when moving it changes the error.
-		if mi := findMisindent(l.lines); mi != nil && slices.Contains(blockErrors, m[2]) && mi.confirmed(l.lines, err) {
-			l.problemAt(position{mi.line, mi.col}, "", fmt.Sprintf("invalid YAML: %s; %s", m[2], mi.hint))
-			return
-		}
-		if m[2] == "did not find expected <document start>" {
-			if first, left, ok := leftOfFirstLine(l.lines); ok {
-				l.problemAt(position{first.line, first.col}, "", fmt.Sprintf("invalid YAML: %s; %s starts at column %d, but line %d starts left of it, at column %d, and nothing in a YAML document may start left of its first line; remove the spaces before %[2]s",
-					m[2], first.text, first.col, left.line, left.col))
-				return
-			}
-			for i := min(line, len(l.lines)) - 1; i >= 0; i-- {
-				if strings.TrimRight(string(l.lines[i]), " \t\r") == "..." {
-					l.problemAt(position{i + 1, 1}, "", fmt.Sprintf("invalid YAML: %s; this ... ends the document, and more follows without a --- to start another: remove the ... line", m[2]))
-					return
-				}
-			}
-		}
-		if line >= 1 && line <= len(l.lines) {
-			key, value, col, ok := keyValue(l.lines[line-1])
-			switch {
-			case ok && m[2] == "mapping values are not allowed in this context" && plainWithColon(value):
-				l.problemAt(position{line, col}, "", fmt.Sprintf(`invalid YAML: %s; the value of %s: holds ": ", which YAML reads as the start of another key: quote the value, as in %[2]s: "%s"`, m[2], key, value))
-				return
-			case ok && m[2] == "block sequence entries are not allowed in this context" && (value == "-" || strings.HasPrefix(value, "- ")):
-				l.problemAt(position{line, col}, "", fmt.Sprintf(`invalid YAML: %s; a list cannot start on the line of its key: put each "- " item on a line of its own below %s:, indented more than it, or write the list as [a, b]`, m[2], key))
-				return
-			}
-		}
-		// yaml.v3 names the tab's line or the one before it.
-		for i := line - 1; i >= 0 && i <= line && i < len(l.lines); i++ {
-			text := l.lines[i]
-			indent := text[:len(text)-len(bytes.TrimLeft(text, " \t"))]
-			if tab := bytes.IndexByte(indent, '\t'); tab >= 0 {
-				l.problemAt(position{i + 1, tab + 1}, "", fmt.Sprintf("invalid YAML: %s; this line is indented with a tab, and YAML indents with spaces only: replace the tab with spaces", m[2]))
-				return
-			}
-		}
-		for i := line - 1; i >= 0 && i <= line && i < len(l.lines); i++ {
-			if loc := flowVariable.FindIndex(l.lines[i]); loc != nil {
-				col := loc[1] - 1 // the $
-				l.problemAt(position{i + 1, col}, "", fmt.Sprintf(`invalid YAML: %s; inside [ ] or { }, quote a value that uses ${…}, as in ["${SUBNET_1}"]`, m[2]))
-				return
-			}
-		}
-		l.problemAt(position{line, 0}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting from this line on", m[2]))
+		pos, hint := l.syntaxHint(line, m[2], err)
+		l.problemAt(pos, "", fmt.Sprintf("invalid YAML: %s; %s", m[2], hint))
 		return
 	}
-	// yaml.v3's reader names no line for bytes that are not UTF-8: find
-	// the first. A file saved as Windows-1252 or Latin-1 is the usual cause.
+	if l.readerProblem(msg) {
+		return
+	}
+	l.problemAt(position{}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting", strings.TrimPrefix(msg, "yaml: ")))
+}
+
+// syntaxHint says where and why the parser's error what, at line, most
+// likely is.
+func (l *loader) syntaxHint(line int, what string, err error) (position, string) {
+	// yaml.v3 names the line where the enclosing block began, or a line
+	// after the one that broke it; a line indented like no block above it
+	// is the likelier cause when moving it changes the error.
+	if mi := findMisindent(l.lines); mi != nil && slices.Contains(blockErrors, what) && mi.confirmed(l.lines, err) {
+		return position{mi.line, mi.col}, mi.hint
+	}
+	if what == "did not find expected <document start>" {
+		if first, left, ok := leftOfFirstLine(l.lines); ok {
+			return position{first.line, first.col}, fmt.Sprintf("%s starts at column %d, but line %d starts left of it, at column %d, and nothing in a YAML document may start left of its first line; remove the spaces before %[1]s",
+				first.text, first.col, left.line, left.col)
+		}
+		for i := min(line, len(l.lines)) - 1; i >= 0; i-- {
+			if strings.TrimRight(string(l.lines[i]), " \t\r") == "..." {
+				return position{i + 1, 1}, "this ... ends the document, and more follows without a --- to start another: remove the ... line"
+			}
+		}
+	}
+	if line >= 1 && line <= len(l.lines) {
+		key, value, col, ok := keyValue(l.lines[line-1])
+		switch {
+		case ok && what == "mapping values are not allowed in this context" && plainWithColon(value):
+			return position{line, col}, fmt.Sprintf(`the value of %s: holds ": ", which YAML reads as the start of another key: quote the value, as in %[1]s: "%s"`, key, value)
+		case ok && what == "block sequence entries are not allowed in this context" && (value == "-" || strings.HasPrefix(value, "- ")):
+			return position{line, col}, fmt.Sprintf(`a list cannot start on the line of its key: put each "- " item on a line of its own below %s:, indented more than it, or write the list as [a, b]`, key)
+		}
+	}
+	// yaml.v3 names the tab's line or the one before it.
+	for i := line - 1; i >= 0 && i <= line && i < len(l.lines); i++ {
+		text := l.lines[i]
+		indent := text[:len(text)-len(bytes.TrimLeft(text, " \t"))]
+		if tab := bytes.IndexByte(indent, '\t'); tab >= 0 {
+			return position{i + 1, tab + 1}, "this line is indented with a tab, and YAML indents with spaces only: replace the tab with spaces"
+		}
+	}
+	for i := line - 1; i >= 0 && i <= line && i < len(l.lines); i++ {
+		if loc := flowVariable.FindIndex(l.lines[i]); loc != nil {
+			return position{i + 1, loc[1] - 1}, `inside [ ] or { }, quote a value that uses ${…}, as in ["${SUBNET_1}"]` // at the $
+		}
+	}
+	return position{line, 0}, "check the indentation and quoting from this line on"
+}
+
+// readerProblem reports an error of yaml.v3's reader, which names no line,
+// at the byte it refused; false when msg is not one.
+func (l *loader) readerProblem(msg string) bool {
+	// A file saved as Windows-1252 or Latin-1 is the usual cause of bytes
+	// that are not UTF-8.
 	if strings.Contains(msg, "UTF-8") {
 		if pos, b, ok := firstNonUTF8(l.lines); ok {
 			l.problemAt(pos, "", fmt.Sprintf("invalid YAML: the byte 0x%02X is not UTF-8 text, and a spec is UTF-8; the file was likely saved as Windows-1252 or Latin-1: save it as UTF-8", b))
-			return
+			return true
 		}
 	}
-	// yaml.v3's reader names no line for a control character: find it.
 	if strings.Contains(msg, "control characters are not allowed") {
 		if pos, r, ok := firstControlChar(l.lines); ok {
 			cause := "text copied from a coloured terminal carries such codes"
@@ -267,10 +276,10 @@ func (l *loader) yamlProblem(err error) {
 				cause = "curly quotes and dashes of Windows-1252 text read as Latin-1 turn into such codes: retype the character"
 			}
 			l.problemAt(pos, "", fmt.Sprintf("invalid YAML: the control character %U is not allowed (YAML allows only tab and line breaks); remove it — %s", r, cause))
-			return
+			return true
 		}
 	}
-	l.problemAt(position{}, "", fmt.Sprintf("invalid YAML: %s; check the indentation and quoting", strings.TrimPrefix(msg, "yaml: ")))
+	return false
 }
 
 // readerError reports whether a yaml.v3 message is one of its reader's,
