@@ -48,18 +48,15 @@ func misplacedKey(key string) (string, []string) {
 	if len(homes) == 0 || len(homes) > 3 {
 		return "", nil
 	}
-	var paths []string
-	for _, h := range homes {
-		if !strings.ContainsAny(h, "[<") {
-			paths = append(paths, joinKey(h, key))
-		}
-	}
-	var places []string
+	var places, paths []string
 	for _, h := range homes {
 		if h == "" {
 			places = append(places, "at the top level")
 		} else {
 			places = append(places, "under "+h)
+		}
+		if !strings.ContainsAny(h, "[<") {
+			paths = append(paths, joinKey(h, key))
 		}
 	}
 	return key + ": belongs " + strings.Join(places, " or ") + "; check this line's indentation against the lines above it", paths
