@@ -15,6 +15,10 @@ func TestRoleDetailSaysWhatWasWritten(t *testing.T) {
 	}{
 		"nothing written":       {roles.Result{Name: "exec", Action: "unchanged"}, ""},
 		"only an inline policy": {roles.Result{Put: []string{"launch-secrets"}}, " (inline policies put: launch-secrets)"},
+		"one of each": {
+			roles.Result{Tagged: []string{"launch:instance"}, Attach: []string{"arn:aws:iam::aws:policy/A"}, Deleted: []string{"old"}},
+			" (instance recorded: launch:instance; attached arn:aws:iam::aws:policy/A; inline policies deleted: old)",
+		},
 		"everything": {
 			roles.Result{Trust: true, Tagged: []string{"launch:instance"}, Attach: []string{"arn:aws:iam::aws:policy/A", "arn:aws:iam::aws:policy/B"}, Put: []string{"a", "b"}, Deleted: []string{"old"}},
 			" (trust policy updated; instance recorded: launch:instance; attached arn:aws:iam::aws:policy/A, arn:aws:iam::aws:policy/B; inline policies put: a, b; inline policies deleted: old)",
