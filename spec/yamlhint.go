@@ -117,7 +117,7 @@ func findMisindent(lines [][]byte) *misindent {
 		if c == 0 && (content == "---" || content == "...") {
 			// A document marker (many specs begin with ---): what follows
 			// is a document of its own.
-			stack, opener, prevCol, plainCol = nil, noCol, noCol, noCol // prevKey is read only with prevCol
+			stack, opener, prevCol, plainCol = nil, noCol, noCol, noCol // prevKey is read only with prevCol or opener
 			continue
 		}
 
